@@ -1,0 +1,21 @@
+"""backprop-tui's engine: a small NumPy multi-layer perceptron whose every
+intermediate array (z, a, delta, dW, db) is kept so it can be inspected.
+
+Pure NumPy: usable from a notebook or script, with no terminal at all.
+"""
+
+from model.config import Config
+from model.errors import BackpropError, ConfigError, DataError, WeightsFileError
+from model.trainer import Divergence, DivergenceError, EpochRecord, Trainer
+
+__all__ = [
+    "BackpropError",
+    "Config",
+    "ConfigError",
+    "DataError",
+    "Divergence",
+    "DivergenceError",
+    "EpochRecord",
+    "Trainer",
+    "WeightsFileError",
+]

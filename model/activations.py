@@ -1,0 +1,109 @@
+"""Activation functions, each with its derivative side by side.
+
+`backprop(z, a, grad_a)` turns dL/da into dL/dz for one layer. For the
+element-wise functions that is `grad_a * f'(z)`; softmax couples its units,
+so it applies its Jacobian instead (only allowed on the output layer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+Array = np.ndarray
+
+# exp(709) is the largest power of e a float64 holds; clamping there keeps
+# 1/(1+exp(-z)) free of overflow warnings and bit-identical to the textbook
+# formula everywhere else.
+_EXP_LIMIT = 709.0
+
+
+def sigmoid(z: Array) -> Array:
+    return 1.0 / (1.0 + np.exp(-np.maximum(z, -_EXP_LIMIT)))
+
+
+def sigmoid_derivative(z: Array, a: Array) -> Array:
+    return a * (1.0 - a)
+
+
+def tanh(z: Array) -> Array:
+    return np.tanh(z)
+
+
+def tanh_derivative(z: Array, a: Array) -> Array:
+    return 1.0 - a * a
+
+
+def relu(z: Array) -> Array:
+    return np.maximum(z, 0.0)
+
+
+def relu_derivative(z: Array, a: Array) -> Array:
+    # The kink at 0 takes derivative 0, the usual convention.
+    return (z > 0.0).astype(z.dtype)
+
+
+LEAKY_SLOPE = 0.01
+
+
+def leaky_relu(z: Array) -> Array:
+    return np.where(z > 0.0, z, LEAKY_SLOPE * z)
+
+
+def leaky_relu_derivative(z: Array, a: Array) -> Array:
+    return np.where(z > 0.0, 1.0, LEAKY_SLOPE).astype(z.dtype)
+
+
+def linear(z: Array) -> Array:
+    return z
+
+
+def linear_derivative(z: Array, a: Array) -> Array:
+    return np.ones_like(z)
+
+
+def softmax(z: Array) -> Array:
+    shifted = z - z.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def softmax_derivative(z: Array, a: Array) -> Array:
+    """The diagonal of the Jacobian, a(1-a): what the saturation diagnostics read."""
+    return a * (1.0 - a)
+
+
+@dataclass(frozen=True)
+class Activation:
+    name: str
+    forward: Callable[[Array], Array]
+    derivative: Callable[[Array, Array], Array]
+    elementwise: bool = True
+    # Output range, for the loss compatibility checks: (low, high), open.
+    output_range: tuple[float, float] = (-np.inf, np.inf)
+    # |f'(z)| below this share of its peak counts as saturated (diagnostics).
+    saturates: bool = False
+
+    def backprop(self, z: Array, a: Array, grad_a: Array) -> Array:
+        """dL/dz from dL/da: the chain rule through this activation."""
+        if self.elementwise:
+            return grad_a * self.derivative(z, a)
+        # softmax: dL/dz_j = a_j * (g_j - sum_k g_k a_k)
+        return a * (grad_a - (grad_a * a).sum(axis=1, keepdims=True))
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_derivative, output_range=(0.0, 1.0), saturates=True),
+    "tanh": Activation("tanh", tanh, tanh_derivative, output_range=(-1.0, 1.0), saturates=True),
+    "relu": Activation("relu", relu, relu_derivative, output_range=(0.0, np.inf)),
+    "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_derivative),
+    "linear": Activation("linear", linear, linear_derivative),
+    "softmax": Activation(
+        "softmax", softmax, softmax_derivative, elementwise=False, output_range=(0.0, 1.0), saturates=True
+    ),
+}
+
+HIDDEN_ACTIVATIONS = tuple(name for name in ACTIVATIONS if name != "softmax")
+OUTPUT_ACTIVATIONS = tuple(ACTIVATIONS)

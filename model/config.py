@@ -1,0 +1,260 @@
+"""The hyperparameters of a run, validated in one place.
+
+A `Config` cannot exist in an invalid state: construction checks every field
+and raises one `ConfigError` naming the field, the value and what is allowed.
+Front-ends parse user text with `Config.parse` and keep the last good config
+when it raises, so a typo never loses a run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+from dataclasses import dataclass, fields
+from typing import Any
+
+from model.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from model.datasets import DATASETS
+from model.errors import ConfigError
+from model.initializers import INITIALIZERS
+from model.losses import LOSSES
+from model.optimizers import OPTIMIZERS
+
+MODES = ("full", "minibatch", "sgd")
+DTYPES = ("float64", "float32")
+DATASET_CHOICES = DATASETS + ("csv",)
+MAX_UNITS = 4096
+MAX_LAYERS = 12
+
+# Changing one of these means a new network: the run starts again.
+REBUILD_FIELDS = frozenset(
+    {
+        "dataset", "samples", "noise", "classes", "test_fraction", "csv_path", "label_column",
+        "layers", "activation", "output_activation", "loss", "init", "init_scale", "init_limit",
+        "seed", "dtype", "feedback_alignment",
+    }
+)
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "dataset": DATASET_CHOICES,
+    "activation": HIDDEN_ACTIVATIONS,
+    "output_activation": OUTPUT_ACTIVATIONS,
+    "loss": tuple(LOSSES),
+    "init": INITIALIZERS,
+    "optimizer": OPTIMIZERS,
+    "mode": MODES,
+    "dtype": DTYPES,
+}
+
+
+def suggest(value: str, allowed: tuple[str, ...]) -> str:
+    """'did you mean ...?' plus the list, for an unknown name."""
+    close = difflib.get_close_matches(str(value).lower(), allowed, n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown value {value!r}; {hint}choose one of: {', '.join(allowed)}"
+
+
+@dataclass(frozen=True)
+class Config:
+    # data
+    dataset: str = "xor"
+    samples: int = 200
+    noise: float = 0.1
+    classes: int = 2
+    test_fraction: float = 0.0
+    csv_path: str | None = None
+    label_column: str | None = None
+    # network
+    layers: tuple[int, ...] = (2, 4, 1)
+    activation: str = "sigmoid"
+    output_activation: str = "sigmoid"
+    loss: str = "bce"
+    init: str = "xavier"
+    init_scale: float = 1.0
+    init_limit: float = 0.5
+    dtype: str = "float64"
+    feedback_alignment: bool = False
+    seed: int = 0
+    # optimisation
+    lr: float = 0.5
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    l1: float = 0.0
+    l2: float = 0.0
+    mode: str = "full"
+    batch_size: int = 32
+    # stopping and stepping
+    max_epochs: int = 100_000
+    target_loss: float = 0.0
+    stop_at_full_accuracy: bool = False
+    epochs_per_step: int = 10
+
+    def __post_init__(self) -> None:
+        for name, allowed in CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise ConfigError(name, suggest(getattr(self, name), allowed))
+        _int_range(self, "samples", 4, 100_000)
+        _int_range(self, "classes", 2, 10)
+        _int_range(self, "batch_size", 1, 1_000_000)
+        _int_range(self, "seed", 0, 2**32 - 1)
+        _int_range(self, "max_epochs", 1, 10**9)
+        _int_range(self, "epochs_per_step", 1, 1_000_000)
+        _float_range(self, "noise", 0.0, 10.0)
+        _float_range(self, "test_fraction", 0.0, 0.9)
+        _float_range(self, "init_scale", 0.0, 100.0)
+        _float_range(self, "init_limit", 0.0, 100.0)
+        _float_range(self, "lr", 0.0, 1e9, low_open=True)
+        _float_range(self, "momentum", 0.0, 1.0, high_open=True)
+        _float_range(self, "beta1", 0.0, 1.0, high_open=True)
+        _float_range(self, "beta2", 0.0, 1.0, high_open=True)
+        _float_range(self, "l1", 0.0, 1e3)
+        _float_range(self, "l2", 0.0, 1e3)
+        _float_range(self, "target_loss", 0.0, 1e9)
+        for flag in ("feedback_alignment", "stop_at_full_accuracy"):
+            if not isinstance(getattr(self, flag), bool):
+                raise ConfigError(flag, "must be true or false")
+        self._check_layers()
+        self._check_pairing()
+        if self.dataset == "csv" and not self.csv_path:
+            raise ConfigError("csv_path", "the csv dataset needs a file path")
+
+    def _check_layers(self) -> None:
+        layers = self.layers
+        if not isinstance(layers, tuple) or not all(isinstance(n, int) and not isinstance(n, bool) for n in layers):
+            raise ConfigError("layers", f"{layers!r} must be whole numbers such as 2,4,1")
+        if not 2 <= len(layers) <= MAX_LAYERS:
+            raise ConfigError("layers", f"need between 2 and {MAX_LAYERS} sizes (inputs, hidden..., outputs), got {len(layers)}")
+        for n in layers:
+            if not 1 <= n <= MAX_UNITS:
+                raise ConfigError("layers", f"every size must be between 1 and {MAX_UNITS}, got {n}")
+
+    def _check_pairing(self) -> None:
+        out = self.layers[-1]
+        if self.output_activation == "softmax" and out < 2:
+            raise ConfigError("output_activation", "softmax needs at least 2 output units (one per class)")
+        if self.loss in ("bce", "ce"):
+            low, high = ACTIVATIONS[self.output_activation].output_range
+            if low < 0.0 or high > 1.0:
+                raise ConfigError(
+                    "loss",
+                    f"{self.loss} needs outputs in (0, 1); the output activation "
+                    f"{self.output_activation} is not; use sigmoid or softmax, or the mse loss",
+                )
+        if self.loss == "ce" and out < 2:
+            raise ConfigError("loss", "ce (categorical cross-entropy) needs at least 2 output units; use bce for one")
+
+    # ----------------------------------------------------------------- edits
+
+    def replace(self, **changes: Any) -> "Config":
+        """A validated copy; raises ConfigError and leaves self untouched."""
+        unknown = [k for k in changes if k not in FIELD_NAMES]
+        if unknown:
+            raise ConfigError(unknown[0], suggest(unknown[0], FIELD_NAMES))
+        return dataclasses.replace(self, **changes)
+
+    def parse(self, name: str, text: str) -> "Config":
+        """A copy with field `name` set from user text, or ConfigError."""
+        return self.replace(**{name: parse_value(name, text)})
+
+    def needs_rebuild(self, other: "Config") -> bool:
+        """Whether going from self to other means a new network."""
+        return any(getattr(self, f) != getattr(other, f) for f in REBUILD_FIELDS)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["layers"] = list(self.layers)
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Config":
+        data = dict(data)
+        if "layers" in data and isinstance(data["layers"], list):
+            data["layers"] = tuple(data["layers"])
+        unknown = [k for k in data if k not in FIELD_NAMES]
+        if unknown:
+            raise ConfigError(unknown[0], suggest(unknown[0], FIELD_NAMES))
+        return cls(**data)
+
+
+FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Config))
+_FIELD_TYPES = {f.name: f.type for f in fields(Config)}
+
+
+def _int_range(cfg: Config, name: str, low: int, high: int) -> None:
+    value = getattr(cfg, name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(name, f"{value!r} must be a whole number")
+    if not low <= value <= high:
+        raise ConfigError(name, f"{value} is out of range; allowed {low} to {high}")
+
+
+def _float_range(
+    cfg: Config, name: str, low: float, high: float, *, low_open: bool = False, high_open: bool = False
+) -> None:
+    value = getattr(cfg, name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(name, f"{value!r} must be a number")
+    if not math.isfinite(value):
+        raise ConfigError(name, f"{value} is not a finite number")
+    too_low = value <= low if low_open else value < low
+    too_high = value >= high if high_open else value > high
+    if too_low or too_high:
+        lo = f"above {low:g}" if low_open else f"at least {low:g}"
+        hi = f"below {high:g}" if high_open else f"at most {high:g}"
+        raise ConfigError(name, f"{value:g} is out of range; must be {lo} and {hi}")
+
+
+def parse_value(name: str, text: str) -> Any:
+    """Turn the text a user typed for field `name` into its value, or ConfigError."""
+    if name not in _FIELD_TYPES:
+        raise ConfigError(name, suggest(name, FIELD_NAMES))
+    kind = _FIELD_TYPES[name]
+    raw = str(text).strip()
+    if name == "layers":
+        return parse_layers(raw)
+    if kind == "bool":
+        lowered = raw.lower()
+        if lowered in ("true", "yes", "on", "1"):
+            return True
+        if lowered in ("false", "no", "off", "0"):
+            return False
+        raise ConfigError(name, f"{raw!r} must be true or false")
+    if kind == "int":
+        try:
+            number = float(raw.replace("_", ""))
+        except ValueError:
+            raise ConfigError(name, f"{raw!r} is not a whole number") from None
+        if not math.isfinite(number) or number != int(number):
+            raise ConfigError(name, f"{raw!r} is not a whole number")
+        return int(number)
+    if kind == "float":
+        try:
+            number = float(raw)
+        except ValueError:
+            raise ConfigError(name, f"{raw!r} is not a number") from None
+        if not math.isfinite(number):
+            raise ConfigError(name, f"{raw!r} is not a finite number")
+        return number
+    if kind == "str | None":
+        return raw or None
+    if name in CHOICES:
+        return raw.lower()
+    return raw
+
+
+def parse_layers(text: str) -> tuple[int, ...]:
+    """'2,4,1' or '2-4-1' or '2 4 1' to (2, 4, 1), or ConfigError."""
+    parts = [p for p in text.replace("-", ",").replace(" ", ",").replace("x", ",").split(",") if p]
+    if not parts:
+        raise ConfigError("layers", "give the layer sizes, such as 2,4,1")
+    sizes = []
+    for part in parts:
+        if not part.isdigit():
+            raise ConfigError("layers", f"{part!r} is not a whole number; give sizes such as 2,4,1")
+        sizes.append(int(part))
+    value = tuple(sizes)
+    Config(layers=value, output_activation="linear", loss="mse")  # size checks only
+    return value

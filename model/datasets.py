@@ -1,0 +1,428 @@
+"""Datasets for the trainer: truth tables, seeded 2-D toy sets and CSV files.
+
+Everything comes back as a `Dataset` with integer class labels; `targets`
+turns those into whatever the output layer needs, so a dataset never has to
+know how big the network's last layer is.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import math
+import numbers
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from model.errors import DataError
+
+TRUTH_TABLES: tuple[str, ...] = ("xor", "and", "or", "nand", "xnor")
+DATASETS: tuple[str, ...] = TRUTH_TABLES + ("circles", "moons", "spiral", "blobs", "xor_quadrants")
+
+MIN_SAMPLES = 4
+MAX_SAMPLES = 100_000
+MIN_CLASSES = 2
+MAX_CLASSES = 10
+
+# Output of each gate for the inputs (0,0), (0,1), (1,0), (1,1).
+_GATES: dict[str, tuple[int, int, int, int]] = {
+    "xor": (0, 1, 1, 0),
+    "and": (0, 0, 0, 1),
+    "or": (0, 1, 1, 1),
+    "nand": (1, 1, 1, 0),
+    "xnor": (1, 0, 0, 1),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Training and (possibly empty) test data with named classes and features.
+
+    Labels are class indices rather than target vectors so the same data fits
+    a one-unit sigmoid output and a softmax output alike (see `targets`).
+    """
+
+    name: str
+    X: np.ndarray
+    labels: np.ndarray
+    X_test: np.ndarray
+    labels_test: np.ndarray
+    class_names: tuple[str, ...]
+    feature_names: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        # Coerce once here so every consumer can rely on the dtypes and shapes.
+        X = np.asarray(self.X, dtype=np.float64)
+        labels = np.asarray(self.labels, dtype=np.int64)
+        if X.ndim != 2:
+            raise DataError(f"dataset {self.name!r}: X must be 2-D (samples x features), got shape {X.shape}")
+        d = X.shape[1]
+        X_test = np.asarray(self.X_test, dtype=np.float64).reshape(-1, d)
+        labels_test = np.asarray(self.labels_test, dtype=np.int64)
+        if labels.shape != (len(X),) or labels_test.shape != (len(X_test),):
+            raise DataError(f"dataset {self.name!r}: need one label per sample")
+        if len(self.feature_names) != d:
+            raise DataError(f"dataset {self.name!r}: {d} features but {len(self.feature_names)} feature names")
+        k = len(self.class_names)
+        for y in (labels, labels_test):
+            if y.size and (y.min() < 0 or y.max() >= k):
+                raise DataError(f"dataset {self.name!r}: labels must lie in 0..{k - 1}")
+        object.__setattr__(self, "X", X)
+        object.__setattr__(self, "labels", labels)
+        object.__setattr__(self, "X_test", X_test)
+        object.__setattr__(self, "labels_test", labels_test)
+        object.__setattr__(self, "class_names", tuple(self.class_names))
+        object.__setattr__(self, "feature_names", tuple(self.feature_names))
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X.shape[1])
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def has_test(self) -> bool:
+        return len(self.X_test) > 0
+
+
+# --------------------------------------------------------------------------
+# Built-in datasets
+# --------------------------------------------------------------------------
+
+
+def load(
+    name: str,
+    *,
+    n_samples: int = 200,
+    noise: float = 0.1,
+    classes: int = 2,
+    test_fraction: float = 0.0,
+    seed: int = 0,
+) -> Dataset:
+    """Build a named dataset, identical for identical arguments.
+
+    Truth tables are always their four rows, in order, with no noise and no
+    test split: n_samples, noise and test_fraction do not apply to them (they
+    are still checked, so a bad value is reported whatever the dataset).
+    `classes` only matters for spiral and blobs; the other sets have two.
+    The 2-D sets are shuffled, so the classes are not in blocks.
+    """
+    key = _check_name(name)
+    _check_int("n_samples", n_samples, MIN_SAMPLES, MAX_SAMPLES)
+    _check_int("classes", classes, MIN_CLASSES, MAX_CLASSES)
+    _check_noise(noise)
+    _check_fraction(test_fraction)
+
+    if key in _GATES:
+        X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+        y = np.array(_GATES[key], dtype=np.int64)
+        return Dataset(key, X, y, np.empty((0, 2)), np.empty(0, np.int64), ("0", "1"), ("x1", "x2"))
+
+    k = classes if key in ("spiral", "blobs") else 2
+    if n_samples < k:
+        raise DataError(f"n_samples must be at least the number of classes ({k}), got {n_samples}")
+    rng = np.random.default_rng(seed)
+    X, y = _GENERATORS[key](rng, _class_sizes(n_samples, k), noise)
+    X_train, y_train, X_test, y_test = split(X, y, test_fraction, rng)
+    names = tuple(str(i) for i in range(k))
+    return Dataset(key, X_train, y_train, X_test, y_test, names, ("x1", "x2"))
+
+
+def _class_sizes(n: int, k: int) -> list[int]:
+    """Balanced classes: the first n % k classes get one extra sample."""
+    return [n // k + (1 if i < n % k else 0) for i in range(k)]
+
+
+def _labels(sizes: list[int]) -> np.ndarray:
+    return np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+
+
+def _circles(rng: np.random.Generator, sizes: list[int], noise: float):
+    """Class 0 on a circle of radius 0.5, class 1 on a ring of radius 1."""
+    radius = np.repeat([0.5, 1.0], sizes)
+    angle = rng.uniform(0.0, 2 * np.pi, radius.size)
+    X = np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
+    return X + rng.normal(0.0, noise, X.shape), _labels(sizes)
+
+
+def _moons(rng: np.random.Generator, sizes: list[int], noise: float):
+    """Two interleaving half circles (scikit-learn's layout), centred and scaled to about +-1.1."""
+    t0 = rng.uniform(0.0, np.pi, sizes[0])
+    t1 = rng.uniform(0.0, np.pi, sizes[1])
+    upper = np.column_stack([np.cos(t0), np.sin(t0)])
+    lower = np.column_stack([1.0 - np.cos(t1), 0.5 - np.sin(t1)])
+    X = np.vstack([upper, lower]) + rng.normal(0.0, noise, (sum(sizes), 2))
+    return (X - [0.5, 0.25]) * 0.75, _labels(sizes)
+
+
+def _spiral(rng: np.random.Generator, sizes: list[int], noise: float):
+    """k arms, each turning three quarters of a circle from the centre to radius 1."""
+    k = len(sizes)
+    y = _labels(sizes)
+    t = rng.uniform(0.0, 1.0, y.size)
+    radius = 0.05 + 0.95 * t
+    angle = 2 * np.pi * y / k + 1.5 * np.pi * t
+    X = np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
+    # Arms lie closer together than circles' gap, so jitter them less.
+    return X + rng.normal(0.0, 0.5 * noise, X.shape), y
+
+
+def _blobs(rng: np.random.Generator, sizes: list[int], noise: float):
+    """k Gaussian blobs centred evenly on a circle of radius 0.9; noise=0.1 gives a spread of 0.15.
+
+    The spread grows faster than noise so that the blobs overlap at the
+    same noise levels at which the other sets become hard.
+    """
+    k = len(sizes)
+    y = _labels(sizes)
+    centre_angle = 2 * np.pi * np.arange(k) / k
+    centres = 0.9 * np.column_stack([np.cos(centre_angle), np.sin(centre_angle)])
+    return centres[y] + rng.normal(0.0, 1.5 * noise, (y.size, 2)), y
+
+
+def _xor_quadrants(rng: np.random.Generator, sizes: list[int], noise: float):
+    """Uniform points in [-1, 1]^2, class 1 where the signs of x1 and x2 differ (XOR).
+
+    The class is decided before the jitter, so noise blurs the axes.
+    Uniform points cannot honour the exact class sizes; only the total counts.
+    """
+    X = rng.uniform(-1.0, 1.0, (sum(sizes), 2))
+    y = ((X[:, 0] > 0) != (X[:, 1] > 0)).astype(np.int64)
+    return X + rng.normal(0.0, 0.5 * noise, X.shape), y
+
+
+_GENERATORS = {
+    "circles": _circles,
+    "moons": _moons,
+    "spiral": _spiral,
+    "blobs": _blobs,
+    "xor_quadrants": _xor_quadrants,
+}
+
+
+# --------------------------------------------------------------------------
+# Validation helpers
+# --------------------------------------------------------------------------
+
+
+def _suggestion(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
+def _check_name(name: str) -> str:
+    key = name.strip().lower() if isinstance(name, str) else name
+    if key not in DATASETS:
+        hint = _suggestion(key, DATASETS) if isinstance(key, str) else ""
+        raise DataError(f"unknown dataset {name!r}; {hint}choose one of: {', '.join(DATASETS)}")
+    return key
+
+
+def _check_int(field: str, value, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise DataError(f"{field} must be a whole number, got {value!r}")
+    if not low <= value <= high:
+        raise DataError(f"{field} must be between {low} and {high}, got {value}")
+
+
+def _check_noise(noise) -> None:
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not math.isfinite(noise) or noise < 0:
+        raise DataError(f"noise must be a finite number >= 0, got {noise!r}")
+
+
+def _check_fraction(test_fraction) -> None:
+    if isinstance(test_fraction, bool) or not isinstance(test_fraction, numbers.Real) or not 0 <= test_fraction < 1:
+        raise DataError(f"test_fraction must be at least 0 and below 1, got {test_fraction!r}")
+
+
+# --------------------------------------------------------------------------
+# Splitting and targets
+# --------------------------------------------------------------------------
+
+
+def split(X, labels, test_fraction: float, rng):
+    """Shuffle, then hold out round(N * test_fraction) samples for testing.
+
+    Shuffling happens even when test_fraction is 0, so ordered data (classes
+    in blocks) never reaches training in order. When test_fraction > 0 both
+    parts get at least one sample. `rng` is a Generator or a seed.
+    """
+    _check_fraction(test_fraction)
+    X = np.asarray(X, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.int64)
+    n = len(X)
+    if len(labels) != n:
+        raise DataError(f"{n} samples but {len(labels)} labels")
+    n_test = 0
+    if test_fraction > 0:
+        if n < 2:
+            raise DataError(f"cannot split {n} sample(s) into a training and a test part")
+        n_test = min(max(round(n * test_fraction), 1), n - 1)
+    order = np.random.default_rng(rng).permutation(n)
+    test, train = order[:n_test], order[n_test:]
+    return X[train], labels[train], X[test], labels[test]
+
+
+def targets(labels: np.ndarray, n_outputs: int, n_classes: int) -> np.ndarray:
+    """What the output layer should produce for each label.
+
+    One sigmoid unit suits two classes (a 0/1 column); otherwise one unit per
+    class (one-hot). Anything else cannot be trained, so it is refused here
+    rather than failing as a shape error deep inside the loss.
+    """
+    labels = np.asarray(labels, dtype=np.int64).reshape(-1)
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise DataError(f"labels must lie in 0..{n_classes - 1}")
+    if n_outputs == 1 and n_classes == 2:
+        return labels.astype(np.float64).reshape(-1, 1)
+    if n_outputs == n_classes:
+        return np.eye(n_classes, dtype=np.float64)[labels]
+    raise DataError(
+        f"the output layer has {n_outputs} units but the data has {n_classes} classes; "
+        f"use 1 unit (two classes) or {n_classes}"
+    )
+
+
+# --------------------------------------------------------------------------
+# CSV
+# --------------------------------------------------------------------------
+
+
+def _float(cell: str) -> float | None:
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def _class_name(value: float) -> str:
+    """'1.0' and '1' are the same class; show it the way a person would write it."""
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _read_rows(path) -> list[tuple[int, list[str]]]:
+    """Non-blank rows with their (1-based) file line numbers, cells stripped."""
+    shown = os.fspath(path)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            text = f.read()
+    except UnicodeDecodeError as e:
+        raise DataError(
+            f"cannot read {shown}: it is not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start}); "
+            "save it as UTF-8"
+        ) from None
+    except (OSError, ValueError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise DataError(f"cannot read {shown}: {reason}") from None
+
+    rows = []
+    reader = csv.reader(io.StringIO(text))
+    try:
+        for row in reader:
+            cells = [cell.strip() for cell in row]
+            if any(cells):
+                rows.append((reader.line_num, cells))
+    except csv.Error as e:
+        raise DataError(f"{shown}, line {reader.line_num}: not valid CSV ({e})") from None
+    return rows
+
+
+def load_csv(path, *, label_column: str | None = None, test_fraction: float = 0.0, seed: int = 0) -> Dataset:
+    """Load numeric features and one label column from a CSV file.
+
+    The label column is `label_column` (by header name) or else the last one.
+    A first row made only of numbers is data, not a header; the columns are
+    then called c1..cn. Labels may be text or numbers; the classes are their
+    distinct values, sorted (numerically when all are numbers). Rows keep the
+    file order unless test_fraction > 0 asks for a shuffled split.
+    """
+    _check_fraction(test_fraction)
+    shown = os.fspath(path)
+    rows = _read_rows(path)
+    if not rows:
+        raise DataError(f"{shown} is empty")
+
+    first_line, first = rows[0]
+    # Empty cells do not make a header: "1,,0" is a data row with a hole in it.
+    has_header = any(cell and _float(cell) is None for cell in first)
+    if has_header:
+        header = first
+        data = rows[1:]
+        for i, name in enumerate(header, start=1):
+            if not name:
+                raise DataError(f"{shown}, line {first_line}: header column {i} has no name")
+        dupes = sorted({name for name in header if header.count(name) > 1})
+        if dupes:
+            raise DataError(f"{shown}, line {first_line}: column name {dupes[0]!r} appears more than once")
+    else:
+        header = [f"c{i}" for i in range(1, len(first) + 1)]
+        data = rows
+
+    if len(header) < 2:
+        raise DataError(f"{shown} has {len(header)} column; need at least 2 (features and a label)")
+
+    if label_column is None:
+        label_index = len(header) - 1
+    elif not has_header:
+        raise DataError(
+            f"label_column {label_column!r} needs a header row, but the first row of {shown} is all numbers"
+        )
+    elif label_column in header:
+        label_index = header.index(label_column)
+    else:
+        raise DataError(
+            f"no column {label_column!r} in {shown}; {_suggestion(label_column, header)}"
+            f"columns: {', '.join(header)}"
+        )
+
+    if not data:
+        raise DataError(f"{shown} has a header but no data rows")
+
+    label_name = header[label_index]
+    feature_index = [i for i in range(len(header)) if i != label_index]
+    X = np.empty((len(data), len(feature_index)), dtype=np.float64)
+    raw_labels = []
+    for r, (line, cells) in enumerate(data):
+        if len(cells) != len(header):
+            raise DataError(f"line {line} has {len(cells)} cells, expected {len(header)}")
+        for c, i in enumerate(feature_index):
+            cell = cells[i]
+            where = f"line {line}, column {header[i]!r}"
+            if not cell:
+                raise DataError(f"{where} is empty")
+            value = _float(cell)
+            if value is None:
+                raise DataError(f"{where}: {cell!r} is not a number")
+            if not math.isfinite(value):
+                raise DataError(f"{where}: {cell!r} is not a finite number")
+            X[r, c] = value
+        if not cells[label_index]:
+            raise DataError(f"line {line}, column {label_name!r} (the label) is empty")
+        raw_labels.append(cells[label_index])
+
+    numbers_ = [_float(cell) for cell in raw_labels]
+    if all(v is not None and math.isfinite(v) for v in numbers_):
+        classes = sorted(set(numbers_))
+        class_names = tuple(_class_name(v) for v in classes)
+        index = {v: i for i, v in enumerate(classes)}
+        y = np.array([index[v] for v in numbers_], dtype=np.int64)
+    else:
+        class_names = tuple(sorted(set(raw_labels)))
+        index = {v: i for i, v in enumerate(class_names)}
+        y = np.array([index[v] for v in raw_labels], dtype=np.int64)
+
+    if len(class_names) < 2:
+        raise DataError(f"only one class ({class_names[0]!r}) in column {label_name!r}; need at least 2")
+
+    feature_names = tuple(header[i] for i in feature_index)
+    if test_fraction > 0:
+        X, y, X_test, y_test = split(X, y, test_fraction, np.random.default_rng(seed))
+    else:
+        X_test, y_test = np.empty((0, X.shape[1])), np.empty(0, np.int64)
+    return Dataset(Path(path).name, X, y, X_test, y_test, class_names, feature_names)

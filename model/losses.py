@@ -1,0 +1,91 @@
+"""Losses: value per sample and gradient with respect to the prediction.
+
+Conventions (shown in the UI):
+- the loss of a batch is the mean over its samples of the per-sample loss;
+- `gradient` returns d(loss of sample i)/d(y_hat_i), one row per sample,
+  which is what makes the layer deltas per-sample error signals.
+
+mse is the mean over all elements of (y_hat - y)^2, as in the classic XOR
+write-ups; so a sample's loss is the mean over its outputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+Array = np.ndarray
+
+# Predictions are clipped this far from 0 and 1 inside logarithms.
+EPSILON = 1e-12
+
+
+# np.add.reduce(x, axis) / n is what x.mean(axis) computes, without the
+# Python wrapper that costs more than the sum on small arrays.
+
+
+def _row_mean(x: Array) -> Array:
+    return np.add.reduce(x, axis=1) / x.shape[1]
+
+
+def _clip(p: Array, low: float, high: float) -> Array:
+    return np.minimum(np.maximum(p, low), high)
+
+
+def mse_per_sample(y_hat: Array, y: Array) -> Array:
+    d = y_hat - y
+    return _row_mean(d * d)
+
+
+def mse_gradient(y_hat: Array, y: Array) -> Array:
+    return (2.0 / y.shape[1]) * (y_hat - y)
+
+
+def bce_per_sample(y_hat: Array, y: Array) -> Array:
+    p = _clip(y_hat, EPSILON, 1.0 - EPSILON)
+    return -_row_mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
+
+
+def bce_gradient(y_hat: Array, y: Array) -> Array:
+    p = _clip(y_hat, EPSILON, 1.0 - EPSILON)
+    return (p - y) / (p * (1.0 - p)) / y.shape[1]
+
+
+def ce_per_sample(y_hat: Array, y: Array) -> Array:
+    p = np.maximum(y_hat, EPSILON)
+    return -np.add.reduce(y * np.log(p), axis=1)
+
+
+def ce_gradient(y_hat: Array, y: Array) -> Array:
+    p = np.maximum(y_hat, EPSILON)
+    return -y / p
+
+
+@dataclass(frozen=True)
+class Loss:
+    name: str
+    title: str
+    per_sample: Callable[[Array, Array], Array]
+    gradient: Callable[[Array, Array], Array]
+    # The output activation whose pairing with this loss gives the fused
+    # delta (y_hat - y) / outputs-per-sample-normaliser, or None.
+    fused_with: str | None = None
+
+    def value(self, y_hat: Array, y: Array) -> float:
+        per_sample = self.per_sample(y_hat, y)
+        return float(np.add.reduce(per_sample) / per_sample.shape[0])
+
+    def fused_delta(self, y_hat: Array, y: Array) -> Array:
+        """The output delta when the activation cancels the loss's denominator."""
+        if self.name == "bce" and y.shape[1] > 1:
+            return (y_hat - y) / y.shape[1]
+        return y_hat - y
+
+
+LOSSES: dict[str, Loss] = {
+    "mse": Loss("mse", "mean squared error", mse_per_sample, mse_gradient),
+    "bce": Loss("bce", "binary cross-entropy", bce_per_sample, bce_gradient, fused_with="sigmoid"),
+    "ce": Loss("ce", "categorical cross-entropy", ce_per_sample, ce_gradient, fused_with="softmax"),
+}

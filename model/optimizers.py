@@ -1,0 +1,78 @@
+"""Parameter updates: SGD, SGD with momentum, Adam, and L1/L2 penalties.
+
+An optimizer is a frozen description plus a pure `apply` on the flat
+parameter vector (see parameters.py): parameters, gradient and state in,
+new parameters and new state out. Nothing is changed in place, so the
+trainer can keep earlier states by reference and rewind to them exactly.
+
+Penalties act on weights only (not biases): the gradient used for the update
+is dW + l2 * W + l1 * sign(W); the loss shown is the data loss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+Array = np.ndarray
+
+OPTIMIZERS = ("sgd", "momentum", "adam")
+
+
+class OptimizerState(NamedTuple):
+    """What an optimizer carries between updates; `kind` says whose it is."""
+
+    kind: str
+    step: int = 0
+    slots: tuple[Array, ...] = ()
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    kind: str = "sgd"
+    lr: float = 0.5
+    momentum: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    l1: float = 0.0
+    l2: float = 0.0
+
+    def init_state(self, params: Array) -> OptimizerState:
+        if self.kind == "momentum":
+            return OptimizerState("momentum", 0, (np.zeros_like(params),))
+        if self.kind == "adam":
+            return OptimizerState("adam", 0, (np.zeros_like(params), np.zeros_like(params)))
+        return OptimizerState("sgd")
+
+    def effective_gradient(self, params: Array, grad: Array, n_weights: int) -> Array:
+        """The gradient plus the penalties' share, on the weights only."""
+        if not (self.l1 or self.l2):
+            return grad
+        grad = grad.copy()
+        w = params[:n_weights]
+        if self.l2:
+            grad[:n_weights] += self.l2 * w
+        if self.l1:
+            grad[:n_weights] += self.l1 * np.sign(w)
+        return grad
+
+    def apply(self, params: Array, grad: Array, state: OptimizerState, n_weights: int) -> tuple[Array, OptimizerState]:
+        """One update. A state of another kind (the user switched) starts afresh."""
+        if state.kind != self.kind:
+            state = self.init_state(params)
+        g = self.effective_gradient(params, grad, n_weights)
+        if self.kind == "sgd":
+            return params - self.lr * g, state
+        if self.kind == "momentum":
+            velocity = self.momentum * state.slots[0] - self.lr * g
+            return params + velocity, OptimizerState("momentum", state.step + 1, (velocity,))
+        t = state.step + 1
+        b1, b2 = self.beta1, self.beta2
+        m = b1 * state.slots[0] + (1.0 - b1) * g
+        v = b2 * state.slots[1] + (1.0 - b2) * (g * g)
+        # A Python float, so float32 parameters stay float32.
+        step = float(self.lr * np.sqrt(1.0 - b2**t) / (1.0 - b1**t))
+        return params - step * m / (np.sqrt(v) + self.eps), OptimizerState("adam", t, (m, v))

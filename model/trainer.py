@@ -1,0 +1,598 @@
+"""The trainer: one object that owns a network, its data and its optimizer,
+and moves exactly one epoch per `step()`.
+
+What an epoch record means (the UI shows this):
+- epoch e is the state after e updates; epoch 0 is the initial weights;
+- in full-batch mode every figure of record e (loss, accuracy, z, a, delta,
+  dW, db) is computed at the weights of epoch e on the whole training set,
+  so dW is exactly the gradient the next update will use;
+- in mini-batch and per-sample modes the train loss and accuracy are the
+  running means over the epoch's batches (as frameworks report them), and
+  the per-layer arrays are computed at the weights of epoch e, on the whole
+  training set, when first asked for.
+
+History: the scalars of every epoch are kept; full states are kept as
+snapshots at a spacing that doubles when there are too many, and any other
+epoch is reached by replaying from the nearest snapshot before it. Replay
+is exact (same arrays, same generator state), so a rewound run goes on bit
+for bit as the original did, within a bounded amount of memory.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from model.config import Config
+from model.datasets import Dataset, load, load_csv, targets
+from model.errors import BackpropError, ConfigError, DataError
+from model.initializers import initial_weights
+from model.network import BackwardPass, ForwardPass, Network
+from model.optimizers import Optimizer, OptimizerState
+from model.parameters import Layout
+
+Array = np.ndarray
+
+# Memory that snapshots may use before their spacing doubles.
+SNAPSHOT_BYTES = 64 * 2**20
+MAX_SNAPSHOTS = 1024
+MIN_SNAPSHOTS = 16
+
+
+# ------------------------------------------------------------------ records
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Where a run first produced a value that is not a finite number."""
+
+    epoch: int
+    layer: int  # 1-based, as the UI names layers
+    quantity: str  # "weights", "biases", "z", "a", "delta", "loss"
+    value: str  # "nan", "inf" or "-inf"
+
+    def __str__(self) -> str:
+        where = f"in layer {self.layer} " if self.layer else ""
+        return f"diverged at epoch {self.epoch} {where}({self.quantity} became {self.value})"
+
+
+class DivergenceError(BackpropError):
+    """A step would have produced NaN or infinity; the last good state is kept."""
+
+    def __init__(self, divergence: Divergence):
+        super().__init__(str(divergence))
+        self.divergence = divergence
+
+
+class EpochRecord:
+    """Everything about one epoch, computed at that epoch's weights.
+
+    `W` and `b` are per-layer views of `params`; `forward` and `backward`
+    hold z, a, delta, dW and db per layer. Arrays are shared, not copied:
+    treat them as read-only.
+    """
+
+    __slots__ = (
+        "epoch", "loss", "accuracy", "test_loss", "test_accuracy", "params", "W", "b",
+        "_forward", "_backward", "_trainer",
+    )
+
+    def __init__(
+        self,
+        epoch: int,
+        loss: float,
+        accuracy: float,
+        test_loss: float | None,
+        test_accuracy: float | None,
+        params: Array,
+        W: list[Array],
+        b: list[Array],
+        forward: ForwardPass | None,
+        backward: BackwardPass | None,
+        trainer: "Trainer",
+    ):
+        self.epoch = epoch
+        self.loss = loss
+        self.accuracy = accuracy
+        self.test_loss = test_loss
+        self.test_accuracy = test_accuracy
+        self.params = params
+        self.W = W
+        self.b = b
+        self._forward = forward
+        self._backward = backward
+        self._trainer = trainer
+
+    def _ensure_detail(self) -> None:
+        if self._forward is None or self._backward is None:
+            self._forward, self._backward = self._trainer.full_pass(self.W, self.b)
+
+    @property
+    def forward(self) -> ForwardPass:
+        self._ensure_detail()
+        return self._forward  # type: ignore[return-value]
+
+    @property
+    def backward(self) -> BackwardPass:
+        self._ensure_detail()
+        return self._backward  # type: ignore[return-value]
+
+    @property
+    def z(self) -> list[Array]:
+        return self.forward.z
+
+    @property
+    def a(self) -> list[Array]:
+        return self.forward.a
+
+    @property
+    def delta(self) -> list[Array]:
+        return self.backward.delta
+
+    @property
+    def dW(self) -> list[Array]:
+        return self.backward.dW
+
+    @property
+    def db(self) -> list[Array]:
+        return self.backward.db
+
+    @property
+    def output(self) -> Array:
+        return self.forward.a[-1]
+
+    @property
+    def grad_norm(self) -> float:
+        g = self.backward.grad
+        return math.sqrt(float(np.vdot(g, g)))
+
+    def __repr__(self) -> str:
+        return f"EpochRecord(epoch={self.epoch}, loss={self.loss:.6g}, accuracy={self.accuracy:.3f})"
+
+
+@dataclass(frozen=True)
+class Branch:
+    """A future that was abandoned when the user changed course at `start`."""
+
+    start: int
+    loss: Array
+    test_loss: Array
+    label: str = ""
+
+
+class _State(NamedTuple):
+    epoch: int
+    params: Array
+    opt: OptimizerState
+    rng: dict
+
+
+class History:
+    """Scalars per epoch in growable arrays (no Python float per value)."""
+
+    NAMES = ("loss", "test_loss", "accuracy", "test_accuracy")
+
+    def __init__(self) -> None:
+        self._cap = 1024
+        self._data = {name: np.full(self._cap, np.nan) for name in self.NAMES}
+        self.length = 0
+
+    def set(self, epoch: int, values: tuple[float, float, float, float]) -> None:
+        if epoch >= self._cap:
+            self._cap *= 2
+            for name in self.NAMES:
+                grown = np.full(self._cap, np.nan)
+                grown[: self.length] = self._data[name][: self.length]
+                self._data[name] = grown
+        for name, value in zip(self.NAMES, values):
+            self._data[name][epoch] = value
+        if epoch >= self.length:
+            self.length = epoch + 1
+
+    def get(self, epoch: int) -> tuple[float, ...]:
+        return tuple(float(self._data[name][epoch]) for name in self.NAMES)
+
+    def truncate(self, length: int) -> None:
+        for name in self.NAMES:
+            self._data[name][length : self.length] = np.nan
+        self.length = min(self.length, length)
+
+    def series(self, name: str) -> Array:
+        """A read-only view of one scalar for every epoch recorded."""
+        view = self._data[name][: self.length]
+        view.flags.writeable = False
+        return view
+
+
+# ------------------------------------------------------------------ trainer
+
+
+class Trainer:
+    def __init__(
+        self,
+        config: Config,
+        data: Dataset,
+        params: Array | None = None,
+    ):
+        sizes = config.layers
+        if data.n_features != sizes[0]:
+            raise ConfigError(
+                "layers",
+                f"the input layer has {sizes[0]} units but the data has {data.n_features} features "
+                f"({', '.join(data.feature_names)}); make the first size {data.n_features}",
+            )
+        try:
+            Y = targets(data.labels, sizes[-1], data.n_classes)
+        except DataError as exc:
+            raise ConfigError("layers", str(exc)) from None
+        dtype = np.dtype(config.dtype)
+        self.data = data
+        self.X = data.X.astype(dtype)
+        self.Y = Y.astype(dtype)
+        self.X_test = data.X_test.astype(dtype)
+        self.Y_test = targets(data.labels_test, sizes[-1], data.n_classes).astype(dtype)
+        self._labels = data.labels
+        self._labels_bool = data.labels.astype(bool)
+        self._labels_test_bool = data.labels_test.astype(bool)
+        self._binary = sizes[-1] == 1
+
+        rng = np.random.default_rng(config.seed)
+        self.layout = Layout(tuple(sizes))
+        if params is None:
+            W0, b0 = initial_weights(
+                config.init, sizes, rng, scale=config.init_scale, limit=config.init_limit, dtype=dtype
+            )
+            params = self.layout.flatten(W0, b0, dtype)
+        else:
+            params = np.asarray(params, dtype=dtype)
+            if params.shape != (self.layout.n_params,):
+                raise ConfigError("layers", f"the given weights have {params.size} values; the network needs {self.layout.n_params}")
+        feedback = None
+        if config.feedback_alignment:
+            # Fixed random feedback, drawn after the weights from the same generator.
+            feedback = tuple(
+                (rng.uniform(-1.0, 1.0, size=shape) * np.sqrt(6.0 / sum(shape))).astype(dtype)
+                for shape in self.layout.shapes
+            )
+        self.network = Network.build(sizes, config.activation, config.output_activation, config.loss, feedback)
+        self._rng = rng
+        self._segments: list[tuple[int, Config, Optimizer]] = []
+        self._add_segment(0, config)
+
+        self.history = History()
+        self.branches: list[Branch] = []
+        self.divergence: Divergence | None = None
+        self._snapshots: dict[int, _State] = {}
+        self._pinned: set[int] = {0}
+        self._snap_every = 1
+        state_bytes = params.nbytes * (1 + (2 if config.optimizer == "adam" else 1))
+        self._max_snapshots = int(max(MIN_SNAPSHOTS, min(MAX_SNAPSHOTS, SNAPSHOT_BYTES // max(state_bytes, 1))))
+
+        state = _State(0, params, self._segments[0][2].init_state(params), rng.bit_generator.state)
+        self._install(state, self._evaluate(state.params))
+        self._snapshots[0] = state
+        self.initial_params = params
+
+    # ------------------------------------------------------------- building
+
+    @classmethod
+    def from_config(cls, config: Config, params: Array | None = None) -> "Trainer":
+        """Load the data the config names and build the trainer on it."""
+        if config.dataset == "csv":
+            data = load_csv(config.csv_path, label_column=config.label_column, test_fraction=config.test_fraction, seed=config.seed)
+        else:
+            data = load(
+                config.dataset,
+                n_samples=config.samples,
+                noise=config.noise,
+                classes=config.classes,
+                test_fraction=config.test_fraction,
+                seed=config.seed,
+            )
+        return cls(config, data, params)
+
+    def _add_segment(self, start: int, config: Config) -> None:
+        optimizer = Optimizer(
+            config.optimizer, config.lr, config.momentum, config.beta1, config.beta2, 1e-8, config.l1, config.l2
+        )
+        self._segments = [s for s in self._segments if s[0] < start] + [(start, config, optimizer)]
+
+    def _segment(self, epoch: int) -> tuple[int, Config, Optimizer]:
+        for seg in reversed(self._segments):
+            if seg[0] <= epoch:
+                return seg
+        return self._segments[0]
+
+    @property
+    def config(self) -> Config:
+        """The configuration in force for the next step from the current epoch."""
+        return self._segment(self.epoch)[1]
+
+    @property
+    def optimizer(self) -> Optimizer:
+        """The optimizer in force for the next step from the current epoch."""
+        return self._segment(self.epoch)[2]
+
+    @property
+    def epoch(self) -> int:
+        return self._state.epoch
+
+    @property
+    def params(self) -> Array:
+        return self._state.params
+
+    @property
+    def optimizer_state(self) -> OptimizerState:
+        return self._state.opt
+
+    @property
+    def last_epoch(self) -> int:
+        """The furthest epoch recorded (beyond `epoch` after a rewind)."""
+        return self.history.length - 1
+
+    # ------------------------------------------------------------ computing
+
+    def full_pass(self, W: list[Array], b: list[Array]) -> tuple[ForwardPass, BackwardPass]:
+        fwd = self.network.forward(self.X, W, b)
+        return fwd, self.network.backward(fwd, self.Y, W)
+
+    def _accuracy(self, output: Array, labels: Array, labels_bool: Array | None = None) -> float:
+        if self._binary:
+            if labels_bool is None:
+                labels_bool = labels.astype(bool)
+            hits = np.count_nonzero((output[:, 0] > 0.5) == labels_bool)
+        else:
+            hits = np.count_nonzero(output.argmax(axis=1) == labels)
+        return hits / labels.shape[0]
+
+    def _test_figures(self, W: list[Array], b: list[Array]) -> tuple[float | None, float | None]:
+        if not self.X_test.shape[0]:
+            return None, None
+        out = self.network.forward(self.X_test, W, b).a[-1]
+        return self.network.loss.value(out, self.Y_test), self._accuracy(out, self.data.labels_test, self._labels_test_bool)
+
+    def _evaluate(self, params: Array) -> EpochRecord:
+        """A record with every figure computed exactly at `params`."""
+        W, b = self.layout.views(params)
+        fwd, bwd = self.full_pass(W, b)
+        out = fwd.a[-1]
+        loss = self.network.loss.value(out, self.Y)
+        test_loss, test_acc = self._test_figures(W, b)
+        return EpochRecord(0, loss, self._accuracy(out, self._labels, self._labels_bool), test_loss, test_acc, params, W, b, fwd, bwd, self)
+
+    def _install(self, state: _State, record: EpochRecord) -> None:
+        record.epoch = state.epoch
+        self._state = state
+        self.record = record
+        self.history.set(state.epoch, (
+            record.loss,
+            np.nan if record.test_loss is None else record.test_loss,
+            record.accuracy,
+            np.nan if record.test_accuracy is None else record.test_accuracy,
+        ))
+
+    # -------------------------------------------------------------- stepping
+
+    def step(self) -> EpochRecord:
+        """Train one epoch and return its record.
+
+        Raises DivergenceError (and keeps the current state) when the epoch
+        would produce a value that is not finite.
+        """
+        state = self._state
+        _, config, optimizer = self._segment(state.epoch)
+        n_weights = self.layout.n_weights
+        if config.mode == "full":
+            params, opt = optimizer.apply(state.params, self.record.backward.grad, state.opt, n_weights)
+            W, b = self.layout.views(params)
+            fwd, bwd = self.full_pass(W, b)
+            out = fwd.a[-1]
+            loss = self.network.loss.value(out, self.Y)
+            accuracy = self._accuracy(out, self._labels, self._labels_bool)
+            rng_state = state.rng
+            check = loss + float(np.vdot(params, params)) + float(np.vdot(bwd.grad, bwd.grad))
+        else:
+            rng = self._rng
+            rng.bit_generator.state = state.rng
+            n = self.X.shape[0]
+            size = 1 if config.mode == "sgd" else min(config.batch_size, n)
+            order = rng.permutation(n)
+            params, opt = state.params, state.opt
+            loss_sum = 0.0
+            hits = 0.0
+            for start in range(0, n, size):
+                idx = order[start : start + size]
+                Xb, Yb = self.X[idx], self.Y[idx]
+                W, b = self.layout.views(params)
+                fb = self.network.forward(Xb, W, b)
+                bb = self.network.backward(fb, Yb, W)
+                m = idx.shape[0]
+                loss_sum += self.network.loss.value(fb.a[-1], Yb) * m
+                hits += self._accuracy(fb.a[-1], self._labels[idx]) * m
+                params, opt = optimizer.apply(params, bb.grad, opt, n_weights)
+            loss = loss_sum / n
+            accuracy = hits / n
+            W, b = self.layout.views(params)
+            fwd = bwd = None
+            rng_state = rng.bit_generator.state
+            check = loss + float(np.vdot(params, params))
+        new_state = _State(state.epoch + 1, params, opt, rng_state)
+        if not math.isfinite(check):
+            self.divergence = self._diagnose(new_state, loss)
+            raise DivergenceError(self.divergence)
+        test_loss, test_acc = self._test_figures(W, b)
+        record = EpochRecord(new_state.epoch, loss, accuracy, test_loss, test_acc, params, W, b, fwd, bwd, self)
+        self._install(new_state, record)
+        self.divergence = None
+        self._maybe_snapshot(new_state)
+        return record
+
+    def run(self, epochs: int) -> EpochRecord:
+        """Step up to `epochs` times, stopping early at a stop condition."""
+        for _ in range(epochs):
+            if self.stop_reason() is not None:
+                break
+            self.step()
+        return self.record
+
+    def stop_reason(self) -> str | None:
+        """Why training should stop here, in words, or None to go on."""
+        cfg = self.config
+        rec = self.record
+        if self.epoch >= cfg.max_epochs:
+            return f"reached the epoch limit ({cfg.max_epochs})"
+        if cfg.target_loss > 0 and rec.loss <= cfg.target_loss:
+            return f"loss {rec.loss:.3g} reached the target {cfg.target_loss:g}"
+        if cfg.stop_at_full_accuracy and rec.accuracy >= 1.0:
+            return "every training sample is classified correctly"
+        return None
+
+    # -------------------------------------------------------------- diverged
+
+    def _diagnose(self, state: _State, loss: float) -> Divergence:
+        """Name the first quantity, in the order computed, that is not finite."""
+        W, b = self.layout.views(state.params)
+
+        def bad(x: Array) -> str | None:
+            finite = np.isfinite(x)
+            if finite.all():
+                return None
+            v = np.asarray(x)[~finite].flat[0]
+            return "nan" if np.isnan(v) else ("inf" if v > 0 else "-inf")
+
+        for l in range(len(W)):
+            for name, arr in (("weights", W[l]), ("biases", b[l])):
+                v = bad(arr)
+                if v:
+                    return Divergence(state.epoch, l + 1, name, v)
+        with np.errstate(all="ignore"):
+            fwd, bwd = self.full_pass(W, b)
+        for l in range(len(W)):
+            for name, arr in (("z", fwd.z[l]), ("a", fwd.a[l])):
+                v = bad(arr)
+                if v:
+                    return Divergence(state.epoch, l + 1, name, v)
+        for l in range(len(W) - 1, -1, -1):
+            for name, arr in (("delta", bwd.delta[l]), ("gradient", bwd.dW[l]), ("gradient", bwd.db[l])):
+                v = bad(arr)
+                if v:
+                    return Divergence(state.epoch, l + 1, name, v)
+        return Divergence(state.epoch, 0, "loss", bad(np.array([loss])) or "nan")
+
+    # ------------------------------------------------------------ snapshots
+
+    def _maybe_snapshot(self, state: _State) -> None:
+        if state.epoch % self._snap_every:
+            return
+        self._snapshots[state.epoch] = state
+        if len(self._snapshots) > self._max_snapshots:
+            self._snap_every *= 2
+            self._snapshots = {
+                e: s for e, s in self._snapshots.items() if e % self._snap_every == 0 or e in self._pinned
+            }
+
+    def _state_at(self, epoch: int) -> _State:
+        """The exact state of a recorded epoch, by replay from a snapshot."""
+        start = max(e for e in self._snapshots if e <= epoch)
+        state = self._snapshots[start]
+        saved = (self._state, self.record, self.divergence)
+        self._state = state
+        self.record = self._evaluate_at(state)
+        try:
+            while self._state.epoch < epoch:
+                self.step()
+            return self._state
+        finally:
+            self._state, self.record, self.divergence = saved
+
+    def _evaluate_at(self, state: _State) -> EpochRecord:
+        """The record of a state, taking the scalars from the history when known."""
+        record = self._evaluate(state.params)
+        record.epoch = state.epoch
+        mode = self._segment(max(state.epoch - 1, 0))[1].mode
+        if state.epoch < self.history.length and mode != "full" and state.epoch > 0:
+            loss, _, accuracy, _ = self.history.get(state.epoch)
+            record.loss, record.accuracy = loss, accuracy
+            record._forward = record._backward = None
+        return record
+
+    # --------------------------------------------------------------- moving
+
+    def rewind(self, epoch: int) -> EpochRecord:
+        """Go back (or forward, within what was recorded) to `epoch` exactly.
+
+        The recorded future is kept: stepping on replays it unless a
+        hyperparameter is changed first, which starts a new branch.
+        """
+        if not 0 <= epoch <= self.last_epoch:
+            raise ValueError(f"epoch {epoch} is not recorded; choose 0 to {self.last_epoch}")
+        length = self.history.length
+        state = self._state_at(epoch)
+        self._state = state
+        self.record = self._evaluate_at(state)
+        self.history.length = length
+        self.divergence = None
+        return self.record
+
+    def reset(self) -> EpochRecord:
+        """Back to epoch 0: the same seed's initial weights, history kept for replay."""
+        return self.rewind(0)
+
+    def _branch_here(self, label: str) -> None:
+        """Abandon the recorded future beyond the current epoch, keeping its curve."""
+        e = self.epoch
+        if self.last_epoch > e:
+            self.branches.append(
+                Branch(e, self.history.series("loss")[e:].copy(), self.history.series("test_loss")[e:].copy(), label)
+            )
+            self.history.truncate(e + 1)
+            self._snapshots = {k: s for k, s in self._snapshots.items() if k <= e}
+            self._pinned = {k for k in self._pinned if k <= e}
+
+    def reconfigure(self, config: Config) -> None:
+        """Apply hyperparameters that keep the network (learning rate,
+        optimizer, penalties, mode, stop conditions) from the next epoch on.
+        A change after a rewind makes a branch.
+        """
+        current = self.config
+        if current.needs_rebuild(config):
+            changed = sorted(f for f in ("dataset", "layers", "seed", "init", "loss") if getattr(current, f) != getattr(config, f))
+            raise ConfigError(changed[0] if changed else "config", "this change needs a new network; build a new trainer")
+        if config == current:
+            return
+        diff = [k for k, v in config.to_dict().items() if current.to_dict()[k] != v]
+        self._branch_here(", ".join(f"{k}={getattr(current, k)}" for k in diff))
+        self._add_segment(self.epoch, config)
+        # Keep this epoch's state reachable without replaying older segments' configs.
+        self._snapshots[self.epoch] = self._state
+        self._pinned.add(self.epoch)
+
+    def set_params(self, params: Array) -> EpochRecord:
+        """Replace the parameters at the current epoch (a hand edit).
+
+        The future is abandoned as a branch; the edited state becomes a
+        snapshot, so stepping back from later epochs returns to it.
+        """
+        params = np.array(params, dtype=self.params.dtype)
+        if params.shape != self.params.shape:
+            raise ValueError(f"expected {self.params.shape[0]} parameters, got {params.size}")
+        if not np.isfinite(params).all():
+            raise ValueError("parameters must be finite numbers")
+        self._branch_here("edit")
+        state = _State(self.epoch, params, self._state.opt, self._state.rng)
+        self._install(state, self._evaluate(params))
+        self._snapshots[self.epoch] = state
+        self._pinned.add(self.epoch)
+        return self.record
+
+    # ----------------------------------------------------------- inspection
+
+    def weights(self) -> tuple[list[Array], list[Array]]:
+        return self.record.W, self.record.b
+
+    def state_dict(self) -> dict[str, Any]:
+        """The exact state of the current epoch, for sessions."""
+        return {"epoch": self.epoch, "params": self.params, "opt": self._state.opt, "rng": self._state.rng}
