@@ -145,6 +145,20 @@ class EpochRecord:
         return self.forward.a[-1]
 
     @property
+    def sample_loss(self) -> Array:
+        """The loss of each training sample at this epoch's weights."""
+        return self._trainer.network.loss.per_sample(self.output, self._trainer.Y)
+
+    @property
+    def predicted(self) -> Array:
+        """The class the network gives each training sample."""
+        return self._trainer.classify(self.output)
+
+    @property
+    def correct(self) -> Array:
+        return self.predicted == self._trainer.data.labels
+
+    @property
     def grad_norm(self) -> float:
         g = self.backward.grad
         return math.sqrt(float(np.vdot(g, g)))
@@ -338,6 +352,12 @@ class Trainer:
     def full_pass(self, W: list[Array], b: list[Array]) -> tuple[ForwardPass, BackwardPass]:
         fwd = self.network.forward(self.X, W, b)
         return fwd, self.network.backward(fwd, self.Y, W)
+
+    def classify(self, output: Array) -> Array:
+        """Class per row of network output: threshold 0.5 for one unit, else argmax."""
+        if self._binary:
+            return (output[:, 0] > 0.5).astype(np.int64)
+        return output.argmax(axis=1)
 
     def _accuracy(self, output: Array, labels: Array, labels_bool: Array | None = None) -> float:
         if self._binary:
