@@ -255,10 +255,10 @@ class Trainer:
 
         rng = np.random.default_rng(config.seed)
         self.layout = Layout(tuple(sizes))
+        # Always draw, so the generator is in the same state afterwards
+        # (feedback matrices, shuffles) whether or not weights were given.
+        W0, b0 = initial_weights(config.init, sizes, rng, scale=config.init_scale, limit=config.init_limit, dtype=dtype)
         if params is None:
-            W0, b0 = initial_weights(
-                config.init, sizes, rng, scale=config.init_scale, limit=config.init_limit, dtype=dtype
-            )
             params = self.layout.flatten(W0, b0, dtype)
         else:
             params = np.asarray(params, dtype=dtype)
