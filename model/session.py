@@ -1,0 +1,484 @@
+"""Sessions: a whole run in one file, so it can be stopped and carried on exactly.
+
+A session is a NumPy .npz archive (read with allow_pickle=False, so opening
+one never runs code). It holds a JSON description under the key `meta`
+(UTF-8 bytes as a uint8 array) and every array under its own key:
+
+    meta                   app, kind, format; config segments, epochs,
+                           optimizer and generator states, snapshot list,
+                           branch list, dataset names
+    params                 the current epoch's flat parameter vector
+    opt_slots              its optimizer slots (momentum: 1 row, adam: 2 rows)
+    initial_params         the weights the run was built with
+    snapshot_params        one row per snapshot, in meta["snapshots"] order
+    snapshot_slots         their optimizer slots, rows in the same order
+    history_<name>         loss, test_loss, accuracy, test_accuracy per epoch
+    branch<i>_loss         abandoned futures' curves (and branch<i>_test_loss)
+    data_X, data_labels, data_X_test, data_labels_test   the data itself
+    feedback<l>            fixed feedback matrices (feedback alignment only)
+
+The data is stored rather than regenerated, so a session does not depend on
+a CSV file still being there or on how a later version draws its datasets.
+Snapshots plus segments are what rewinding replays from, so a loaded run
+rewinds and continues bit for bit as the saved one would have.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import zipfile
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from model.config import REBUILD_FIELDS, Config
+from model.datasets import Dataset
+from model.errors import BackpropError, WeightsFileError
+from model.exports import write_atomically
+from model.optimizers import OPTIMIZERS, OptimizerState
+from model.parameters import Layout
+from model.trainer import Branch, Divergence, History, Trainer, _State
+
+Array = np.ndarray
+
+APP = "backprop-tui"
+KIND = "session"
+FORMAT = 1
+
+HISTORY_NAMES = History.NAMES
+_SLOTS = {"sgd": 0, "momentum": 1, "adam": 2}
+_WEIGHTS_KEY = re.compile(r"[Wb][0-9]+")
+
+
+class SessionError(WeightsFileError):
+    """A session file cannot be written or read, with the reason in words."""
+
+
+class SavedState(NamedTuple):
+    """One exact training state: what an epoch needs to go on from there."""
+
+    epoch: int
+    params: Array
+    opt: OptimizerState
+    rng: dict
+
+
+@dataclasses.dataclass
+class Run:
+    """Everything a trainer holds beyond its configuration, as plain data."""
+
+    segments: list[tuple[int, Config]]
+    state: SavedState
+    snapshots: dict[int, SavedState]
+    pinned: set[int]
+    snap_every: int
+    max_snapshots: int
+    history: dict[str, Array]
+    branches: list[Branch]
+    initial_params: Array
+    feedback: tuple[Array, ...] | None
+    divergence: Divergence | None
+
+
+# ------------------------------------------------- the trainer's internals
+# These two functions are the only code outside trainer.py that knows the
+# trainer's private attributes; a change there needs a change only here.
+
+
+def read_run(trainer: Trainer) -> Run:
+    """The trainer's whole state, by reference (nothing is copied)."""
+
+    def saved(s: _State) -> SavedState:
+        return SavedState(s.epoch, s.params, s.opt, s.rng)
+
+    return Run(
+        segments=[(start, cfg) for start, cfg, _ in trainer._segments],
+        state=saved(trainer._state),
+        snapshots={e: saved(s) for e, s in sorted(trainer._snapshots.items())},
+        pinned=set(trainer._pinned),
+        snap_every=trainer._snap_every,
+        max_snapshots=trainer._max_snapshots,
+        history={name: trainer.history.series(name) for name in HISTORY_NAMES},
+        branches=list(trainer.branches),
+        initial_params=trainer.initial_params,
+        feedback=trainer.network.feedback,
+        divergence=trainer.divergence,
+    )
+
+
+def install_run(trainer: Trainer, run: Run) -> None:
+    """Put a run into a trainer freshly built from its first segment's config."""
+    for start, cfg in run.segments[1:]:
+        trainer._add_segment(start, cfg)
+    if run.feedback is not None:
+        trainer.network = dataclasses.replace(trainer.network, feedback=run.feedback)
+
+    def state(s: SavedState) -> _State:
+        return _State(s.epoch, s.params, s.opt, s.rng)
+
+    trainer._snapshots = {e: state(s) for e, s in sorted(run.snapshots.items())}
+    trainer._pinned = set(run.pinned)
+    trainer._snap_every = run.snap_every
+    trainer._max_snapshots = run.max_snapshots
+    # History has no bulk setter; filling its arrays directly avoids one
+    # Python call per epoch on long runs.
+    history = History()
+    length = len(run.history[HISTORY_NAMES[0]])
+    while history._cap <= length:
+        history._cap *= 2
+    for name in HISTORY_NAMES:
+        column = np.full(history._cap, np.nan)
+        column[:length] = run.history[name]
+        history._data[name] = column
+    history.length = length
+    trainer.history = history
+    trainer.branches = list(run.branches)
+    trainer.initial_params = run.initial_params
+    trainer._state = state(run.state)
+    trainer.record = trainer._evaluate_at(trainer._state)
+    trainer.divergence = run.divergence
+
+
+# ----------------------------------------------------------------- saving
+
+
+def save_session(trainer: Trainer, path: str | os.PathLike) -> None:
+    """Write the whole session to `path` atomically (see exports.write_atomically)."""
+    meta, arrays = encode(read_run(trainer), trainer.data)
+    blob = np.frombuffer(json.dumps(meta, separators=(",", ":")).encode("utf-8"), dtype=np.uint8)
+    try:
+        write_atomically(path, lambda f: np.savez(f, meta=blob, **arrays))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise SessionError(f"cannot save the session to {os.fspath(path)}: {reason}") from None
+
+
+def _opt_meta(opt: OptimizerState) -> dict[str, Any]:
+    return {"kind": opt.kind, "step": int(opt.step), "slots": len(opt.slots)}
+
+
+def _slot_rows(states: list[SavedState], n_params: int, dtype: np.dtype) -> Array:
+    rows = [slot for s in states for slot in s.opt.slots]
+    return np.stack(rows) if rows else np.empty((0, n_params), dtype=dtype)
+
+
+def encode(run: Run, data: Dataset) -> tuple[dict[str, Any], dict[str, Array]]:
+    """The run as JSON-ready metadata and named arrays."""
+    n_params = run.state.params.shape[0]
+    dtype = run.state.params.dtype
+    snaps = [run.snapshots[e] for e in sorted(run.snapshots)]
+    meta: dict[str, Any] = {
+        "app": APP,
+        "kind": KIND,
+        "format": FORMAT,
+        "segments": [{"start": start, "config": cfg.to_dict()} for start, cfg in run.segments],
+        "epoch": run.state.epoch,
+        "last_epoch": len(run.history[HISTORY_NAMES[0]]) - 1,
+        "optimizer": _opt_meta(run.state.opt),
+        "rng": run.state.rng,
+        "snapshots": [{"epoch": s.epoch, "optimizer": _opt_meta(s.opt), "rng": s.rng} for s in snaps],
+        "pinned": sorted(run.pinned),
+        "snap_every": run.snap_every,
+        "max_snapshots": run.max_snapshots,
+        "branches": [{"start": br.start, "label": br.label} for br in run.branches],
+        "divergence": dataclasses.asdict(run.divergence) if run.divergence else None,
+        "feedback": run.feedback is not None,
+        "data": {"name": data.name, "class_names": list(data.class_names), "feature_names": list(data.feature_names)},
+    }
+    arrays: dict[str, Array] = {
+        "params": run.state.params,
+        "opt_slots": _slot_rows([run.state], n_params, dtype),
+        "initial_params": run.initial_params,
+        "snapshot_params": np.stack([s.params for s in snaps]),
+        "snapshot_slots": _slot_rows(snaps, n_params, dtype),
+        "data_X": data.X,
+        "data_labels": data.labels,
+        "data_X_test": data.X_test,
+        "data_labels_test": data.labels_test,
+    }
+    for name in HISTORY_NAMES:
+        arrays[f"history_{name}"] = run.history[name]
+    for i, br in enumerate(run.branches):
+        arrays[f"branch{i}_loss"] = br.loss
+        arrays[f"branch{i}_test_loss"] = br.test_loss
+    for l, matrix in enumerate(run.feedback or ()):
+        arrays[f"feedback{l}"] = matrix
+    return meta, arrays
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load_session(path: str | os.PathLike) -> Trainer:
+    """A new trainer exactly as the session left it, or SessionError saying why.
+
+    Nothing outside is touched: the caller swaps trainers only on success.
+    """
+    shown = os.fspath(path)
+    arrays = _read_archive(Path(path), shown)
+    meta = _read_meta(arrays, shown)
+    try:
+        return _decode(meta, arrays)
+    except _Invalid as exc:
+        raise SessionError(f"{shown} is not a usable session: {exc}") from None
+    except BackpropError as exc:  # ConfigError / DataError raised while rebuilding
+        raise SessionError(f"{shown} does not fit this program: {exc}") from None
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+        # A field of the right name but the wrong make-up; still bad input.
+        raise SessionError(f"{shown} is damaged ({type(exc).__name__}: {exc}); save the session again") from None
+
+
+class _Invalid(Exception):
+    """Something inside the archive is wrong; the message says what."""
+
+
+def _read_archive(path: Path, shown: str) -> dict[str, Array]:
+    """Every array of the archive, read now so that corruption shows up here."""
+    if not path.exists():
+        raise SessionError(f"no session file at {shown}")
+    if path.is_dir():
+        raise SessionError(f"{shown} is a folder, not a session file")
+    try:
+        is_zip = zipfile.is_zipfile(path)
+    except OSError as exc:
+        raise SessionError(f"cannot read {shown}: {exc.strerror or exc}") from None
+    if not is_zip:
+        raise SessionError(
+            f"{shown} is not a session file: it is not an .npz archive, or it was cut short; "
+            "save the session again"
+        )
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+    except (OSError, ValueError, EOFError, KeyError, RuntimeError, zipfile.BadZipFile, NotImplementedError) as exc:
+        raise SessionError(f"{shown} is damaged ({exc}); save the session again") from None
+    except Exception as exc:  # zlib.error and friends: any failure here means bad bytes
+        raise SessionError(f"{shown} is damaged ({type(exc).__name__}: {exc}); save the session again") from None
+    for name, value in arrays.items():
+        if not isinstance(value, np.ndarray):
+            raise SessionError(f"{shown} is damaged: entry {name!r} is not a NumPy array")
+    return arrays
+
+
+def _read_meta(arrays: dict[str, Array], shown: str) -> dict[str, Any]:
+    if "meta" not in arrays:
+        if arrays and all(_WEIGHTS_KEY.fullmatch(k) for k in arrays):
+            raise SessionError(f"{shown} is a weights file, not a session; open it with --weights")
+        raise SessionError(f"{shown} is an .npz archive but not a {APP} session (it has no session description)")
+    blob = arrays["meta"]
+    try:
+        if blob.dtype != np.uint8 or blob.ndim != 1:
+            raise ValueError("not a byte string")
+        meta = json.loads(blob.tobytes().decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SessionError(f"{shown} is damaged: its session description is unreadable ({exc})") from None
+    if not isinstance(meta, dict) or meta.get("app") != APP:
+        raise SessionError(f"{shown} is not a {APP} session")
+    if meta.get("kind") != KIND:
+        kind = meta.get("kind")
+        if kind == "weights":
+            raise SessionError(f"{shown} is a weights file, not a session; open it with --weights")
+        raise SessionError(f"{shown} is a {APP} {kind!r} file, not a session")
+    version = meta.get("format")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise SessionError(f"{shown} has an unknown session format ({version!r})")
+    if version > FORMAT:
+        raise SessionError(
+            f"{shown}: session format {version} is newer than this program ({FORMAT}); update backprop-tui to open it"
+        )
+    return meta
+
+
+# Checks on the decoded content; each raises _Invalid with a plain reason.
+
+
+def _get(mapping: dict, key: str, kind: type | tuple[type, ...], where: str = "the session") -> Any:
+    if key not in mapping:
+        raise _Invalid(f"{where} has no {key!r}")
+    value = mapping[key]
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+        raise _Invalid(f"{key!r} in {where} has the wrong type ({type(value).__name__})")
+    return value
+
+
+def _count(mapping: dict, key: str, low: int, where: str = "the session") -> int:
+    value = _get(mapping, key, int, where)
+    if value < low:
+        raise _Invalid(f"{key!r} in {where} is {value}; it must be at least {low}")
+    return value
+
+
+def _array(arrays: dict[str, Array], key: str, shape: tuple[int | None, ...], kind: str, dtype: np.dtype | None = None) -> Array:
+    """The array under `key`, checked for shape (None: any length) and kind."""
+    if key not in arrays:
+        raise _Invalid(f"the array {key!r} is missing")
+    arr = arrays[key]
+    if arr.ndim != len(shape) or any(want is not None and got != want for got, want in zip(arr.shape, shape)):
+        expected = "(" + ", ".join("any" if n is None else str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+        raise _Invalid(f"{key!r} has shape {arr.shape}; the configuration needs {expected}")
+    if arr.dtype.kind not in kind:
+        raise _Invalid(f"{key!r} holds {arr.dtype} values")
+    if dtype is not None and arr.dtype != dtype:
+        raise _Invalid(f"{key!r} holds {arr.dtype} values but the configuration says {dtype}")
+    return arr
+
+
+def _finite(key: str, arr: Array) -> Array:
+    if not np.isfinite(arr).all():
+        raise _Invalid(f"{key!r} holds values that are not finite numbers (NaN or infinity)")
+    return arr
+
+
+def _rng_state(value: Any, where: str) -> dict:
+    """A generator state that numpy accepts, checked on a scratch generator."""
+    if not isinstance(value, dict):
+        raise _Invalid(f"the generator state of {where} is missing")
+    try:
+        np.random.default_rng().bit_generator.state = value
+    except (TypeError, ValueError, KeyError) as exc:
+        raise _Invalid(f"the generator state of {where} is invalid ({exc})") from None
+    return value
+
+
+def _opt_state(value: Any, slots: Array, where: str) -> OptimizerState:
+    if not isinstance(value, dict):
+        raise _Invalid(f"the optimizer state of {where} is missing")
+    kind = _get(value, "kind", str, where)
+    if kind not in OPTIMIZERS:
+        raise _Invalid(f"unknown optimizer {kind!r} in {where}")
+    step = _count(value, "step", 0, where)
+    if slots.shape[0] != _SLOTS[kind]:
+        raise _Invalid(f"{where}: a {kind} state has {_SLOTS[kind]} slot arrays, found {slots.shape[0]}")
+    return OptimizerState(kind, step, tuple(_finite(f"optimizer slots of {where}", s) for s in slots))
+
+
+def _segments(meta: dict) -> list[tuple[int, Config]]:
+    raw = _get(meta, "segments", list)
+    if not raw:
+        raise _Invalid("it has no configuration")
+    segments = []
+    for i, seg in enumerate(raw):
+        if not isinstance(seg, dict):
+            raise _Invalid(f"configuration segment {i} is not a mapping")
+        start = _count(seg, "start", 0, f"segment {i}")
+        config = Config.from_dict(_get(seg, "config", dict, f"segment {i}"))  # ConfigError is reported as such
+        if i == 0 and start != 0:
+            raise _Invalid("the first configuration must start at epoch 0")
+        if i and start <= segments[-1][0]:
+            raise _Invalid("configuration segments are not in epoch order")
+        if i and any(getattr(config, f) != getattr(segments[0][1], f) for f in REBUILD_FIELDS):
+            raise _Invalid(f"segment {i} describes a different network from the first")
+        segments.append((start, config))
+    return segments
+
+
+def _dataset(meta: dict, arrays: dict[str, Array], n_features: int) -> Dataset:
+    info = _get(meta, "data", dict)
+    names = _get(info, "feature_names", list, "the data")
+    X = _array(arrays, "data_X", (None, n_features), "f")
+    return Dataset(
+        _get(info, "name", str, "the data"),
+        _finite("data_X", X),
+        _array(arrays, "data_labels", (X.shape[0],), "iu"),
+        _finite("data_X_test", _array(arrays, "data_X_test", (None, len(names)), "f")),
+        _array(arrays, "data_labels_test", (None,), "iu"),
+        tuple(str(n) for n in _get(info, "class_names", list, "the data")),
+        tuple(str(n) for n in names),
+    )
+
+
+def _decode(meta: dict, arrays: dict[str, Array]) -> Trainer:
+    segments = _segments(meta)
+    first = segments[0][1]
+    dtype = np.dtype(first.dtype)
+    trainer = Trainer(first, _dataset(meta, arrays, first.layers[0]), params=_initial(arrays, first, dtype))
+    layout = trainer.layout
+    P = layout.n_params
+
+    last = _count(meta, "last_epoch", 0)
+    epoch = _count(meta, "epoch", 0)
+    if epoch > last:
+        raise _Invalid(f"the current epoch {epoch} is beyond the last recorded one ({last})")
+    history = {name: _array(arrays, f"history_{name}", (last + 1,), "f") for name in HISTORY_NAMES}
+
+    params = _finite("params", _array(arrays, "params", (P,), "f", dtype))
+    slots = _array(arrays, "opt_slots", (None, P), "f", dtype)
+    state = SavedState(epoch, params, _opt_state(meta.get("optimizer"), slots, "the current epoch"), _rng_state(meta.get("rng"), "the current epoch"))
+
+    snap_meta = _get(meta, "snapshots", list)
+    snap_params = _finite("snapshot_params", _array(arrays, "snapshot_params", (len(snap_meta), P), "f", dtype))
+    snap_slots = _array(arrays, "snapshot_slots", (None, P), "f", dtype)
+    snapshots: dict[int, SavedState] = {}
+    row = 0
+    for i, info in enumerate(snap_meta):
+        if not isinstance(info, dict):
+            raise _Invalid(f"snapshot {i} is not a mapping")
+        e = _count(info, "epoch", 0, f"snapshot {i}")
+        if e > last or e in snapshots:
+            raise _Invalid(f"snapshot {i} has epoch {e}, which is repeated or beyond the last recorded epoch {last}")
+        opt_info = info.get("optimizer")
+        n = opt_info.get("slots") if isinstance(opt_info, dict) else None
+        if not isinstance(n, int) or not 0 <= n <= 2 or row + n > snap_slots.shape[0]:
+            raise _Invalid(f"snapshot {i} does not match the stored optimizer slots")
+        opt = _opt_state(opt_info, snap_slots[row : row + n], f"snapshot {i}")
+        row += n
+        snapshots[e] = SavedState(e, snap_params[i], opt, _rng_state(info.get("rng"), f"snapshot {i}"))
+    if row != snap_slots.shape[0]:
+        raise _Invalid("there are more stored optimizer slots than snapshots use")
+    if 0 not in snapshots:
+        raise _Invalid("the snapshot of epoch 0 is missing, so the run cannot be rewound")
+
+    branches = []
+    for i, info in enumerate(_get(meta, "branches", list)):
+        if not isinstance(info, dict):
+            raise _Invalid(f"branch {i} is not a mapping")
+        branches.append(
+            Branch(
+                _count(info, "start", 0, f"branch {i}"),
+                _array(arrays, f"branch{i}_loss", (None,), "f"),
+                _array(arrays, f"branch{i}_test_loss", (None,), "f"),
+                _get(info, "label", str, f"branch {i}"),
+            )
+        )
+
+    feedback = None
+    if _get(meta, "feedback", bool):
+        feedback = tuple(
+            _finite(f"feedback{l}", _array(arrays, f"feedback{l}", shape, "f", dtype)) for l, shape in enumerate(layout.shapes)
+        )
+
+    divergence = meta.get("divergence")
+    if divergence is not None:
+        try:
+            divergence = Divergence(**divergence)
+        except TypeError:
+            raise _Invalid("its divergence record is malformed") from None
+
+    pinned = _get(meta, "pinned", list)
+    if not all(isinstance(e, int) and not isinstance(e, bool) and 0 <= e <= last for e in pinned):
+        raise _Invalid("its pinned epochs are not recorded epochs")
+
+    run = Run(
+        segments=segments,
+        state=state,
+        snapshots=snapshots,
+        pinned=set(pinned),
+        snap_every=_count(meta, "snap_every", 1),
+        max_snapshots=_count(meta, "max_snapshots", 1),
+        history=history,
+        branches=branches,
+        initial_params=trainer.initial_params,
+        feedback=feedback,
+        divergence=divergence,
+    )
+    install_run(trainer, run)
+    return trainer
+
+
+def _initial(arrays: dict[str, Array], config: Config, dtype: np.dtype) -> Array:
+    n_params = Layout(config.layers).n_params
+    return _finite("initial_params", _array(arrays, "initial_params", (n_params,), "f", dtype))
