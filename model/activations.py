@@ -18,10 +18,12 @@ Array = np.ndarray
 # 1/(1+exp(-z)) free of overflow warnings and bit-identical to the textbook
 # formula everywhere else.
 _EXP_LIMIT = 709.0
+_EXP_LIMIT_F32 = 88.0  # float32 holds up to e^88.7
 
 
 def sigmoid(z: Array) -> Array:
-    return 1.0 / (1.0 + np.exp(-np.maximum(z, -_EXP_LIMIT)))
+    limit = _EXP_LIMIT_F32 if z.dtype == np.float32 else _EXP_LIMIT
+    return 1.0 / (1.0 + np.exp(-np.maximum(z, -limit)))
 
 
 def sigmoid_derivative(z: Array, a: Array) -> Array:

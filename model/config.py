@@ -252,8 +252,10 @@ def parse_layers(text: str) -> tuple[int, ...]:
         raise ConfigError("layers", "give the layer sizes, such as 2,4,1")
     sizes = []
     for part in parts:
-        if not part.isdigit():
+        if not (part.isascii() and part.isdigit()):
             raise ConfigError("layers", f"{part!r} is not a whole number; give sizes such as 2,4,1")
+        if len(part) > 9:
+            raise ConfigError("layers", f"every size must be between 1 and {MAX_UNITS}, got {part[:12]}...")
         sizes.append(int(part))
     value = tuple(sizes)
     Config(layers=value, output_activation="linear", loss="mse")  # size checks only

@@ -27,11 +27,19 @@ EPSILON = 1e-12
 
 
 def _row_mean(x: Array) -> Array:
-    return np.add.reduce(x, axis=1) / x.shape[1]
+    width = x.shape[1]
+    total = np.add.reduce(x, axis=1)
+    # Dividing by 1 changes no bit, so one output unit skips it.
+    return total if width == 1 else total / width
 
 
 def _clip(p: Array, low: float, high: float) -> Array:
     return np.minimum(np.maximum(p, low), high)
+
+
+def _eps(p: Array) -> float:
+    """EPSILON, or the dtype's own epsilon where 1 - EPSILON rounds to 1 (float32)."""
+    return max(EPSILON, float(np.finfo(p.dtype).eps))
 
 
 def mse_per_sample(y_hat: Array, y: Array) -> Array:
@@ -44,12 +52,14 @@ def mse_gradient(y_hat: Array, y: Array) -> Array:
 
 
 def bce_per_sample(y_hat: Array, y: Array) -> Array:
-    p = _clip(y_hat, EPSILON, 1.0 - EPSILON)
+    e = _eps(y_hat)
+    p = _clip(y_hat, e, 1.0 - e)
     return -_row_mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
 
 
 def bce_gradient(y_hat: Array, y: Array) -> Array:
-    p = _clip(y_hat, EPSILON, 1.0 - EPSILON)
+    e = _eps(y_hat)
+    p = _clip(y_hat, e, 1.0 - e)
     return (p - y) / (p * (1.0 - p)) / y.shape[1]
 
 

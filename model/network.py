@@ -126,12 +126,12 @@ class Network:
         for l in range(L - 1, -1, -1):
             deltas[l] = delta
             np.matmul(inputs[l].T, delta, out=dW[l])
-            dW[l] /= n
             np.add.reduce(delta, axis=0, out=db[l])
-            db[l] /= n
             if l:
                 # The line backpropagation is named for:
                 delta = (delta @ back[l].T) * acts[l - 1].derivative(z[l - 1], a[l - 1])
+        # The batch mean of every dW and db at once (same values as dividing each).
+        grad /= n
         return BackwardPass(deltas, dW, db, grad)
 
     def loss_value(self, X: Array, Y: Array, W: list[Array], b: list[Array]) -> float:

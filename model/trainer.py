@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from model.config import Config
+from model.config import REBUILD_FIELDS, Config
 from model.datasets import Dataset, load, load_csv, targets
 from model.errors import BackpropError, ConfigError, DataError
 from model.initializers import initial_weights
@@ -402,6 +402,11 @@ class Trainer:
         Raises DivergenceError (and keeps the current state) when the epoch
         would produce a value that is not finite.
         """
+        # Overflow is detected and reported below; numpy need not warn of it too.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._step()
+
+    def _step(self) -> EpochRecord:
         state = self._state
         _, config, optimizer = self._segment(state.epoch)
         n_weights = self.layout.n_weights
@@ -413,7 +418,7 @@ class Trainer:
             loss = self.network.loss.value(out, self.Y)
             accuracy = self._accuracy(out, self._labels, self._labels_bool)
             rng_state = state.rng
-            check = loss + float(np.vdot(params, params)) + float(np.vdot(bwd.grad, bwd.grad))
+            finite = math.isfinite(loss) and np.isfinite(params).all() and np.isfinite(bwd.grad).all()
         else:
             rng = self._rng
             rng.bit_generator.state = state.rng
@@ -438,9 +443,9 @@ class Trainer:
             W, b = self.layout.views(params)
             fwd = bwd = None
             rng_state = rng.bit_generator.state
-            check = loss + float(np.vdot(params, params))
+            finite = math.isfinite(loss) and np.isfinite(params).all()
         new_state = _State(state.epoch + 1, params, opt, rng_state)
-        if not math.isfinite(check):
+        if not finite:
             self.divergence = self._diagnose(new_state, loss)
             raise DivergenceError(self.divergence)
         test_loss, test_acc = self._test_figures(W, b)
@@ -579,7 +584,7 @@ class Trainer:
         """
         current = self.config
         if current.needs_rebuild(config):
-            changed = sorted(f for f in ("dataset", "layers", "seed", "init", "loss") if getattr(current, f) != getattr(config, f))
+            changed = sorted(f for f in REBUILD_FIELDS if getattr(current, f) != getattr(config, f))
             raise ConfigError(changed[0] if changed else "config", "this change needs a new network; build a new trainer")
         if config == current:
             return
