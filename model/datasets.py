@@ -117,6 +117,7 @@ def load(
     _check_int("n_samples", n_samples, MIN_SAMPLES, MAX_SAMPLES)
     _check_int("classes", classes, MIN_CLASSES, MAX_CLASSES)
     _check_noise(noise)
+    noise = float(noise) + 0.0  # -0.0 passes the check but numpy refuses a negative-zero scale
     _check_fraction(test_fraction)
 
     if key in _GATES:

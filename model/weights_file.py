@@ -1,0 +1,167 @@
+"""Weights files: a network's W and b in a NumPy .npz archive.
+
+The archive holds `W0, b0, W1, b1, ...` with `W[l]` of shape (fan_in,
+fan_out) and `b[l]` of shape (fan_out,), the engine's own convention, so a
+file written here can be read back with nothing but `np.load`. Reading
+trusts nothing: every way a file can be wrong (missing, corrupt, a key too
+many or too few, shapes that do not chain, NaN) is refused with a
+`WeightsFileError` that says what to fix, and pickles are never loaded.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import zipfile
+from typing import Sequence
+
+import numpy as np
+
+from model.errors import WeightsFileError
+from model.parameters import Layout
+
+Array = np.ndarray
+
+_KEY = re.compile(r"([Wb])(0|[1-9][0-9]*)")
+
+
+def sizes_of(W: Sequence[Array]) -> tuple[int, ...]:
+    """The layer sizes (inputs, hidden..., outputs) that weights imply."""
+    if not len(W):
+        return ()
+    return (int(np.shape(W[0])[0]),) + tuple(int(np.shape(w)[1]) for w in W)
+
+
+def describe(sizes: Sequence[int]) -> str:
+    """Sizes the way the UI writes them: 2-4-1."""
+    return "-".join(str(n) for n in sizes)
+
+
+def save_weights(path: str | os.PathLike, W: Sequence[Array], b: Sequence[Array]) -> None:
+    """Write W and b to `path` atomically: a reader never sees half a file.
+
+    The archive is written to a temporary file in the same directory and
+    renamed over `path`, so a crash or a full disk leaves any old file intact.
+    """
+    shown = os.fspath(path)
+    W = [np.asarray(w) for w in W]
+    b = [np.asarray(x) for x in b]
+    if len(W) != len(b):
+        raise WeightsFileError(f"cannot write {shown}: {len(W)} weight matrices but {len(b)} bias vectors")
+    arrays = {f"W{l}": w for l, w in enumerate(W)} | {f"b{l}": x for l, x in enumerate(b)}
+    _check(arrays, f"cannot write {shown}")
+    directory = os.path.dirname(os.path.abspath(shown))
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".weights-", suffix=".npz.tmp")
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, shown)
+        tmp = None
+    except (OSError, ValueError) as e:
+        raise WeightsFileError(f"cannot write {shown}: {_reason(e)}") from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def load_weights(path: str | os.PathLike, sizes: Sequence[int] | None = None) -> tuple[list[Array], list[Array]]:
+    """Read ([W0, W1, ...], [b0, b1, ...]) as float64 from a weights file.
+
+    With `sizes`, the file must describe exactly that network.
+    """
+    shown = os.fspath(path)
+    arrays = _read(path, shown)
+    W, b = _check(arrays, shown)
+    if sizes is not None and tuple(sizes) != sizes_of(W):
+        raise WeightsFileError(
+            f"{shown}: the file's network is {describe(sizes_of(W))}; the configuration asks for {describe(sizes)}"
+        )
+    return [w.astype(np.float64) for w in W], [x.astype(np.float64) for x in b]
+
+
+def load_params(path: str | os.PathLike, sizes: Sequence[int]) -> Array:
+    """The flat parameter vector a Trainer takes, from a weights file."""
+    W, b = load_weights(path, sizes)
+    return Layout(tuple(sizes)).flatten(W, b)
+
+
+# ------------------------------------------------------------------ reading
+
+
+def _reason(e: BaseException) -> str:
+    if isinstance(e, OSError) and e.strerror:
+        return e.strerror
+    return str(e) or type(e).__name__
+
+
+def _read(path: str | os.PathLike, shown: str) -> dict[str, Array]:
+    """Every array in the archive, read now, so corruption shows up here."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except (OSError, ValueError) as e:
+        raise WeightsFileError(f"cannot read {shown}: {_reason(e)}") from None
+    if not head.startswith(b"PK"):
+        kind = "an empty file" if not head else "not a .npz archive"
+        raise WeightsFileError(f"{shown} is {kind}; a weights file is a .npz archive holding W0, b0, W1, b1, ...")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, RuntimeError) as e:
+        raise WeightsFileError(f"{shown} is corrupt or truncated ({_reason(e)}); save the weights again") from None
+    for name, value in arrays.items():
+        # NpzFile hands back raw bytes for a member that is not a .npy array.
+        if not isinstance(value, np.ndarray):
+            raise WeightsFileError(f"{shown} is corrupt: entry {name!r} is not a NumPy array; save the weights again")
+    return arrays
+
+
+def _check(arrays: dict[str, Array], shown: str) -> tuple[list[Array], list[Array]]:
+    """The arrays as W and b lists, or the first thing wrong with them."""
+    if not arrays:
+        raise WeightsFileError(f"{shown} holds no weights; expected W0, b0, W1, b1, ...")
+    found: dict[str, dict[int, Array]] = {"W": {}, "b": {}}
+    for name in sorted(arrays):
+        match = _KEY.fullmatch(name)
+        if match is None:
+            raise WeightsFileError(f"{shown}: unknown entry {name!r}; a weights file holds only W0, b0, W1, b1, ...")
+        found[match[1]][int(match[2])] = arrays[name]
+    n_layers = max(max(found["W"], default=-1), max(found["b"], default=-1)) + 1
+    missing = [f"{kind}{l}" for l in range(n_layers) for kind in "Wb" if l not in found[kind]]
+    if missing:
+        raise WeightsFileError(
+            f"{shown}: missing {', '.join(missing)}; layers are numbered 0, 1, 2, ... with one W and one b each"
+        )
+    W = [found["W"][l] for l in range(n_layers)]
+    b = [found["b"][l] for l in range(n_layers)]
+    for l in range(n_layers):
+        for name, arr, ndim, what in ((f"W{l}", W[l], 2, "2-D (fan_in x fan_out)"), (f"b{l}", b[l], 1, "1-D (fan_out)")):
+            if arr.ndim != ndim:
+                raise WeightsFileError(f"{shown}: {name} must be {what}, got shape {arr.shape}")
+            if arr.dtype.kind not in "fiu":
+                raise WeightsFileError(f"{shown}: {name} holds {arr.dtype} values, not real numbers")
+            if 0 in arr.shape:
+                raise WeightsFileError(f"{shown}: {name} is empty (shape {arr.shape})")
+        if b[l].shape[0] != W[l].shape[1]:
+            raise WeightsFileError(
+                f"{shown}: b{l} has {b[l].shape[0]} values but W{l} {W[l].shape} has {W[l].shape[1]} units"
+            )
+        if l and W[l].shape[0] != W[l - 1].shape[1]:
+            raise WeightsFileError(
+                f"{shown}: shapes do not chain: W{l - 1} {W[l - 1].shape} gives {W[l - 1].shape[1]} units "
+                f"but W{l} {W[l].shape} expects {W[l].shape[0]} inputs"
+            )
+    for l in range(n_layers):
+        for name, arr in ((f"W{l}", W[l]), (f"b{l}", b[l])):
+            finite = np.isfinite(arr)
+            if not finite.all():
+                where = tuple(int(i) for i in np.argwhere(~finite)[0])
+                raise WeightsFileError(f"{shown}: {name} holds a non-finite value ({arr[where]}) at {list(where)}")
+    return W, b

@@ -1,0 +1,314 @@
+"""Headless training: the engine without the UI, for scripts, CI and slow links.
+
+Trains until a stop condition (the epoch limit, a target loss, full
+accuracy), a divergence or Ctrl-C, then prints on stdout either a summary
+(a table of predictions and the final figures) or, with --json, one JSON
+document. A progress bar goes to stderr, and only when stderr is a
+terminal, so piped output stays clean.
+
+Training runs in chunks of epochs whose length adapts to keep each chunk
+near 50 ms: the clock is read once per chunk and rich is called at most
+ten times a second, never once per epoch, so a fast network trains at the
+engine's full speed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from model import DivergenceError, Trainer, WeightsFileError
+from model.trainer import Divergence
+from model.weights_file import save_weights
+from tui.format import fixed
+
+if TYPE_CHECKING:
+    from tui.cli import Plan
+
+PROG = "backprop-tui"
+EXIT_OK, EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
+
+MAX_LOSS_POINTS = 10_000  # longer loss curves are downsampled in JSON
+MAX_JSON_PREDICTIONS = 10_000
+TABLE_ROWS = 20
+MAX_OUTPUT_COLUMNS = 4  # wider outputs show only the winning unit
+CHUNK_SECONDS = 0.05
+REFRESH_SECONDS = 0.1
+
+
+@dataclass
+class Outcome:
+    """How a headless run ended."""
+
+    stop_reason: str | None
+    divergence: Divergence | None = None
+    interrupted: bool = False
+
+
+# ----------------------------------------------------------------- training
+
+
+class _Bar:
+    """A rich progress bar on stderr, refreshed by hand at most 10 times a second."""
+
+    def __init__(self, total: int, start: int):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._progress = Progress(
+            TextColumn("epoch"),
+            MofNCompleteColumn(),
+            BarColumn(),
+            TextColumn("loss {task.fields[loss]}"),
+            TimeRemainingColumn(),
+            console=Console(file=sys.stderr),
+            auto_refresh=False,
+            transient=True,
+        )
+        self._task = self._progress.add_task("train", total=total, completed=start, loss="")
+        self._last = 0.0
+        self._progress.start()
+
+    def update(self, epoch: int, loss: float, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._last >= REFRESH_SECONDS:
+            self._last = now
+            self._progress.update(self._task, completed=epoch, loss=fixed(loss, 10, 6).strip(), refresh=True)
+
+    def close(self) -> None:
+        self._progress.stop()
+
+
+def train(trainer: Trainer, show_progress: bool) -> Outcome:
+    """Step until a stop condition, a divergence or Ctrl-C; the trainer keeps the last good state."""
+    bar = _Bar(trainer.config.max_epochs, trainer.epoch) if show_progress else None
+    chunk = 1
+    outcome = Outcome(trainer.stop_reason())
+    # Overflow on the way to a divergence is reported by the engine as a
+    # DivergenceError; NumPy's own RuntimeWarnings would only add noise.
+    errstate = np.errstate(all="ignore")
+    errstate.__enter__()
+    try:
+        while outcome.stop_reason is None:
+            start = time.perf_counter()
+            trainer.run(chunk)
+            elapsed = time.perf_counter() - start
+            if elapsed < CHUNK_SECONDS / 2:
+                chunk = min(chunk * 2, 1 << 16)
+            elif elapsed > CHUNK_SECONDS * 2 and chunk > 1:
+                chunk //= 2
+            if bar is not None:
+                bar.update(trainer.epoch, trainer.record.loss)
+            outcome.stop_reason = trainer.stop_reason()
+    except DivergenceError as e:
+        outcome.divergence = e.divergence
+        outcome.stop_reason = str(e.divergence)
+    except KeyboardInterrupt:
+        outcome.interrupted = True
+        outcome.stop_reason = f"interrupted (Ctrl-C) at epoch {trainer.epoch}"
+    finally:
+        errstate.__exit__(None, None, None)
+        if bar is not None:
+            bar.close()
+    return outcome
+
+
+# ------------------------------------------------------------------ figures
+
+
+def _num(x: Any) -> float | None:
+    """A JSON-safe number: None for nan, infinities and missing values."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _series(trainer: Trainer, name: str) -> tuple[list[int], list[float | None], bool]:
+    """(epochs, values, downsampled) of one history series, at most MAX_LOSS_POINTS long."""
+    values = np.asarray(trainer.history.series(name))
+    epochs = np.arange(values.shape[0])
+    downsampled = values.shape[0] > MAX_LOSS_POINTS
+    if downsampled:
+        epochs = np.unique(np.linspace(0, values.shape[0] - 1, MAX_LOSS_POINTS).round().astype(np.int64))
+        values = values[epochs]
+    return epochs.tolist(), [_num(v) for v in values.tolist()], downsampled
+
+
+def _predictions(trainer: Trainer, limit: int) -> list[dict[str, Any]]:
+    rec = trainer.record
+    data = trainer.data
+    names = data.class_names
+    output = rec.output[:limit]
+    predicted = rec.predicted[:limit]
+    return [
+        {
+            "index": i,
+            "input": data.X[i].tolist(),
+            "target": names[data.labels[i]],
+            "output": [_num(v) for v in output[i].tolist()],
+            "predicted": names[predicted[i]],
+            "correct": bool(predicted[i] == data.labels[i]),
+        }
+        for i in range(output.shape[0])
+    ]
+
+
+def summary_document(trainer: Trainer, outcome: Outcome, weights_file: str | None = None) -> dict[str, Any]:
+    """Everything about the run as plain JSON types."""
+    rec = trainer.record
+    data = trainer.data
+    epochs, loss, downsampled = _series(trainer, "loss")
+    _, test_loss, _ = _series(trainer, "test_loss")
+    d = outcome.divergence
+    return {
+        "config": trainer.config.to_dict(),
+        "dataset": {
+            "name": data.name,
+            "samples": int(data.X.shape[0]),
+            "test_samples": int(data.X_test.shape[0]),
+            "features": list(data.feature_names),
+            "classes": list(data.class_names),
+        },
+        "epoch": rec.epoch,
+        "loss": _num(rec.loss),
+        "accuracy": _num(rec.accuracy),
+        "test_loss": _num(rec.test_loss),
+        "test_accuracy": _num(rec.test_accuracy),
+        "stop_reason": outcome.stop_reason,
+        "interrupted": outcome.interrupted,
+        "divergence": None
+        if d is None
+        else {"epoch": d.epoch, "layer": d.layer, "quantity": d.quantity, "value": d.value, "message": str(d)},
+        "history": {
+            "epochs": epochs,
+            "loss": loss,
+            "test_loss": test_loss if data.has_test else None,
+            "downsampled": downsampled,
+            "note": f"every epoch of {trainer.history.length} downsampled to {len(epochs)} points"
+            if downsampled
+            else "every epoch",
+        },
+        "predictions": _predictions(trainer, MAX_JSON_PREDICTIONS),
+        "predictions_note": None
+        if data.X.shape[0] <= MAX_JSON_PREDICTIONS
+        else f"the first {MAX_JSON_PREDICTIONS} of {data.X.shape[0]} training samples",
+        "weights": {
+            "W": [w.tolist() for w in rec.W],
+            "b": [x.tolist() for x in rec.b],
+        },
+        "weights_file": weights_file,
+    }
+
+
+# ----------------------------------------------------------------- printing
+
+
+def _marks() -> tuple[str, str]:
+    """✓ and ✗ where stdout can show them, else plain letters."""
+    try:
+        "✓✗".encode(getattr(sys.stdout, "encoding", None) or "utf-8")  # None: a text buffer
+        return "✓", "✗"
+    except (UnicodeEncodeError, LookupError):
+        return "y", "n"
+
+
+def print_summary(trainer: Trainer, outcome: Outcome) -> None:
+    """A table of the first predictions, then the final figures, on stdout."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(file=sys.stdout, highlight=False)
+    rec = trainer.record
+    data = trainer.data
+    cfg = trainer.config
+    n = data.X.shape[0]
+    rows = min(n, TABLE_ROWS)
+    yes, no = _marks()
+    arch = "-".join(map(str, cfg.layers))
+    table = Table(
+        title=Text(f"{data.name}: {arch} {cfg.activation}/{cfg.output_activation}, {cfg.loss} loss, epoch {rec.epoch}"),
+        caption=Text(f"first {rows} of {n} training samples") if rows < n else None,
+    )
+    table.add_column("#", justify="right")
+    wide_input = data.n_features > 4
+    if wide_input:
+        table.add_column("input")
+    else:
+        for name in data.feature_names:
+            table.add_column(Text(name), justify="right")
+    table.add_column("target", justify="right")
+    n_out = rec.output.shape[1]
+    table.add_column("output" if n_out <= MAX_OUTPUT_COLUMNS else "top output", justify="right")
+    table.add_column("predicted", justify="right")
+    table.add_column("ok", justify="center")
+    output = rec.output
+    predicted = rec.predicted
+    for i in range(rows):
+        x = data.X[i]
+        if wide_input:
+            inputs = [" ".join(fixed(v, 8, 3).strip() for v in x[:3]) + " …"]
+        else:
+            inputs = [fixed(v, 8, 3) for v in x]
+        if n_out <= MAX_OUTPUT_COLUMNS:
+            shown = " ".join(fixed(v, 8, 4) for v in output[i])
+        else:
+            shown = f"{data.class_names[predicted[i]]}: {fixed(output[i, predicted[i]], 8, 4).strip()}"
+        ok = predicted[i] == data.labels[i]
+        table.add_row(
+            str(i),
+            *(Text(s) for s in inputs),
+            Text(data.class_names[data.labels[i]]),
+            Text(shown),
+            Text(data.class_names[predicted[i]]),
+            Text(yes if ok else no, style="green" if ok else "red"),
+        )
+    console.print(table)
+    figures = f"epoch {rec.epoch}  loss {fixed(rec.loss, 10, 6).strip()}  accuracy {100 * rec.accuracy:.1f}%"
+    if rec.test_loss is not None:
+        figures += f"  test loss {fixed(rec.test_loss, 10, 6).strip()}  test accuracy {100 * rec.test_accuracy:.1f}%"
+    console.print(Text(figures), soft_wrap=True)
+    if outcome.stop_reason:
+        console.print(Text(f"stopped: {outcome.stop_reason}"), soft_wrap=True)
+
+
+# --------------------------------------------------------------------- run
+
+
+def run_headless(plan: "Plan") -> int:
+    """Train, save and report as the plan says; returns the exit status."""
+    trainer = plan.trainer
+    outcome = train(trainer, show_progress=sys.stderr.isatty())
+    save_error = None
+    if plan.save_weights is not None:
+        try:
+            save_weights(plan.save_weights, trainer.record.W, trainer.record.b)
+        except WeightsFileError as e:
+            save_error = str(e)
+    if plan.json:
+        doc = summary_document(trainer, outcome, None if save_error or plan.save_weights is None else plan.save_weights)
+        print(json.dumps(doc, allow_nan=False))
+    else:
+        print_summary(trainer, outcome)
+    if outcome.divergence is not None:
+        print(
+            f"{PROG}: {outcome.divergence}; the summary shows the last good epoch ({trainer.epoch})",
+            file=sys.stderr,
+        )
+    elif outcome.interrupted:
+        print(f"{PROG}: {outcome.stop_reason}; the summary shows that epoch", file=sys.stderr)
+    if save_error is not None:
+        print(f"{PROG}: error: --save-weights: {save_error}", file=sys.stderr)
+        return EXIT_USAGE
+    if outcome.divergence is not None:
+        return EXIT_DIVERGED
+    if outcome.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK
