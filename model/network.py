@@ -44,17 +44,34 @@ class ForwardPass(NamedTuple):
         return self.inputs if layer == 0 else self.a[layer - 1]
 
 
-class BackwardPass(NamedTuple):
+class BackwardPass:
     """Per layer: the per-sample deltas and the batch-mean gradients.
 
-    `dW` and `db` are views into `grad`, the flat gradient vector laid out
-    like the parameters.
+    `grad` is the flat gradient, laid out like the parameters; `dW` and `db`
+    are per-layer views into it, made when first asked for (the optimizer
+    needs only the flat vector).
     """
 
-    delta: list[Array]
-    dW: list[Array]
-    db: list[Array]
-    grad: Array
+    __slots__ = ("delta", "grad", "_layout", "_views")
+
+    def __init__(self, delta: list[Array], grad: Array, layout: Layout):
+        self.delta = delta
+        self.grad = grad
+        self._layout = layout
+        self._views: tuple[list[Array], list[Array]] | None = None
+
+    def _split(self) -> tuple[list[Array], list[Array]]:
+        if self._views is None:
+            self._views = self._layout.views(self.grad)
+        return self._views
+
+    @property
+    def dW(self) -> list[Array]:
+        return self._split()[0]
+
+    @property
+    def db(self) -> list[Array]:
+        return self._split()[1]
 
 
 @dataclass(frozen=True)
@@ -116,23 +133,25 @@ class Network:
     def backward(self, fwd: ForwardPass, Y: Array, W: list[Array], fused: bool | None = None) -> BackwardPass:
         n = Y.shape[0]
         L = len(W)
-        grad = np.empty(self.layout.n_params, dtype=fwd.a[-1].dtype)
-        dW, db = self.layout.views(grad)
         deltas: list[Array] = [None] * L  # type: ignore[list-item]
+        dW: list[Array] = [None] * L  # type: ignore[list-item]
+        db: list[Array] = [None] * L  # type: ignore[list-item]
         back = W if self.feedback is None else self.feedback
         z, a, acts = fwd.z, fwd.a, self.activations
         inputs = [fwd.inputs, *a[:-1]]
         delta = self.output_delta(fwd, Y, fused)
         for l in range(L - 1, -1, -1):
             deltas[l] = delta
-            np.matmul(inputs[l].T, delta, out=dW[l])
-            np.add.reduce(delta, axis=0, out=db[l])
+            dW[l] = (inputs[l].T @ delta).ravel()
+            db[l] = np.add.reduce(delta, axis=0)
             if l:
                 # The line backpropagation is named for:
                 delta = (delta @ back[l].T) * acts[l - 1].derivative(z[l - 1], a[l - 1])
-        # The batch mean of every dW and db at once (same values as dividing each).
+        # One flat vector, laid out like the parameters, divided by N once:
+        # the batch mean of every dW and db (same values as dividing each).
+        grad = np.concatenate(dW + db)
         grad /= n
-        return BackwardPass(deltas, dW, db, grad)
+        return BackwardPass(deltas, grad, self.layout)
 
     def loss_value(self, X: Array, Y: Array, W: list[Array], b: list[Array]) -> float:
         return self.loss.value(self.forward(X, W, b).a[-1], Y)

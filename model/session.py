@@ -124,17 +124,8 @@ def install_run(trainer: Trainer, run: Run) -> None:
     trainer._pinned = set(run.pinned)
     trainer._snap_every = run.snap_every
     trainer._max_snapshots = run.max_snapshots
-    # History has no bulk setter; filling its arrays directly avoids one
-    # Python call per epoch on long runs.
     history = History()
-    length = len(run.history[HISTORY_NAMES[0]])
-    while history._cap <= length:
-        history._cap *= 2
-    for name in HISTORY_NAMES:
-        column = np.full(history._cap, np.nan)
-        column[:length] = run.history[name]
-        history._data[name] = column
-    history.length = length
+    history.load(run.history)
     trainer.history = history
     trainer.branches = list(run.branches)
     trainer.initial_params = run.initial_params

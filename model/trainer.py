@@ -185,38 +185,45 @@ class _State(NamedTuple):
 
 
 class History:
-    """Scalars per epoch in growable arrays (no Python float per value)."""
+    """Scalars per epoch, one row per epoch in a growable array (no Python
+    float per value; one store per epoch)."""
 
     NAMES = ("loss", "test_loss", "accuracy", "test_accuracy")
 
     def __init__(self) -> None:
-        self._cap = 1024
-        self._data = {name: np.full(self._cap, np.nan) for name in self.NAMES}
+        self._rows = np.full((1024, len(self.NAMES)), np.nan)
         self.length = 0
 
     def set(self, epoch: int, values: tuple[float, float, float, float]) -> None:
-        if epoch >= self._cap:
-            self._cap *= 2
-            for name in self.NAMES:
-                grown = np.full(self._cap, np.nan)
-                grown[: self.length] = self._data[name][: self.length]
-                self._data[name] = grown
-        for name, value in zip(self.NAMES, values):
-            self._data[name][epoch] = value
+        if epoch >= self._rows.shape[0]:
+            grown = np.full((2 * self._rows.shape[0], len(self.NAMES)), np.nan)
+            grown[: self.length] = self._rows[: self.length]
+            self._rows = grown
+        self._rows[epoch] = values
         if epoch >= self.length:
             self.length = epoch + 1
 
     def get(self, epoch: int) -> tuple[float, ...]:
-        return tuple(float(self._data[name][epoch]) for name in self.NAMES)
+        return tuple(float(v) for v in self._rows[epoch])
 
     def truncate(self, length: int) -> None:
-        for name in self.NAMES:
-            self._data[name][length : self.length] = np.nan
+        self._rows[length : self.length] = np.nan
         self.length = min(self.length, length)
+
+    def load(self, columns: dict[str, Array]) -> None:
+        """Replace everything with the given per-epoch series (sessions)."""
+        length = len(columns[self.NAMES[0]])
+        capacity = 1024
+        while capacity <= length:
+            capacity *= 2
+        self._rows = np.full((capacity, len(self.NAMES)), np.nan)
+        for i, name in enumerate(self.NAMES):
+            self._rows[:length, i] = columns[name]
+        self.length = length
 
     def series(self, name: str) -> Array:
         """A read-only view of one scalar for every epoch recorded."""
-        view = self._data[name][: self.length]
+        view = self._rows[: self.length, self.NAMES.index(name)]
         view.flags.writeable = False
         return view
 
@@ -224,10 +231,13 @@ class History:
 # ------------------------------------------------------------------ trainer
 
 
-def _all_finite(x: Array, zeros: Array) -> bool:
-    """Whether every value of x is finite, in one call: x . 0 is 0 when
-    they all are and NaN when any is NaN or infinite (call under errstate)."""
-    return math.isfinite(np.dot(x, zeros))
+_NAN = float("nan")
+
+
+def _finite_probe(x: Array, zeros: Array) -> float:
+    """x . 0: zero when every value of x is finite, NaN when any is NaN or
+    infinite (call under errstate). One call instead of isfinite().all()."""
+    return np.dot(x, zeros)
 
 
 class Trainer:
@@ -261,7 +271,8 @@ class Trainer:
 
         rng = np.random.default_rng(config.seed)
         self.layout = Layout(tuple(sizes))
-        self._zeros = np.zeros(self.layout.n_params, dtype)  # for _all_finite
+        self._zeros = np.zeros(self.layout.n_params, dtype)  # for _finite_probe
+        self._has_test = self.X_test.shape[0] > 0
         # Always draw, so the generator is in the same state afterwards
         # (feedback matrices, shuffles) whether or not weights were given.
         W0, b0 = initial_weights(config.init, sizes, rng, scale=config.init_scale, limit=config.init_limit, dtype=dtype)
@@ -396,9 +407,9 @@ class Trainer:
         self.record = record
         self.history.set(state.epoch, (
             record.loss,
-            np.nan if record.test_loss is None else record.test_loss,
+            _NAN if record.test_loss is None else record.test_loss,
             record.accuracy,
-            np.nan if record.test_accuracy is None else record.test_accuracy,
+            _NAN if record.test_accuracy is None else record.test_accuracy,
         ))
 
     # -------------------------------------------------------------- stepping
@@ -416,7 +427,8 @@ class Trainer:
 
     def _step(self) -> EpochRecord:
         state = self._state
-        _, config, optimizer = self._segment(state.epoch)
+        segments = self._segments
+        _, config, optimizer = segments[0] if len(segments) == 1 else self._segment(state.epoch)
         n_weights = self.layout.n_weights
         if config.mode == "full":
             params, opt = optimizer.apply(state.params, self.record.backward.grad, state.opt, n_weights)
@@ -426,7 +438,8 @@ class Trainer:
             loss = self.network.loss.value(out, self.Y)
             accuracy = self._accuracy(out, self._labels, self._labels_bool)
             rng_state = state.rng
-            finite = math.isfinite(loss) and _all_finite(params, self._zeros) and _all_finite(bwd.grad, self._zeros)
+            zeros = self._zeros
+            finite = math.isfinite(loss + _finite_probe(params, zeros) + _finite_probe(bwd.grad, zeros))
         else:
             rng = self._rng
             rng.bit_generator.state = state.rng
@@ -451,16 +464,17 @@ class Trainer:
             W, b = self.layout.views(params)
             fwd = bwd = None
             rng_state = rng.bit_generator.state
-            finite = math.isfinite(loss) and _all_finite(params, self._zeros)
+            finite = math.isfinite(loss + _finite_probe(params, self._zeros))
         new_state = _State(state.epoch + 1, params, opt, rng_state)
         if not finite:
             self.divergence = self._diagnose(new_state, loss)
             raise DivergenceError(self.divergence)
-        test_loss, test_acc = self._test_figures(W, b)
+        test_loss, test_acc = self._test_figures(W, b) if self._has_test else (None, None)
         record = EpochRecord(new_state.epoch, loss, accuracy, test_loss, test_acc, params, W, b, fwd, bwd, self)
         self._install(new_state, record)
         self.divergence = None
-        self._maybe_snapshot(new_state)
+        if not new_state.epoch % self._snap_every:
+            self._maybe_snapshot(new_state)
         return record
 
     def run(self, epochs: int) -> EpochRecord:
