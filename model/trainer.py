@@ -635,6 +635,43 @@ class Trainer:
         self._pinned.add(self.epoch)
         return self.record
 
+    def edit_parameter(self, layer: int, row: int, column: int, value: float) -> EpochRecord:
+        """Set one weight by hand at the current epoch: W[layer][row, column],
+        or the bias b[layer][column] when row == fan_in (the inspector's bias row).
+
+        Indices are 0-based, as in W[layer]. Goes through `set_params`, so the
+        record is recomputed at once and any recorded future becomes a branch.
+        Raises BackpropError, naming what is wrong, for an index that does not
+        exist or a value that is not a finite number in this network's dtype.
+        """
+        shapes = self.layout.shapes
+
+        def index(name: str, x: object, size: int, what: str) -> int:
+            if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
+                raise BackpropError(f"{name} must be a whole number, got {x!r}")
+            if not 0 <= x < size:
+                raise BackpropError(f"{name} {x} does not exist: {what} has {name}s 0 to {size - 1}")
+            return int(x)
+
+        layer = index("layer", layer, len(shapes), "the network")
+        fan_in, fan_out = shapes[layer]
+        row = index("row", row, fan_in + 1, f"layer {layer + 1} ({fan_in} inputs, then the bias)")
+        column = index("column", column, fan_out, f"layer {layer + 1}")
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise BackpropError(f"the new value must be a number, got {value!r}")
+        dtype = self.params.dtype
+        with np.errstate(over="ignore"):
+            cast = dtype.type(value)
+        if not np.isfinite(cast):
+            raise BackpropError(f"{value!r} is not a finite {dtype.name} number; choose one up to {np.finfo(dtype).max:.3g}")
+        params = self.params.copy()
+        W, b = self.layout.views(params)
+        if row == fan_in:
+            b[layer][column] = cast
+        else:
+            W[layer][row, column] = cast
+        return self.set_params(params)
+
     # ----------------------------------------------------------- inspection
 
     def weights(self) -> tuple[list[Array], list[Array]]:

@@ -6,6 +6,15 @@ what the app's form accepts and an error names the option, on one line:
 
     backprop-tui: error: --lr: 'abc' is not a number
 
+A session file (saved with ctrl+s in the app, or --save-session) is given
+as the only positional argument: `backprop-tui run.npz` opens it in the
+app, exactly where it was left; `backprop-tui run.npz --headless --epochs
+N` trains N MORE epochs (not up to N: the file's epoch does not need to be
+known) and can save the result with --save-session. With a session, only
+options about stopping and output apply; its settings are its own.
+
+`--serve` serves the app to web browsers (tui/serve.py).
+
 Exit status: 0 done; 1 the UI could not start (or stdout was closed early);
 2 a bad option, data file or weights file; 3 (headless) training diverged,
 after printing the summary of the last good epoch; 130 (headless)
@@ -23,7 +32,9 @@ from model import BackpropError, Config, ConfigError, DataError, Trainer, Weight
 from model.config import parse_value
 from model.datasets import TRUTH_TABLES, Dataset, load, load_csv
 from model.parameters import Layout
+from model.session import load_session
 from model.weights_file import describe, load_weights, sizes_of
+from tui.serve import DEFAULT_HOST, DEFAULT_PORT, ServeError, host_name, port_number, serve
 
 PROG = "backprop-tui"
 
@@ -81,10 +92,12 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog=PROG,
+        usage="%(prog)s [SESSION_FILE] [options]",
         description="Step through the training of a small NumPy MLP and watch every layer "
         "(weights, gradients, deltas). With --headless, train without the UI and print a summary.",
         allow_abbrev=False,
     )
+    p.add_argument("session", nargs="?", metavar="SESSION_FILE", help="carry on with a saved session (.npz from ctrl+s or --save-session)")
     data = p.add_argument_group("data")
     data.add_argument("--dataset", metavar="NAME", help="xor, and, or, nand, xnor, circles, moons, spiral, blobs, xor_quadrants")
     data.add_argument("--csv", metavar="FILE", help="train on a CSV file (numeric features, label column last)")
@@ -110,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--optimizer", metavar="NAME", help="sgd, momentum or adam")
     train.add_argument("--momentum", metavar="X", help="momentum coefficient")
     train.add_argument("--batch-size", metavar="N", help="a number of samples, or 'full' (whole set) or 'sgd' (one sample)")
-    train.add_argument("--epochs", metavar="N", help="stop after this many epochs")
+    train.add_argument("--epochs", metavar="N", help="stop after this many epochs (with a SESSION_FILE: this many more)")
     train.add_argument("--target-loss", metavar="X", help="stop when the training loss reaches this")
     train.add_argument("--stop-at-full-accuracy", action="store_true", help="stop when every training sample is right")
 
@@ -118,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--headless", action="store_true", help="train without the UI and print a summary")
     run.add_argument("--json", action="store_true", help="print the summary as one JSON document (implies --headless)")
     run.add_argument("--save-weights", metavar="FILE", help="write the final weights to a .npz file (headless)")
+    run.add_argument("--save-session", metavar="FILE", help="write the whole session to a file at the end, to carry on later (headless)")
+    run.add_argument("--serve", action="store_true", help="serve the app to a web browser (needs backprop-tui[serve])")
+    run.add_argument("--port", metavar="N", help=f"port of --serve (default {DEFAULT_PORT})")
+    run.add_argument("--host", metavar="ADDRESS", help=f"address of --serve (default {DEFAULT_HOST}: this machine only)")
     run.add_argument("--version", action="store_true", help="print the version and exit")
     return p
 
@@ -190,9 +207,9 @@ def _hidden(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in parts)
 
 
-def _check_writable(path: str) -> None:
-    """Refuse a --save-weights path before training, not after it."""
-    shown = f"--save-weights: cannot write {path!r}"
+def _check_writable(path: str, option: str = "--save-weights") -> None:
+    """Refuse a --save-weights (or --save-session) path before training, not after it."""
+    shown = f"{option}: cannot write {path!r}"
     if not path.strip() or "\0" in path:
         raise UsageError(f"{shown}: not a file name")
     if os.path.isdir(path):
@@ -230,10 +247,15 @@ class Plan:
         self.headless = bool(args.headless or args.json)
         self.json = bool(args.json)
         self.save_weights = args.save_weights
+        self.save_session = args.save_session
+        self.session = args.session  # the session file carried on, if any
 
 
 def plan(args: argparse.Namespace) -> Plan:
     """Turn parsed options into a validated plan, or raise UsageError / BackpropError."""
+    _check_running_options(args)
+    if args.session is not None:
+        return _session_plan(args)
     changes: dict[str, Any] = {}
     for dest, field in DIRECT.items():
         text = getattr(args, dest)
@@ -258,11 +280,6 @@ def plan(args: argparse.Namespace) -> Plan:
         raise UsageError("--hidden: give either --layers or --hidden, not both")
     layers = _value("--layers", "layers", args.layers) if args.layers is not None else None
     hidden = _hidden(args.hidden) if args.hidden is not None else None
-    if args.save_weights is not None and not (args.headless or args.json):
-        raise UsageError("--save-weights: only with --headless (in the app, save from the app)")
-    if args.save_weights is not None:
-        _check_writable(args.save_weights)
-
     # Everything but the architecture, validated together, before any data is read;
     # the architecture fields are checked as a set once the data's shape is known.
     arch_given = {k: changes.pop(k) for k in ARCHITECTURE if k in changes}
@@ -318,6 +335,57 @@ def plan(args: argparse.Namespace) -> Plan:
     return Plan(config, trainer, params, args)
 
 
+def _check_running_options(args: argparse.Namespace) -> None:
+    """How to run: options that do not fit together, and output files, checked before any work."""
+    headless = args.headless or args.json
+    if args.save_weights is not None and not headless:
+        raise UsageError("--save-weights: only with --headless (in the app, save from the app)")
+    if args.save_session is not None and not headless:
+        raise UsageError("--save-session: only with --headless (in the app, press ctrl+s)")
+    if args.serve and headless:
+        raise UsageError(f"--serve: not with {'--json' if args.json else '--headless'}; it serves the app")
+    for option in ("port", "host"):
+        if getattr(args, option) is not None and not args.serve:
+            raise UsageError(f"--{option}: only with --serve")
+    if args.save_weights is not None:
+        _check_writable(args.save_weights)
+    if args.save_session is not None:
+        _check_writable(args.save_session, "--save-session")
+
+
+# Options that may go with a session file: when to stop, and how to run.
+SESSION_OPTIONS = frozenset({"epochs", "target_loss", "stop_at_full_accuracy", "headless", "json",
+                             "save_weights", "save_session", "serve", "port", "host", "version", "session"})
+
+
+def _session_plan(args: argparse.Namespace) -> Plan:
+    """Carry on with a saved session: its settings, with new stop conditions if given."""
+    for dest, value in vars(args).items():
+        if dest not in SESSION_OPTIONS and value not in (None, False):
+            option = "--" + dest.replace("_", "-")
+            raise UsageError(f"{option}: not with a session file, which keeps its own settings (change them in the app)")
+    try:
+        trainer = load_session(args.session)
+    except BackpropError as e:  # SessionError: the reason names the file
+        raise UsageError(str(e)) from None
+    changes: dict[str, Any] = {}
+    if args.epochs is not None:
+        more = _value("--epochs", "max_epochs", args.epochs)
+        changes["max_epochs"] = trainer.epoch + more
+    if args.target_loss is not None:
+        changes["target_loss"] = _value("--target-loss", "target_loss", args.target_loss)
+    if args.stop_at_full_accuracy:
+        changes["stop_at_full_accuracy"] = True
+    try:
+        config = trainer.config.replace(**changes)
+        trainer.reconfigure(config)  # stop conditions apply from here on
+    except ConfigError as e:
+        if e.field == "max_epochs":
+            raise UsageError(f"--epochs: the session is at epoch {trainer.epoch}; {e.message}") from None
+        raise _engine_error(e) from None
+    return Plan(config, trainer, None, args)
+
+
 def _load(config: Config) -> Dataset:
     """The data the config names, as Trainer.from_config loads it; the
     architecture is chosen from its shape before the trainer exists."""
@@ -367,6 +435,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.version:
         print(f"{PROG} {version()}")
         return EXIT_OK
+    if args.serve:
+        return serve_app(args, list(sys.argv[1:] if argv is None else argv))
     try:
         the_plan = plan(args)
     except (UsageError, BackpropError) as e:
@@ -394,6 +464,20 @@ def _silence_stdout() -> None:
         pass
 
 
+def serve_app(args: argparse.Namespace, argv: list[str]) -> int:
+    """Check the options as the app would, then serve it until Ctrl-C."""
+    try:
+        host = host_name(args.host) if args.host is not None else DEFAULT_HOST
+        port = port_number(args.port) if args.port is not None else DEFAULT_PORT
+        plan(args)  # each browser tab starts the app with these options: report a typo once, here
+        serve(argv, host, port)
+    except (UsageError, ServeError, BackpropError) as e:
+        return error(str(e))
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
 def launch(the_plan: Plan) -> int:
     """Open the app on the planned configuration."""
     try:
@@ -402,7 +486,10 @@ def launch(the_plan: Plan) -> int:
         print(f"{PROG}: the UI is not available: {one_line(f'{type(e).__name__}: {e}')}", file=sys.stderr)
         return EXIT_NO_UI
     try:
-        app = BackpropApp(config=the_plan.config, params=the_plan.params)
+        if the_plan.session is not None:
+            app = BackpropApp(trainer=the_plan.trainer)
+        else:
+            app = BackpropApp(config=the_plan.config, params=the_plan.params)
     except BackpropError as e:
         return error(str(e))
     app.run()

@@ -25,6 +25,7 @@ import numpy as np
 
 from model import DivergenceError, Trainer, WeightsFileError
 from model.trainer import Divergence
+from model.session import save_session
 from model.weights_file import save_weights
 from tui.format import fixed
 
@@ -160,7 +161,9 @@ def _predictions(trainer: Trainer, limit: int) -> list[dict[str, Any]]:
     ]
 
 
-def summary_document(trainer: Trainer, outcome: Outcome, weights_file: str | None = None) -> dict[str, Any]:
+def summary_document(
+    trainer: Trainer, outcome: Outcome, weights_file: str | None = None, session_file: str | None = None
+) -> dict[str, Any]:
     """Everything about the run as plain JSON types."""
     rec = trainer.record
     data = trainer.data
@@ -204,6 +207,7 @@ def summary_document(trainer: Trainer, outcome: Outcome, weights_file: str | Non
             "b": [x.tolist() for x in rec.b],
         },
         "weights_file": weights_file,
+        "session_file": session_file,
     }
 
 
@@ -286,14 +290,26 @@ def run_headless(plan: "Plan") -> int:
     """Train, save and report as the plan says; returns the exit status."""
     trainer = plan.trainer
     outcome = train(trainer, show_progress=sys.stderr.isatty())
-    save_error = None
+    save_error = session_error = None
     if plan.save_weights is not None:
         try:
             save_weights(plan.save_weights, trainer.record.W, trainer.record.b)
         except WeightsFileError as e:
             save_error = str(e)
+    save_session_to = plan.save_session
+    if save_session_to is not None:
+        # The whole run, a divergence included: the file opens where this run stopped.
+        try:
+            save_session(trainer, save_session_to)
+        except WeightsFileError as e:  # SessionError
+            session_error = str(e)
     if plan.json:
-        doc = summary_document(trainer, outcome, None if save_error or plan.save_weights is None else plan.save_weights)
+        doc = summary_document(
+            trainer,
+            outcome,
+            None if save_error or plan.save_weights is None else plan.save_weights,
+            None if session_error or save_session_to is None else save_session_to,
+        )
         print(json.dumps(doc, allow_nan=False))
     else:
         print_summary(trainer, outcome)
@@ -306,6 +322,9 @@ def run_headless(plan: "Plan") -> int:
         print(f"{PROG}: {outcome.stop_reason}; the summary shows that epoch", file=sys.stderr)
     if save_error is not None:
         print(f"{PROG}: error: --save-weights: {save_error}", file=sys.stderr)
+    if session_error is not None:
+        print(f"{PROG}: error: --save-session: {session_error}", file=sys.stderr)
+    if save_error is not None or session_error is not None:
         return EXIT_USAGE
     if outcome.divergence is not None:
         return EXIT_DIVERGED

@@ -25,3 +25,31 @@ class WeightSelected(Message):
         self.layer = layer
         self.row = row
         self.column = column
+
+
+class TrainingProgress(Message):
+    """A snapshot from the training worker, posted at most ~10 times a second.
+
+    Only the newest matters, so a queued one is replaced rather than drawn:
+    a slow screen never falls behind the worker.
+    """
+
+    def __init__(self, run_id: int, record, rate: float) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.record = record
+        self.rate = rate
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, TrainingProgress)
+
+
+class TrainingStopped(Message):
+    """The worker stopped on its own: `kind` is "reached" (the epoch it was
+    asked to go to), "done" (a stop condition), "diverged" or "error"."""
+
+    def __init__(self, run_id: int, kind: str, reason: str) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.kind = kind
+        self.reason = reason

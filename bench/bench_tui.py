@@ -1,0 +1,147 @@
+"""How much the screen costs training: epochs per second in run mode against
+a plain trainer loop on the same XOR network, the redraw rate, and the time
+from launch to the first frame.
+
+    python bench/bench_tui.py [--seconds 3] [--repeats 3]
+
+Targets: run mode keeps at least 70% of the headless rate while redrawing at
+least 8 times a second; the first frame comes in under a second. Medians of
+`--repeats` runs are printed. The app runs headless (run_test), so the figure
+includes building every frame but not the terminal's own drawing. The two
+threads share one interpreter lock: whatever the UI thread spends drawing is
+lost to training, so "UI thread busy" is the figure to watch. On a shared
+machine the ratio is noisy (other load slows the headless baseline and the
+app differently): compare runs at a similar load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+from textual import events
+
+from model import Config, Trainer
+
+FIRST_FRAME = r"""
+import os
+import time
+start = float({start!r})
+from tui.app import BackpropApp
+
+class Timed(BackpropApp):
+    def on_mount(self):
+        self.call_after_refresh(self.first_frame)  # queued ahead of anything the app defers
+        super().on_mount()
+
+    def first_frame(self):
+        os.write(1, f"{{time.monotonic() - start}}\n".encode())  # the app captures print
+        self.exit()
+
+Timed().run(headless=True, size=(120, 40))
+"""
+
+
+def headless_rate(seconds: float) -> float:
+    """Epochs per second of a bare `Trainer.step()` loop."""
+    trainer = Trainer.from_config(Config())
+    start = time.perf_counter()
+    end = start + seconds
+    while time.perf_counter() < end:
+        for _ in range(100):
+            trainer.step()
+    return trainer.epoch / (time.perf_counter() - start)
+
+
+async def key_latency(app, key: str, changed) -> float:
+    """Seconds from a key arriving to the app having acted on it."""
+    start = time.perf_counter()
+    app.post_message(events.Key(key, key))
+    while not changed():
+        await asyncio.sleep(0.0005)
+    return time.perf_counter() - start
+
+
+async def app_rates(seconds: float) -> tuple[float, float, float, float]:
+    """(epochs/s, redraws/s, worst key latency in s, share of a core the UI
+    thread used) with the app running."""
+    from tui.app import BackpropApp
+    from tui.widgets.hyperparameters import HyperparameterForm
+    from tui.widgets.loss_chart import LossChart
+
+    app = BackpropApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        while not app.query(HyperparameterForm):  # mounted just after the first frame
+            await pilot.pause(0.05)
+        await pilot.pause(0.3)
+        chart = app.query_one(LossChart)
+        await key_latency(app, "r", lambda: app.running)
+        # Rates first, untouched: probing keys would cost the training thread too.
+        epoch0, redraws0 = app.trainer.epoch, app.redraws
+        start, ui0 = time.perf_counter(), time.thread_time()
+        await asyncio.sleep(seconds)
+        epochs, redraws = app.trainer.epoch - epoch0, app.redraws - redraws0
+        elapsed, ui = time.perf_counter() - start, time.thread_time() - ui0
+        latencies = []
+        for _ in range(10):
+            log = chart.log_scale
+            # l toggles the chart's scale: a key the app answers while training.
+            latencies.append(await key_latency(app, "l", lambda: chart.log_scale != log))
+            await asyncio.sleep(0.13)
+        await pilot.press("r")
+        return epochs / elapsed, redraws / elapsed, max(latencies), ui / elapsed
+
+
+def first_frame_seconds() -> float:
+    """From starting a fresh interpreter to the app's first painted frame."""
+    start = time.monotonic()
+    out = subprocess.run(
+        [sys.executable, "-c", FIRST_FRAME.format(start=start)],
+        capture_output=True, text=True, check=True, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="length of each timed run")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per figure (the median is printed)")
+    args = parser.parse_args(argv)
+
+    headless, running, redraws, latency, busy, frames = [], [], [], [], [], []
+    for _ in range(args.repeats):
+        # The headless rate just before and just after: the machine may be shared.
+        before = headless_rate(args.seconds)
+        with np.errstate(all="ignore"):
+            rate, draw, worst, ui = asyncio.run(app_rates(args.seconds))
+        headless.append((before + headless_rate(args.seconds)) / 2)
+        running.append(rate)
+        redraws.append(draw)
+        latency.append(worst)
+        busy.append(ui)
+        frames.append(first_frame_seconds())
+
+    h, r = statistics.median(headless), statistics.median(running)
+    d, k, f = statistics.median(redraws), statistics.median(latency), statistics.median(frames)
+    share = statistics.median(a / b for a, b in zip(running, headless))
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"XOR 2-4-1, full batch, {args.repeats} runs of {args.seconds:g} s, medians (load average {load}):")
+    print(f"  headless trainer loop   {h:12,.0f} epochs/s")
+    print(f"  app in run mode         {r:12,.0f} epochs/s  ({share:.0%} of headless; target >= 70%)")
+    print(f"  redraws while running   {d:12.1f} per s     (target >= 8)")
+    print(f"  UI thread busy          {statistics.median(busy):12.0%}          (what the training thread loses)")
+    print(f"  worst key latency       {1000 * k:12.0f} ms        (target < 100)")
+    print(f"  launch to first frame   {f:12.2f} s         (target < 1)")
+    ok = share >= 0.7 and d >= 8 and f < 1 and k < 0.1
+    print("  all targets met" if ok else "  some targets missed")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,283 @@
+"""Files in the app: save and open sessions, export, train on your own CSV.
+
+A mixin of BackpropApp, apart from app.py so that the app stays about
+training. Every file is read and written by the engine (model.session,
+model.exports, model.script_export, model.datasets); this module only asks
+for paths and reports. A file that cannot be used becomes an error
+notification with the engine's reason, and the run on screen is left as it
+was: a session is loaded into a new trainer, and swapped in only on success.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.app import SystemCommand
+from textual.screen import Screen
+
+from model import BackpropError, Trainer
+from model.datasets import load_csv
+from model.exports import export_weights, loss_history_csv, write_atomically
+from model.script_export import write_standalone_script
+from model.session import load_session, save_session
+from tui.messages import HyperparametersChanged
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.export_menu import ExportMenu
+from tui.screens.file_dialog import FileAnswer, FileDialog
+
+if TYPE_CHECKING:
+    from tui.app import BackpropApp
+
+SESSION_DEFAULT = "backprop-session.npz"
+
+# id -> (name, what it writes); the order of the export menu.
+EXPORTS: dict[str, tuple[str, str]] = {
+    "loss_csv": ("Loss history CSV", "every epoch's train and test loss and accuracy"),
+    "weights": ("Weights .npz", "W and b of the current epoch (load with --weights)"),
+    "screenshot": ("SVG screenshot", "the screen as it is now"),
+    "script": ("Python script", "a standalone NumPy program that trains this network from scratch"),
+}
+
+
+def resolve(text: str) -> str:
+    """The absolute path of what the user typed (~ expanded), for reading,
+    writing and saying where."""
+    return os.path.abspath(os.path.expanduser(text.strip()))
+
+
+class FileActions:
+    """Actions save_session, open_session, export, export_* and open_csv."""
+
+    _session_path: str | None = None  # the last session saved or opened
+
+    # ---------------------------------------------------------------- common
+
+    def _file_error(self: "BackpropApp", message: str) -> None:
+        """Every failure is shown, even the same one twice (unlike _error, which
+        deduplicates the worker's repeated reports)."""
+        self.notify(message, severity="error", title="File", markup=False)
+
+    def _dialog_open(self: "BackpropApp") -> bool:
+        return self.screen.is_modal
+
+    def _ask_to_replace(self: "BackpropApp", path: str, then: Callable[[], None], known: bool = False) -> None:
+        """Run `then`, after asking first if it would replace a file the user did not pick before."""
+        if known or not os.path.isfile(path):
+            then()
+            return
+        self.push_screen(
+            ConfirmScreen(f"{path} exists. Replace it?", yes="Replace", no="Cancel"),
+            lambda yes: then() if yes else None,
+        )
+
+    # -------------------------------------------------------------- sessions
+
+    def action_save_session(self: "BackpropApp") -> None:
+        if self._dialog_open():
+            return
+        if self._halt():
+            self._redraw()
+        self.push_screen(
+            FileDialog(
+                "Save the session",
+                self._session_path or SESSION_DEFAULT,
+                action="Save",
+                hint="Everything: settings, weights, history, rewind points and data. Open it with ctrl+o "
+                "or `backprop-tui FILE`.",
+            ),
+            self._save_session_answer,
+        )
+
+    def _save_session_answer(self: "BackpropApp", answer: FileAnswer | None) -> None:
+        if answer is None:
+            return
+        path = resolve(answer.path)
+        self._ask_to_replace(path, partial(self._write_session, path), known=path == self._session_path)
+
+    def _write_session(self: "BackpropApp", path: str) -> None:
+        self._halt()
+        try:
+            with self._lock:
+                save_session(self.trainer, path)
+        except BackpropError as exc:
+            self._file_error(str(exc))
+            return
+        except MemoryError:
+            self._file_error(f"not enough memory to save the session to {path}")
+            return
+        self._session_path = path
+        self.notify(f"Saved the session at epoch {self.trainer.epoch} to {path}", title="Saved", markup=False)
+
+    def action_open_session(self: "BackpropApp") -> None:
+        if self._dialog_open():
+            return
+        self.push_screen(
+            FileDialog("Open a session", self._session_path or SESSION_DEFAULT, action="Open"),
+            self._open_session_answer,
+        )
+
+    def _open_session_answer(self: "BackpropApp", answer: FileAnswer | None) -> None:
+        if answer is None:
+            return
+        path = resolve(answer.path)
+        try:
+            trainer = load_session(path)  # a new trainer: the one on screen is not touched
+        except BackpropError as exc:
+            self._file_error(str(exc))
+            return
+        except MemoryError:
+            self._file_error(f"{path} is too large to open")
+            return
+        self._halt()
+        epochs = self.trainer.last_epoch
+        if epochs == 0 and not self.trainer.branches:
+            self._use_session(trainer, path)
+            return
+        self.push_screen(
+            ConfirmScreen(
+                f"Open {path}? The run on screen ({epochs} epochs) will be replaced; "
+                "save it first (ctrl+s) to keep it.",
+                yes="Open",
+                no="Keep this run",
+            ),
+            lambda yes: self._use_session(trainer, path) if yes else None,
+        )
+
+    def _use_session(self: "BackpropApp", trainer: Trainer, path: str) -> None:
+        self._halt()
+        self._use_trainer(trainer)
+        if trainer.divergence is not None:
+            self._set_state("diverged", str(trainer.divergence))
+            self._redraw()
+        self._session_path = path
+        cfg = trainer.config
+        self.notify(
+            f"Opened {path}: epoch {trainer.epoch} (recorded up to {trainer.last_epoch}), "
+            f"network {'-'.join(map(str, cfg.layers))} on {trainer.data.name}",
+            title="Session",
+            markup=False,
+        )
+
+    # --------------------------------------------------------------- exports
+
+    def action_export(self: "BackpropApp") -> None:
+        if self._dialog_open():
+            return
+        choices = [(key, name, what) for key, (name, what) in EXPORTS.items()]
+        self.push_screen(ExportMenu(choices), lambda key: self._ask_export(key) if key else None)
+
+    def action_export_loss_csv(self) -> None:
+        self._ask_export("loss_csv")
+
+    def action_export_weights(self) -> None:
+        self._ask_export("weights")
+
+    def action_export_screenshot(self) -> None:
+        self._ask_export("screenshot")
+
+    def action_export_script(self) -> None:
+        self._ask_export("script")
+
+    def _export_default(self: "BackpropApp", kind: str) -> str:
+        epoch = self.trainer.epoch
+        return {
+            "loss_csv": "loss-history.csv",
+            "weights": f"weights-epoch{epoch}.npz",
+            "screenshot": f"backprop-epoch{epoch}.svg",
+            "script": "backprop_from_scratch.py",
+        }[kind]
+
+    def _ask_export(self: "BackpropApp", kind: str) -> None:
+        name, what = EXPORTS[kind]
+        self.push_screen(
+            FileDialog(f"Export: {name}", self._export_default(kind), action="Export", hint=f"Writes {what}."),
+            lambda answer: self._export_answer(kind, answer),
+        )
+
+    def _export_answer(self: "BackpropApp", kind: str, answer: FileAnswer | None) -> None:
+        if answer is None:
+            return
+        path = resolve(answer.path)
+        # After the dialog has gone, so that a screenshot shows the app, not the dialog.
+        self._ask_to_replace(path, lambda: self.call_after_refresh(self._export, kind, path))
+
+    def _export(self: "BackpropApp", kind: str, path: str) -> None:
+        name = EXPORTS[kind][0]
+        try:
+            if kind == "screenshot":
+                svg = self.export_screenshot().encode("utf-8")
+                write_atomically(path, lambda f: f.write(svg))
+                done = f"Saved a screenshot to {path}"
+            else:
+                with self._lock:  # a consistent epoch, without stopping a run
+                    epoch = self.trainer.epoch
+                    if kind == "loss_csv":
+                        rows = loss_history_csv(self.trainer, path)
+                        done = f"Wrote {rows} epochs of loss history to {path}"
+                    elif kind == "weights":
+                        export_weights(self.trainer, path)
+                        done = f"Wrote the weights of epoch {epoch} to {path}"
+                    else:
+                        write_standalone_script(self.trainer, path)
+                        done = f"Wrote a standalone script to {path}; run it with python"
+        except BackpropError as exc:
+            self._file_error(str(exc))
+            return
+        except OSError as exc:
+            self._file_error(f"cannot write {path}: {exc.strerror or exc}")
+            return
+        self.notify(done, title=name, markup=False)
+
+    # ------------------------------------------------------------- own data
+
+    def action_open_csv(self: "BackpropApp") -> None:
+        if self._dialog_open():
+            return
+        cfg = self.trainer.config
+        self.push_screen(
+            FileDialog(
+                "Train on a CSV file",
+                cfg.csv_path or "",
+                action="Load",
+                hint="A header row, numeric feature columns and one label column (numbers or names). "
+                "The network's input and output layers follow the file.",
+                option="Label column (empty: the last column)",
+                option_placeholder=cfg.label_column or "last column",
+            ),
+            self._open_csv_answer,
+        )
+
+    def _open_csv_answer(self: "BackpropApp", answer: FileAnswer | None) -> None:
+        if answer is None:
+            return
+        from tui.cli import choose_architecture
+
+        old = self.trainer.config
+        path = resolve(answer.path)
+        label = answer.option or None
+        try:
+            data = load_csv(path, label_column=label, test_fraction=old.test_fraction, seed=old.seed)
+            # Keep the hidden layers and their activation; the ends follow the file.
+            arch = choose_architecture(
+                data.n_features, data.n_classes, truth_table=False, hidden=old.layers[1:-1], activation=old.activation
+            )
+            new = old.replace(dataset="csv", csv_path=path, label_column=label, **arch)
+        except BackpropError as exc:
+            self._file_error(f"Cannot train on {path}: {exc}")
+            return
+        if new == old:
+            self.notify(f"Already training on {path} with these settings.", title="CSV", markup=False)
+            return
+        # The form's path: a confirmation if training would be lost, then a rebuild.
+        self.post_message(HyperparametersChanged(new, "dataset"))
+
+    # ------------------------------------------------------- command palette
+
+    def get_system_commands(self: "BackpropApp", screen: Screen) -> Iterable[SystemCommand]:
+        """Each export as its own command (the keys' commands come from the app)."""
+        yield from super().get_system_commands(screen)  # type: ignore[misc]
+        for kind, (name, what) in EXPORTS.items():
+            yield SystemCommand(f"Export {name}", f"Write {what} to a file.", partial(self._ask_export, kind))

@@ -1,0 +1,238 @@
+"""The chain rule for one chosen weight and one training sample, with the
+numbers of the epoch on screen.
+
+Why a panel and not a formula in the help: a student checks the rule on the
+actual values, input to z to a to delta to the gradient to the update, and
+each figure is the one the inspector's tables show, to the last printed digit
+(every value goes through `tui.format.fixed`, the tables' own format).
+
+All figures come from `model.walkthrough.walkthrough`; this widget only lays
+them out. It computes nothing while hidden: `show` keeps the newest record
+and draws it when the panel is on screen (or as soon as it comes into view).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Static
+
+from model import BackpropError
+from model.walkthrough import Walkthrough, walkthrough
+from tui.format import fixed
+
+if TYPE_CHECKING:
+    from model import EpochRecord, Trainer
+
+# Terms of a hidden unit's sum listed one by one; the sum always covers all.
+MAX_TERMS = 12
+EMPTY = (
+    "Choose a weight: Enter on a cell of a Weights table (or click it). "
+    "This panel then follows its gradient from the loss back to the weight, "
+    "for one training sample; , and . choose the sample."
+)
+KEYS = ", . previous/next sample   e edit this weight   ] [ other layers"
+
+
+def weight_label(layer: int, row: int, column: int, fan_in: int) -> str:
+    """How the UI names a parameter: 'W1 x2→u3', 'W2 h1→u1' or 'b1 u3' (1-based)."""
+    if row == fan_in:
+        return f"b{layer + 1} u{column + 1}"
+    source = f"x{row + 1}" if layer == 0 else f"h{row + 1}"
+    return f"W{layer + 1} {source}→u{column + 1}"
+
+
+def _v(x: float | None) -> str:
+    return "" if x is None else fixed(x)
+
+
+def _s(x: float) -> str:
+    return fixed(x).strip()
+
+
+def walkthrough_rows(w: Walkthrough, max_terms: int = MAX_TERMS) -> list[tuple[str, str, str]]:
+    """(key, what, value) in the order the numbers happen.
+
+    `what` says how the value was formed, in the UI's names (L1, x1, h2, u3,
+    s1); `value` is `fixed(x)`, the inspector's cell text, or "" for a row
+    that only explains (a section heading, feedback alignment, elided terms).
+    Keys are stable ("z", "delta", "term-0", "batch-grad", ...) for tests.
+    """
+    L, j = w.layer + 1, w.column
+    unit = f"L{L} u{j + 1}"
+    sample = f"s{w.sample + 1}"
+    f = w.activation
+    d = "dL/db" if w.is_bias else "dL/dw"
+    rows: list[tuple[str, str, str]] = [("forward", f"forward, sample {sample}", "")]
+    if w.is_bias:
+        rows.append(("input", "input: a bias multiplies 1", _v(w.a_prev)))
+    elif w.layer == 0:
+        rows.append(("input", f"input x{w.row + 1}", _v(w.a_prev)))
+    else:
+        rows.append(("input", f"input h{w.row + 1} = a of L{L - 1} u{w.row + 1}", _v(w.a_prev)))
+    source = "x" if w.layer == 0 else f"a{L - 1}"
+    rows.append(("z", f"z = {source} · W{L}[:,u{j + 1}] + b{L}[u{j + 1}]", _v(w.z)))
+    rows.append(("a", f"a = {f}(z)", _v(w.a)))
+    rows.append(("f'", f"f'(z) = {f}'(z)", _v(w.f_prime)))
+
+    rows.append(("backward", f"backward: delta of {unit} = d loss({sample})/dz", ""))
+    if w.is_output:
+        rows.append(("target", f"target y of {sample}", _v(w.target)))
+        rows.append(("dL/da", f"dL/da of the {w.loss} loss", _v(w.dL_da)))
+        if w.fused:
+            how = "delta = a − y (f'(z) cancels in the loss)"
+            if w.loss == "bce" and w.n_outputs > 1:
+                how = f"delta = (a − y) / {w.n_outputs} outputs (f'(z) cancels)"
+            rows.append(("delta", how, _v(w.delta)))
+        elif w.softmax_dot is not None:
+            rows.append(("softmax-dot", "Σ dL/da·a over the outputs (softmax couples them)", _v(w.softmax_dot)))
+            rows.append(("delta", "delta = a × (dL/da − Σ dL/da·a)", _v(w.delta)))
+        else:
+            rows.append(("delta", "delta = dL/da × f'(z)", _v(w.delta)))
+    else:
+        M = "B" if w.uses_feedback else "W"
+        if w.uses_feedback:
+            rows.append(("feedback", f"feedback alignment: fixed random B{L + 1} stands in for W{L + 1}", ""))
+        for t in w.terms[:max_terms]:
+            how = f"{M}{L + 1}[h{j + 1}→u{t.unit + 1}] × delta{L + 1} u{t.unit + 1} = {_s(t.used)} × {_s(t.delta)}"
+            if w.uses_feedback:
+                how += f" (W{L + 1} is {_s(t.weight)})"
+            rows.append((f"term-{t.unit}", how, _v(t.product)))
+        if len(w.terms) > max_terms:
+            rows.append(("more", f"… {len(w.terms) - max_terms} more terms, all in the sum", ""))
+        rows.append(("sum", f"sum over the units of L{L + 1}", _v(w.term_sum)))
+        rows.append(("delta", "delta = f'(z) × sum", _v(w.delta)))
+
+    rows.append(("gradient", "gradient", ""))
+    rows.append(("sample-grad", f"{d} for {sample} = input × delta", _v(w.sample_grad)))
+    rows.append(("batch-grad", f"{d} = mean over {w.n_samples} samples", _v(w.batch_grad)))
+    if w.penalty:
+        rows.append(("penalty", "+ penalty l2·w + l1·sign(w)", _v(w.penalty)))
+
+    if w.exact:
+        rows.append(("update", f"update ({w.optimizer}, lr {w.lr:g}): the next step", ""))
+    else:
+        rows.append(("update", f"update ({w.optimizer}, lr {w.lr:g}) on the full-batch gradient; batches differ", ""))
+    rows.append(("now", "now (the Weights table)", _v(w.old)))
+    rows.append(("change", "change" + (f" = −lr × {d}" if w.optimizer == "sgd" and not w.penalty else ""), _v(w.update)))
+    if w.penalty:
+        rows.append(("penalty-share", "of which the penalty", _v(w.penalty_share)))
+    rows.append(("next", "next = now + change", _v(w.new)))
+    return rows
+
+
+SECTIONS = frozenset({"forward", "backward", "gradient", "update"})
+
+
+class WalkthroughPanel(VerticalScroll):
+    """Input → z → a → delta → dL/dw → update for the chosen weight and sample."""
+
+    DEFAULT_CSS = """
+    WalkthroughPanel { height: 1fr; padding: 0 1; }
+    WalkthroughPanel #chain-title { height: auto; text-style: bold; }
+    WalkthroughPanel #chain-body { height: auto; }
+    WalkthroughPanel #chain-keys { height: auto; color: $text-muted; }
+    """
+
+    def __init__(self, **widget_kwargs) -> None:
+        super().__init__(**widget_kwargs)
+        self.selection: tuple[int, int, int] | None = None  # (layer, row, column), 0-based
+        self.sample = 0
+        self.walk: Walkthrough | None = None  # what is drawn, for tests and the edit key
+        self.rows: list[tuple[str, str, str]] = []
+        self.title = ""
+        self._pending: tuple["Trainer", "EpochRecord"] | None = None
+        self._drawn: tuple | None = None  # what is on screen, see _draw
+
+    def compose(self) -> ComposeResult:
+        yield Static(EMPTY, id="chain-title")
+        yield Static("", id="chain-body")
+        yield Static("", id="chain-keys")
+
+    # ------------------------------------------------------------ public
+
+    def select(self, layer: int, row: int, column: int) -> None:
+        """Follow another parameter (row == fan_in: the bias); drawn by the next `show`."""
+        self.selection = (layer, row, column)
+
+    def move_sample(self, change: int, n_samples: int) -> None:
+        """Previous (-1) or next (+1) training sample, going round at the ends."""
+        if n_samples > 0:
+            self.sample = (self.sample + change) % n_samples
+
+    def show(self, trainer: "Trainer", record: "EpochRecord") -> None:
+        """Draw the walk-through for `record` now if on screen, else when it comes into view."""
+        self._pending = (trainer, record)
+        if self.is_mounted and self._on_screen():
+            self._draw()
+
+    def show_insight(self, trainer: "Trainer", record: "EpochRecord", layer: int) -> None:
+        """The insight tabs' call (only while this tab is on screen): the inspector's
+        layer does not matter, the chosen weight does."""
+        self.show(trainer, record)
+
+    # ------------------------------------------------------------ drawing
+
+    def _on_screen(self) -> bool:
+        """Shown in its tab (a hidden tab's pane has display off)."""
+        return all(node.display for node in self.ancestors_with_self if isinstance(node, Widget))
+
+    def on_show(self, _: events.Show) -> None:
+        if self._pending is not None:
+            self._draw()
+
+    def _draw(self) -> None:
+        trainer, record = self._pending  # type: ignore[misc]
+        key = (trainer, record, trainer.config, self.selection, self.sample)  # config: the update row
+        if key == self._drawn:
+            return  # the tab coming into view after the insight tabs drew it
+        self._drawn = key
+        title = self.query_one("#chain-title", Static)
+        body = self.query_one("#chain-body", Static)
+        keys = self.query_one("#chain-keys", Static)
+        n = trainer.X.shape[0]
+        if self.sample >= n:
+            self.sample = 0
+        self.walk, self.rows = None, []
+        if self.selection is not None:
+            try:
+                self.walk = walkthrough(trainer, *self.selection, self.sample, record=record)
+            except BackpropError:  # a new network without this weight
+                self.selection = None
+        if self.walk is None:
+            self.title = ""
+            title.update(EMPTY)
+            body.update("")
+            keys.update("")
+            return
+        w = self.walk
+        fan_in = trainer.layout.shapes[w.layer][0]
+        self.title = (
+            f"{weight_label(w.layer, w.row, w.column, fan_in)} · sample s{w.sample + 1} of {n} · epoch {record.epoch}"
+        )
+        self.rows = walkthrough_rows(w)
+        title.update(Text(self.title, no_wrap=True, overflow="ellipsis"))
+        body.update(self._table(self.rows))
+        keys.update(Text(KEYS))
+
+    @staticmethod
+    def _table(rows: list[tuple[str, str, str]]) -> Table:
+        """What on the left (wrapping), the value at the right edge."""
+        table = Table(box=None, show_header=False, expand=True, pad_edge=False, padding=(0, 0, 0, 1))
+        table.add_column("what", ratio=1)
+        table.add_column("value", no_wrap=True, width=8, justify="right")
+        for key, what, value in rows:
+            # Text, not str: rich would read "b1[u1]" as markup.
+            if key in SECTIONS:
+                table.add_row(Text(what, style="bold"), "")
+            elif not value:
+                table.add_row(Text("  " + what, style="italic"), "")
+            else:
+                table.add_row(Text("  " + what), Text(value))
+        return table
