@@ -469,6 +469,10 @@ class Trainer:
         if not finite:
             self.divergence = self._diagnose(new_state, loss)
             raise DivergenceError(self.divergence)
+        if new_state.epoch in self._snapshots and not np.array_equal(self._snapshots[new_state.epoch].params, params):
+            # Stepping on from before a hand edit, without it: the recorded
+            # future (which had the edit) is no longer this run's.
+            self._branch_here("edit")
         test_loss, test_acc = self._test_figures(W, b) if self._has_test else (None, None)
         record = EpochRecord(new_state.epoch, loss, accuracy, test_loss, test_acc, params, W, b, fwd, bwd, self)
         self._install(new_state, record)

@@ -371,6 +371,10 @@ def _session_plan(args: argparse.Namespace) -> Plan:
     changes: dict[str, Any] = {}
     if args.epochs is not None:
         more = _value("--epochs", "max_epochs", args.epochs)
+        try:
+            Config(max_epochs=more)  # its own range first: "0 is out of range"
+        except ConfigError as e:
+            raise _engine_error(e) from None
         changes["max_epochs"] = trainer.epoch + more
     if args.target_loss is not None:
         changes["target_loss"] = _value("--target-loss", "target_loss", args.target_loss)

@@ -130,3 +130,26 @@ def test_the_new_loss_is_the_networks_loss_at_the_edited_weights(layer, row, col
     W, b = t.layout.views(expected)
     with np.errstate(all="ignore"):
         assert t.record.loss == pytest.approx(t.network.loss_value(t.X, t.Y, W, b), rel=1e-12, abs=1e-300)
+
+
+def test_stepping_past_an_edit_from_before_it_abandons_the_edited_future():
+    """Rewind before an edit and train on: the run no longer has the edit, and
+    a later rewind to the edited epoch gives the unedited state."""
+    import numpy as np
+
+    from model import Config, Trainer
+
+    trainer = Trainer.from_config(Config())
+    trainer._max_snapshots = 16  # sparse snapshots, so the edit's pin matters
+    trainer.run(40)
+    trainer.rewind(38)
+    trainer.edit_parameter(0, 0, 0, 3.0)
+    trainer.run(2)
+    trainer.rewind(37)
+    trainer.run(3)
+    trainer.rewind(38)
+    plain = Trainer.from_config(Config())
+    plain.run(38)
+    assert np.array_equal(trainer.params, plain.params)
+    assert trainer.history.series("loss")[38] == plain.record.loss
+    assert [b.label for b in trainer.branches] == ["edit", "edit"]

@@ -154,13 +154,10 @@ def bad_files(tmp_path: Path) -> list[tuple[Path, str]]:
     garbage.write_bytes(data[:middle] + bytes(200) + data[middle + 200 :])
     weights = tmp_path / "weights.npz"
     save_weights(weights, [np.ones((2, 3)), np.ones((3, 1))], [np.zeros(3), np.zeros(1)])
-    foreign = tmp_path / "foreign.npz"
-    np.savez(foreign, x=np.arange(3))
     return [
         (cut, "cut short"),
         (garbage, "damaged"),
         (weights, "is a weights file, not a session"),
-        (foreign, "not a backprop-tui session"),
         (tmp_path / "missing.npz", "no session file at"),
     ]
 

@@ -228,6 +228,11 @@ async def test_a_three_class_map_shades_the_likeliest_class():
         # three distinct theme colours, one per class
         colours = class_colours(app.theme_variables, 3)
         assert len({c.rgb for c in colours}) == 3
+        # Another theme: the map is repainted in its colours.
+        app.theme = "nord"
+        await pilot.pause()
+        check_map(app)
+        assert map_cells(app.query_one(DecisionBoundary))[0][0][1].color != shown[0][0][1].color
 
 
 async def test_a_dataset_that_is_not_2d_gets_a_sentence_not_a_map(tmp_path):

@@ -354,7 +354,8 @@ class DecisionBoundary(Widget):
         """● in its class colour on each training point's cell; ✗ where any is misclassified.
 
         A marked cell's key becomes negative, standing for its Segment in the
-        returned dict; the mark sits on its cell's colours, darkened to stand out.
+        returned dict; the mark sits on its cell's colours faded towards the
+        background, so the full class colour of the mark stands out.
         """
         marks: dict[tuple[int, int], tuple[str, int]] = {}
         for (row, column), label, ok in zip(
@@ -414,7 +415,10 @@ class DecisionBoundary(Widget):
         finite = shown[np.isfinite(shown)]
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
         span = high - low
-        levels = np.zeros(shown.shape, dtype=np.int64) if span <= 0 else np.rint((np.nan_to_num(shown, nan=low) - low) / span * LEVELS).astype(np.int64)
+        if span > 0:
+            levels = np.rint((np.nan_to_num(shown, nan=low) - low) / span * LEVELS).astype(np.int64)
+        else:
+            levels = np.zeros(shown.shape, dtype=np.int64)
         pixels = palette.ramp(np.clip(levels, 0, LEVELS))
         styles = self._styles
         muted = styles.get(palette.background.blend(palette.foreground, 0.7))
