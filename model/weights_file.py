@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import zipfile
 from typing import Sequence
 
 import numpy as np
 
+from model.atomic_write import write_atomically
 from model.errors import WeightsFileError
 from model.parameters import Layout
 
@@ -51,24 +51,10 @@ def save_weights(path: str | os.PathLike, W: Sequence[Array], b: Sequence[Array]
         raise WeightsFileError(f"cannot write {shown}: {len(W)} weight matrices but {len(b)} bias vectors")
     arrays = {f"W{l}": w for l, w in enumerate(W)} | {f"b{l}": x for l, x in enumerate(b)}
     _check(arrays, f"cannot write {shown}")
-    directory = os.path.dirname(os.path.abspath(shown))
-    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".weights-", suffix=".npz.tmp")
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, shown)
-        tmp = None
+        write_atomically(shown, lambda f: np.savez(f, **arrays))
     except (OSError, ValueError) as e:
         raise WeightsFileError(f"cannot write {shown}: {_reason(e)}") from None
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
 
 
 def load_weights(path: str | os.PathLike, sizes: Sequence[int] | None = None) -> tuple[list[Array], list[Array]]:
@@ -127,6 +113,8 @@ def _check(arrays: dict[str, Array], shown: str) -> tuple[list[Array], list[Arra
     """The arrays as W and b lists, or the first thing wrong with them."""
     if not arrays:
         raise WeightsFileError(f"{shown} holds no weights; expected W0, b0, W1, b1, ...")
+    if "meta" in arrays:
+        raise WeightsFileError(f"{shown} is a saved session, not a weights file; open it as a session (backprop-tui FILE)")
     found: dict[str, dict[int, Array]] = {"W": {}, "b": {}}
     for name in sorted(arrays):
         match = _KEY.fullmatch(name)

@@ -29,6 +29,7 @@ MAX_ROWS = 50
 MAX_INPUTS = 8
 MAX_OUTPUTS = 10
 RIGHT, WRONG = "✓", "✗"
+INPUT_WIDTH = 6  # inputs as +0.00: the data is shown, not studied, here
 
 
 def confusion_counts(labels: np.ndarray, predicted: np.ndarray, n_classes: int) -> np.ndarray:
@@ -100,20 +101,21 @@ class PredictionsTable(Vertical):
             summary += f"; first {outs} of {n_out} outputs shown"
         set_text(self.query_one("#predictions-summary", Static), summary + ".")
 
+        # Inputs short, and the verdict early: the panel is often narrow.
         column_keys = [f"in-{j}" for j in range(n_in)] + ["target"] + [f"out-{k}" for k in range(outs)]
-        column_keys += ["pred", "loss", "ok"]
+        column_keys += ["ok", "loss", "pred"]
         inputs = data.X[:shown, :n_in].tolist()
         out = output[:shown, :outs].tolist()
         loss = losses[:shown].tolist()
 
         def row(i: int) -> list[Text]:
             ok = bool(correct[i])
-            cells = [Text(fixed(x)) for x in inputs[i]]
+            cells = [Text(fixed(x, INPUT_WIDTH, 2)) for x in inputs[i]]
             cells.append(Text(names[labels[i]].rjust(name_width)))
             cells += [Text(fixed(y)) for y in out[i]]
-            cells.append(Text(names[predicted[i]].rjust(name_width), style="" if ok else negative))
-            cells.append(Text(fixed(loss[i])))
             cells.append(Text(RIGHT if ok else WRONG, style=positive if ok else negative))
+            cells.append(Text(fixed(loss[i])))
+            cells.append(Text(names[predicted[i]].rjust(name_width), style="" if ok else negative))
             return cells
 
         table = self.query_one("#predictions", DataTable)
@@ -121,13 +123,13 @@ class PredictionsTable(Vertical):
         if shape != self._shape:
             table.clear(columns=True)
             for j in range(n_in):
-                table.add_column(data.feature_names[j], width=8, key=f"in-{j}")
+                table.add_column(data.feature_names[j], width=INPUT_WIDTH, key=f"in-{j}")
             table.add_column("target", width=name_width, key="target")
             for k in range(outs):
                 table.add_column("output" if n_out == 1 else f"out {names[k] if k < len(names) else k}", width=8, key=f"out-{k}")
-            table.add_column("pred", width=name_width, key="pred")
-            table.add_column("loss", width=8, key="loss")
             table.add_column("ok", width=2, key="ok")
+            table.add_column("loss", width=8, key="loss")
+            table.add_column("pred", width=name_width, key="pred")
             for i in range(shown):
                 table.add_row(*row(i), key=f"s-{i}", label=f"s{i + 1}")
             self._shape = shape
