@@ -386,7 +386,7 @@ BAD = [
     (["--target-loss", "-1"], "--target-loss: -1 is out of range"),
     (["--lr"], "argument --lr: expected one argument"),
     (["--nope"], "unrecognized arguments: --nope"),
-    (["stray"], "unrecognized arguments: stray"),
+    (["stray"], "no session file at stray"),
     (["--lr", "a\nb"], "--lr: 'a\\nb' is not a number"),
 ]
 

@@ -20,7 +20,6 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 import tui.cli as cli
 from model import Config, Trainer
@@ -201,6 +200,9 @@ def test_a_session_opens_in_the_app_where_it_was_left(tmp_path, monkeypatch):
         def __init__(self, config=None, params=None, trainer=None):
             started.append(trainer)
 
+        def remember_session(self, path):
+            started.append(path)
+
         def run(self):
             started.append("run")
 
@@ -208,8 +210,8 @@ def test_a_session_opens_in_the_app_where_it_was_left(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "tui.app", types.SimpleNamespace(BackpropApp=FakeApp))
     code, out, err = run(str(path))
     assert (code, out, err) == (0, "", "")
-    trainer, ran = started
-    assert ran == "run"
+    trainer, remembered, ran = started
+    assert ran == "run" and remembered == str(path)  # what ctrl+s offers
     assert (trainer.epoch, trainer.last_epoch) == (4, 9) and trainer.config == t.config
     np.testing.assert_array_equal(trainer.params, t.params)
 

@@ -201,9 +201,9 @@ class BackpropApp(FileActions, App[None]):
                         panel.border_title = "Insights"
                         # One TabPane per insight; its widgets draw through show_insight (see InsightTabs).
                         with InsightTabs(id="insights"):
-                            with TabPane("Predictions", id="tab-predictions"):
+                            with TabPane("Outputs", id="tab-predictions"):
                                 yield PredictionsTable()
-                            with TabPane("Boundary", id="tab-boundary"):
+                            with TabPane("Map", id="tab-boundary"):
                                 yield DecisionBoundary(id="boundary")
                             with TabPane("Health", id="tab-health"):
                                 yield LayerHealthView(id="health")
@@ -214,6 +214,8 @@ class BackpropApp(FileActions, App[None]):
     def on_mount(self) -> None:
         side = self.query_one("#side")
         side.display = self.size.width >= 100 if self.show_form is None else self.show_form
+        if self.trainer.divergence is not None:  # a session saved after it diverged
+            self._set_state("diverged", str(self.trainer.divergence))
         self._redraw()
         if side.display:
             # The form is a third of all widgets: the first frame comes sooner without it.

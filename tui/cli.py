@@ -492,6 +492,7 @@ def launch(the_plan: Plan) -> int:
     try:
         if the_plan.session is not None:
             app = BackpropApp(trainer=the_plan.trainer)
+            app.remember_session(the_plan.session)
         else:
             app = BackpropApp(config=the_plan.config, params=the_plan.params)
     except BackpropError as e:

@@ -19,8 +19,9 @@ from textual.app import SystemCommand
 from textual.screen import Screen
 
 from model import BackpropError, Trainer
+from model.atomic_write import write_atomically
 from model.datasets import load_csv
-from model.exports import export_weights, loss_history_csv, write_atomically
+from model.exports import export_weights, loss_history_csv
 from model.script_export import write_standalone_script
 from model.session import load_session, save_session
 from tui.messages import HyperparametersChanged
@@ -52,6 +53,10 @@ class FileActions:
     """Actions save_session, open_session, export, export_* and open_csv."""
 
     _session_path: str | None = None  # the last session saved or opened
+
+    def remember_session(self, path: str) -> None:
+        """The file this run came from (`backprop-tui FILE`): what ctrl+s offers first."""
+        self._session_path = resolve(path)
 
     # ---------------------------------------------------------------- common
 
@@ -244,7 +249,7 @@ class FileActions:
                 action="Load",
                 hint="A header row, numeric feature columns and one label column (numbers or names). "
                 "The network's input and output layers follow the file.",
-                option="Label column (empty: the last column)",
+                option="Label column, optional (tab reaches it; empty: the last column):",
                 option_placeholder=cfg.label_column or "last column",
             ),
             self._open_csv_answer,
@@ -280,4 +285,4 @@ class FileActions:
         """Each export as its own command (the keys' commands come from the app)."""
         yield from super().get_system_commands(screen)  # type: ignore[misc]
         for kind, (name, what) in EXPORTS.items():
-            yield SystemCommand(f"Export {name}", f"Write {what} to a file.", partial(self._ask_export, kind))
+            yield SystemCommand(f"Export {name}", f"Asks for a file name, then writes {what}.", partial(self._ask_export, kind))

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from model import DivergenceError, Trainer, WeightsFileError
-from model.trainer import Divergence
 from model.session import save_session
+from model.trainer import Divergence
 from model.weights_file import save_weights
 from tui.format import fixed
 

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList
 

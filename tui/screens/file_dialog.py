@@ -52,7 +52,7 @@ class FileDialog(ModalScreen[FileAnswer | None]):
             yield Label("Path (relative to the folder backprop-tui was started in):", classes="file-label")
             yield Input(self.default, placeholder="file name", id="file-path")
             if self.option is not None:
-                yield Label(f"{self.option} (tab to reach it)", classes="file-label")
+                yield Label(self.option, classes="file-label")
                 yield Input(placeholder=self.option_placeholder, id="file-option")
             yield Label(self.hint, id="file-hint")
             yield Label("", id="file-error")
