@@ -115,9 +115,12 @@ class BackpropApp(FileActions, App[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
 
+    # The footer shows every key, most used first (it scrolls sideways on a
+    # small terminal); F1 and ctrl+p explain each one in a sentence.
     STEP = Binding.Group("Step")
     BACK = Binding.Group("Back")
     LAYER = Binding.Group("Layer")
+    SAMPLE = Binding.Group("Sample")
     BINDINGS = [
         Binding("space", "step", "Step 1 epoch", id="step", group=STEP),
         Binding("n", "step_many", "Step N epochs", id="step_many", group=STEP),
@@ -125,26 +128,26 @@ class BackpropApp(FileActions, App[None]):
         Binding("b", "back", "Back 1 epoch", id="back", group=BACK),
         Binding("B,shift+left", "back_many", "Back N epochs", id="back_many", key_display="B", group=BACK),
         Binding("0,ctrl+r", "reset", "Reset", id="reset"),
+        Binding("f1", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
         Binding("l", "toggle_log", "Log", id="log_scale"),
         Binding(
             "left_square_bracket", "previous_layer", "Previous layer", id="previous_layer", key_display="[", group=LAYER
         ),
         Binding("right_square_bracket", "next_layer", "Next layer", id="next_layer", key_display="]", group=LAYER),
+        Binding("v", "next_insight", "Tab", id="next_insight", tooltip="Next insight tab"),
+        Binding("comma", "previous_sample", "Previous sample", id="previous_sample", key_display=",", group=SAMPLE),
+        Binding("full_stop", "next_sample", "Next sample", id="next_sample", key_display=".", group=SAMPLE),
+        Binding("e", "edit_weight", "Edit", id="edit_weight", tooltip="Edit weight"),
+        Binding("g", "gradient_check", "Grad check", id="gradient_check", tooltip="Gradient check"),
+        Binding("d", "toggle_regions", "Regions", id="boundary_mode", tooltip="Boundary: regions/probabilities"),
+        Binding("f", "toggle_feedback", "Feedback", id="feedback_alignment", tooltip="Feedback alignment"),
         Binding("h", "toggle_form", "Form", id="form"),
-        Binding("f1", "help", "Help", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("x", "export", "Export", id="export"),
+        Binding("c", "open_csv", "CSV", id="open_csv", tooltip="Open CSV data"),
+        Binding("ctrl+s", "save_session", "Save", id="save_session", tooltip="Save session"),
+        Binding("ctrl+o", "open_session", "Open", id="open_session", tooltip="Open session"),
         Binding("escape", "leave_form", "Leave form", show=False, id="leave_form"),
-        Binding("ctrl+s", "save_session", "Save session", show=False, id="save_session"),
-        Binding("ctrl+o", "open_session", "Open session", show=False, id="open_session"),
-        Binding("x", "export", "Export", show=False, id="export"),
-        Binding("c", "open_csv", "Open CSV data", show=False, id="open_csv"),
-        Binding("comma", "previous_sample", "Previous sample", show=False, id="previous_sample", key_display=","),
-        Binding("full_stop", "next_sample", "Next sample", show=False, id="next_sample", key_display="."),
-        Binding("e", "edit_weight", "Edit weight", show=False, id="edit_weight"),
-        Binding("g", "gradient_check", "Gradient check", show=False, id="gradient_check"),
-        Binding("f", "toggle_feedback", "Feedback alignment", show=False, id="feedback_alignment"),
-        Binding("v", "next_insight", "Next insight tab", show=False, id="next_insight"),
-        Binding("d", "toggle_regions", "Boundary: regions/probabilities", show=False, id="boundary_mode"),
     ]
 
     def __init__(
@@ -546,7 +549,7 @@ class BackpropApp(FileActions, App[None]):
                 self.get_key_display(binding.with_key(key, binding.key_display if i == 0 else None))
                 for i, key in enumerate(binding.key.split(","))
             )
-            yield keys, binding.description, EXPLAIN[binding.id]
+            yield keys, binding.tooltip or binding.description, EXPLAIN[binding.id]
         yield self.get_key_display(Binding("ctrl+p", "")), "Commands", "Search every action by name."
         yield "escape", "Leave form", "Move from the form back to the layer tables."
 
@@ -558,7 +561,7 @@ class BackpropApp(FileActions, App[None]):
                 if self.check_action(binding.action, ()):
                     key = self.get_key_display(binding.with_key(binding.key.split(",")[0], binding.key_display))
                     yield SystemCommand(
-                        f"{binding.description} ({key})", EXPLAIN[binding.id], partial(self.run_action, binding.action)
+                        f"{binding.tooltip or binding.description} ({key})", EXPLAIN[binding.id], partial(self.run_action, binding.action)
                     )
 
     def on_weight_selected(self, message: WeightSelected) -> None:

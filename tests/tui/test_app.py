@@ -424,7 +424,7 @@ async def test_help_lists_every_binding_and_the_form_key_toggles_the_panel():
         assert isinstance(app.screen, HelpScreen)
         rows = app.screen.keys
         assert len(app.screen.query_one("#help-keys").content.rows) == len(rows)  # all drawn
-        assert {b.description for b in BackpropApp.BINDINGS} <= {row[1] for row in rows}
+        assert {b.tooltip or b.description for b in BackpropApp.BINDINGS} <= {row[1] for row in rows}
         keys = {key.strip().lower() for row in rows for key in row[0].split("/")}
         assert {"space", "n", "r", "p", "b", "0", "l", "[", "]", "h", "f1", "q", "escape"} <= keys
         assert "B" in {key.strip() for row in rows for key in row[0].split("/")}

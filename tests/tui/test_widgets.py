@@ -20,7 +20,7 @@ from tui.messages import HyperparametersChanged, WeightSelected
 from model.config import CHOICES, FIELD_NAMES
 from tui.widgets.hyperparameters import INPUTS, SECTIONS, SWITCHES, HyperparameterForm, field_text
 from tui.widgets.layer_inspector import FIRST_ROWS, MAX_COLUMNS, MAX_ROWS, VIEWS, LayerInspector
-from tui.widgets.predictions import PredictionsTable
+from tui.widgets.predictions import INPUT_WIDTH, PredictionsTable
 
 SIZE = (80, 24)  # the smallest size the app supports; fewer cells to paint
 XOR = Config()
@@ -388,7 +388,7 @@ def assert_predictions(table: DataTable, record, data, loss: str) -> None:
     for i in range(shown):
         row = f"s-{i}"
         for j in range(data.n_features):
-            assert text(table, row, f"in-{j}") == fixed(data.X[i, j])
+            assert text(table, row, f"in-{j}") == fixed(data.X[i, j], INPUT_WIDTH, 2)
         assert text(table, row, "target").strip() == data.class_names[data.labels[i]]
         for k in range(out.shape[1]):
             assert text(table, row, f"out-{k}") == fixed(out[i, k])
