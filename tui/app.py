@@ -285,11 +285,15 @@ class BackpropApp(FileActions, App[None]):
     def _redraw(self, record=None) -> None:
         """Show `record` (default: the trainer's current one) in every panel.
 
-        While running, each snapshot redraws the stats line and one panel
-        in turn: the layer tables every other snapshot, the chart and the
-        predictions every fourth. A panel costs the training thread about
+        While running, each snapshot redraws the stats line, and three
+        snapshots in four one panel in turn: the layer tables, the chart,
+        the insight tab. A panel costs the training thread about
         as much as a whole frame of the rest, and nobody reads a table of
-        numbers that changes more than a few times a second.
+        numbers that changes more than a few times a second. The panel is
+        drawn half a period after the stats line, in a frame of its own:
+        Textual repaints the rectangle around everything changed in a
+        frame, and the stats line (top, full width) with any panel would
+        make that the whole screen, form included.
         """
         trainer = self.trainer
         if record is None:
@@ -301,7 +305,23 @@ class BackpropApp(FileActions, App[None]):
         self.redraws += 1
         try:
             self.query_one(StatsBar).show(record, self.state, self.state_detail, self.rate)
-            if not running or turn in (0, 2):
+        except Exception as exc:  # a drawing bug must not take the run with it
+            self._error(f"could not draw epoch {record.epoch}: {type(exc).__name__}: {exc}")
+        if running:
+            run_id = self._run_id
+            self.set_timer(0.5 / REDRAWS_PER_SECOND, partial(self._draw_panels, record, turn, run_id))
+        else:
+            self._draw_panels(record, None, None)
+        self._refresh_enabled()
+
+    def _draw_panels(self, record, turn: int | None, run_id: int | None) -> None:
+        """Draw the panels (all of them when `turn` is None, else one in turn)."""
+        if run_id is not None and (run_id != self._run_id or not self.running):
+            return  # the run stopped meanwhile and everything was drawn since
+        trainer = self.trainer
+        running = turn is not None
+        try:
+            if not running or turn == 0:
                 self.query_one(LayerInspector).show(record, self._previous)
             if not running or turn == 3:
                 self.query_one(InsightTabs).show(trainer, record, self.query_one(LayerInspector).active_layer)
@@ -320,7 +340,6 @@ class BackpropApp(FileActions, App[None]):
         except Exception as exc:  # a drawing bug must not take the run with it
             self._error(f"could not draw epoch {record.epoch}: {type(exc).__name__}: {exc}")
             self.log.error(exc)
-        self._refresh_enabled()
 
     def _error(self, message: str) -> None:
         if message != self._last_error:
