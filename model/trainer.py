@@ -240,6 +240,20 @@ def _finite_probe(x: Array, zeros: Array) -> float:
     return np.dot(x, zeros)
 
 
+def load_data(config: Config) -> Dataset:
+    """The data set a config names (a built-in one, or its CSV file)."""
+    if config.dataset == "csv":
+        return load_csv(config.csv_path, label_column=config.label_column, test_fraction=config.test_fraction, seed=config.seed)
+    return load(
+        config.dataset,
+        n_samples=config.samples,
+        noise=config.noise,
+        classes=config.classes,
+        test_fraction=config.test_fraction,
+        seed=config.seed,
+    )
+
+
 class Trainer:
     def __init__(
         self,
@@ -313,18 +327,7 @@ class Trainer:
     @classmethod
     def from_config(cls, config: Config, params: Array | None = None) -> "Trainer":
         """Load the data the config names and build the trainer on it."""
-        if config.dataset == "csv":
-            data = load_csv(config.csv_path, label_column=config.label_column, test_fraction=config.test_fraction, seed=config.seed)
-        else:
-            data = load(
-                config.dataset,
-                n_samples=config.samples,
-                noise=config.noise,
-                classes=config.classes,
-                test_fraction=config.test_fraction,
-                seed=config.seed,
-            )
-        return cls(config, data, params)
+        return cls(config, load_data(config), params)
 
     def _add_segment(self, start: int, config: Config) -> None:
         optimizer = Optimizer(

@@ -30,10 +30,11 @@ from typing import Any, Sequence
 
 from model import BackpropError, Config, ConfigError, DataError, Trainer, WeightsFileError
 from model.config import parse_value
-from model.datasets import TRUTH_TABLES, Dataset, load, load_csv
+from model.datasets import TRUTH_TABLES
 from model.parameters import Layout
 from model.session import load_session
 from model.weights_file import describe, load_weights, sizes_of
+from model.trainer import load_data
 from tui.serve import DEFAULT_HOST, DEFAULT_PORT, ServeError, host_name, port_number, serve
 
 PROG = "backprop-tui"
@@ -300,7 +301,7 @@ def plan(args: argparse.Namespace) -> Plan:
             layers_option = "--weights"
 
     try:
-        data = _load(base)
+        data = load_data(base)
     except DataError as e:
         raise UsageError(f"{'--csv' if base.dataset == 'csv' else '--dataset'}: {e}") from None
     arch = choose_architecture(
@@ -388,21 +389,6 @@ def _session_plan(args: argparse.Namespace) -> Plan:
             raise UsageError(f"--epochs: the session is at epoch {trainer.epoch}; {e.message}") from None
         raise _engine_error(e) from None
     return Plan(config, trainer, None, args)
-
-
-def _load(config: Config) -> Dataset:
-    """The data the config names, as Trainer.from_config loads it; the
-    architecture is chosen from its shape before the trainer exists."""
-    if config.dataset == "csv":
-        return load_csv(config.csv_path, label_column=config.label_column, test_fraction=config.test_fraction, seed=config.seed)
-    return load(
-        config.dataset,
-        n_samples=config.samples,
-        noise=config.noise,
-        classes=config.classes,
-        test_fraction=config.test_fraction,
-        seed=config.seed,
-    )
 
 
 # -------------------------------------------------------------------- main

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 
 import numpy as np
 from textual import events
@@ -26,6 +25,7 @@ from tui.widgets.hyperparameters import HyperparameterForm
 from tui.widgets.layer_inspector import LayerInspector
 from tui.widgets.loss_chart import LossChart, downsample
 from tui.widgets.stats_bar import StatsBar
+from pilot_helpers import wait_for
 
 SIZE = (120, 40)
 # relu hidden, linear output, mse and a huge step: blows up after a couple of dozen epochs.
@@ -35,13 +35,6 @@ EXPLODING = Config(activation="relu", output_activation="linear", loss="mse", lr
 # ---------------------------------------------------------------- helpers
 
 
-async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float = 10.0) -> None:
-    """Let the app run until `condition()` holds; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {condition}")
-        await pilot.pause(0.02)
 
 
 def cell_numbers(table: DataTable) -> list[list[str]]:

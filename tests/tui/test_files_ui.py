@@ -9,8 +9,6 @@ object, the same epoch, the same weights.
 from __future__ import annotations
 
 import csv
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +26,7 @@ from tui.screens.export_menu import ExportMenu
 from tui.screens.file_dialog import FileDialog
 from tui.widgets.hyperparameters import HyperparameterForm
 from tui.widgets.stats_bar import StatsBar
+from pilot_helpers import wait_for
 
 SIZE = (80, 24)
 
@@ -35,12 +34,6 @@ SIZE = (80, 24)
 # ---------------------------------------------------------------- helpers
 
 
-async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {condition}")
-        await pilot.pause(0.02)
 
 
 def notes(app: BackpropApp, severity: str | None = None) -> list[str]:

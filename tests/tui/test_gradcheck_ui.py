@@ -3,8 +3,6 @@ tables against model.gradcheck.check_trainer run independently here."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 
 import numpy as np
 from textual.pilot import Pilot
@@ -18,16 +16,11 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.gradient_check import GradientCheckScreen
 from tui.screens.help import HelpScreen
 from tui.widgets.layer_inspector import LayerInspector
+from pilot_helpers import wait_for
 
 SIZE = (120, 40)
 
 
-async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {condition}")
-        await pilot.pause(0.02)
 
 
 def rows(table: DataTable) -> list[list[str]]:

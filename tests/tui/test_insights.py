@@ -304,7 +304,7 @@ async def test_health_shows_the_engines_figures_and_flags():
         assert table.row_count == 0  # but not drawn
 
         await open_tab(pilot, "tab-health")
-        health = assert_health_matches(app)
+        assert_health_matches(app)
         assert health_cells(app)[0][0].startswith(VANISHING)  # four sigmoid layers: L1 barely learns
         caption = str(app.query_one("#health-caption").render())
         assert "L1 vanishing" in caption and "mean |δ|" in caption

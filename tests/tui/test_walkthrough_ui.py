@@ -7,8 +7,6 @@ Each test is one short scenario on one app: starting the app is the cost.
 from __future__ import annotations
 
 import dataclasses
-import time
-from collections.abc import Callable
 
 import numpy as np
 from textual.pilot import Pilot
@@ -28,12 +26,6 @@ from tui.widgets.walkthrough_panel import WalkthroughPanel, walkthrough_rows, we
 SIZE = (120, 40)
 
 
-async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {condition}")
-        await pilot.pause(0.02)
 
 
 def cell(app: BackpropApp, table_id: str, row: int, column: int) -> str:
