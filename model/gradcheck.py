@@ -125,7 +125,7 @@ def gradient_check(
     with np.errstate(all="ignore"):
         fwd = net.forward(X, W, b)
         analytic = net.backward(fwd, Y, W).grad.copy()
-        loss = net.loss.value(fwd.a[-1], Y)
+        loss = net.loss_of(fwd, Y)
         numeric = _central_differences(net, p, X, Y, h)
 
     if floor is None:

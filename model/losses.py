@@ -63,6 +63,16 @@ def bce_per_sample(y_hat: Array, y: Array) -> Array:
     return -_row_mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
 
 
+def bce_per_sample_from_logits(z: Array, y: Array) -> Array:
+    """BCE of a sigmoid output computed from its z: log(1 + e^z) - y z.
+
+    The same value as the formula on y_hat = sigmoid(z), with no rounding of
+    y_hat to 0 or 1 and so no clipping: a confident right answer keeps
+    a loss that goes on shrinking, a confident wrong one a finite loss.
+    """
+    return _row_mean(np.logaddexp(0.0, z) - y * z)
+
+
 def bce_gradient(y_hat: Array, y: Array) -> Array:
     e = _eps(y_hat)
     p = _clip(y_hat, e, 1.0 - e)
@@ -88,6 +98,9 @@ class Loss:
     # The output activation whose pairing with this loss gives the fused
     # delta (y_hat - y) / outputs-per-sample-normaliser, or None.
     fused_with: str | None = None
+    # With that activation, the per-sample loss from the output z (exact
+    # where y_hat would round to 0 or 1), or None.
+    per_sample_from_logits: Callable[[Array, Array], Array] | None = None
 
     def value(self, y_hat: Array, y: Array) -> float:
         per_sample = self.per_sample(y_hat, y)
@@ -102,6 +115,8 @@ class Loss:
 
 LOSSES: dict[str, Loss] = {
     "mse": Loss("mse", "mean squared error", mse_per_sample, mse_gradient),
-    "bce": Loss("bce", "binary cross-entropy", bce_per_sample, bce_gradient, fused_with="sigmoid"),
+    "bce": Loss(
+        "bce", "binary cross-entropy", bce_per_sample, bce_gradient, "sigmoid", bce_per_sample_from_logits
+    ),
     "ce": Loss("ce", "categorical cross-entropy", ce_per_sample, ce_gradient, fused_with="softmax"),
 }

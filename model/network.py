@@ -153,5 +153,17 @@ class Network:
         grad /= n
         return BackwardPass(deltas, grad, self.layout)
 
+    def sample_loss(self, fwd: ForwardPass, Y: Array) -> Array:
+        """The loss of each sample; from the output's z where the loss has an
+        exact form for this output activation (sigmoid with BCE)."""
+        if self.loss.per_sample_from_logits is not None and self.uses_fused_delta:
+            return self.loss.per_sample_from_logits(fwd.z[-1], Y)
+        return self.loss.per_sample(fwd.a[-1], Y)
+
+    def loss_of(self, fwd: ForwardPass, Y: Array) -> float:
+        """The loss of the batch: the mean of its samples' losses."""
+        per_sample = self.sample_loss(fwd, Y)
+        return float(np.add.reduce(per_sample) / per_sample.shape[0])
+
     def loss_value(self, X: Array, Y: Array, W: list[Array], b: list[Array]) -> float:
-        return self.loss.value(self.forward(X, W, b).a[-1], Y)
+        return self.loss_of(self.forward(X, W, b), Y)

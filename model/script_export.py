@@ -205,6 +205,22 @@ _LOSS_CODE = {
     ),
 }
 
+# A sigmoid output with BCE: the engine measures the loss from z (exact
+# where y_hat would round to 0 or 1), so the script does too.
+_BCE_FROM_Z = '''
+    def loss_per_sample(z, y):
+        """Binary cross-entropy of each sample, from the output layer's z
+        (before the sigmoid): log(1 + e^z) - y z, averaged over its outputs.
+        It equals -(y log(y_hat) + (1 - y) log(1 - y_hat)) with y_hat = sigmoid(z),
+        without ever rounding y_hat to exactly 0 or 1."""
+        return np.sum(np.logaddexp(0.0, z) - y * z, axis=1) / y.shape[1]
+    '''
+
+
+def _loss_from_z(cfg: Config) -> bool:
+    return cfg.output_activation == "sigmoid" and cfg.loss == "bce"
+
+
 _BATCH_LOSS = '''
 def batch_loss(y_hat, y):
     """The loss of a batch: the mean of its samples' losses."""
@@ -270,6 +286,8 @@ def _maths(cfg: Config) -> str:
             parts.append(_fill(derivative))
     parts.append("# ----------------------------------------------------------------------- loss\n")
     value, gradient = _LOSS_CODE[cfg.loss]
+    if _loss_from_z(cfg):
+        value = _BCE_FROM_Z
     parts.append(_fill(value))
     parts.append(_BATCH_LOSS.lstrip("\n"))
     if not fused:
@@ -487,6 +505,8 @@ def _training(cfg: Config) -> str:
                     # just before its update (what training frameworks report).
                     print(f"epoch {epoch} loss {loss_sum / n!r}")
             '''
+    if _loss_from_z(cfg):
+        loop = loop.replace("batch_loss(activations[-1], ", "batch_loss(zs[-1], ")
     return "# ------------------------------------------------------------------- training\n\n\n" + _fill(loop)
 
 

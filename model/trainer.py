@@ -147,7 +147,7 @@ class EpochRecord:
     @property
     def sample_loss(self) -> Array:
         """The loss of each training sample at this epoch's weights."""
-        return self._trainer.network.loss.per_sample(self.output, self._trainer.Y)
+        return self._trainer.network.sample_loss(self.forward, self._trainer.Y)
 
     @property
     def predicted(self) -> Array:
@@ -392,15 +392,16 @@ class Trainer:
     def _test_figures(self, W: list[Array], b: list[Array]) -> tuple[float | None, float | None]:
         if not self.X_test.shape[0]:
             return None, None
-        out = self.network.forward(self.X_test, W, b).a[-1]
-        return self.network.loss.value(out, self.Y_test), self._accuracy(out, self.data.labels_test, self._labels_test_bool)
+        fwd = self.network.forward(self.X_test, W, b)
+        out = fwd.a[-1]
+        return self.network.loss_of(fwd, self.Y_test), self._accuracy(out, self.data.labels_test, self._labels_test_bool)
 
     def _evaluate(self, params: Array) -> EpochRecord:
         """A record with every figure computed exactly at `params`."""
         W, b = self.layout.views(params)
         fwd, bwd = self.full_pass(W, b)
         out = fwd.a[-1]
-        loss = self.network.loss.value(out, self.Y)
+        loss = self.network.loss_of(fwd, self.Y)
         test_loss, test_acc = self._test_figures(W, b)
         return EpochRecord(0, loss, self._accuracy(out, self._labels, self._labels_bool), test_loss, test_acc, params, W, b, fwd, bwd, self)
 
@@ -438,7 +439,7 @@ class Trainer:
             W, b = self.layout.views(params)
             fwd, bwd = self.full_pass(W, b)
             out = fwd.a[-1]
-            loss = self.network.loss.value(out, self.Y)
+            loss = self.network.loss_of(fwd, self.Y)
             accuracy = self._accuracy(out, self._labels, self._labels_bool)
             rng_state = state.rng
             zeros = self._zeros
@@ -459,7 +460,7 @@ class Trainer:
                 fb = self.network.forward(Xb, W, b)
                 bb = self.network.backward(fb, Yb, W)
                 m = idx.shape[0]
-                loss_sum += self.network.loss.value(fb.a[-1], Yb) * m
+                loss_sum += self.network.loss_of(fb, Yb) * m
                 hits += self._accuracy(fb.a[-1], self._labels[idx]) * m
                 params, opt = optimizer.apply(params, bb.grad, opt, n_weights)
             loss = loss_sum / n
