@@ -229,3 +229,26 @@ def test_fused_deltas_are_prediction_minus_target():
     p2 = rng.uniform(0.1, 0.9, size=(4, 2))
     t2 = np.eye(2)[[0, 1, 1, 0]]
     np.testing.assert_allclose(LOSSES["bce"].fused_delta(p2, t2), (p2 - t2) / 2, rtol=1e-15)
+
+
+def test_bce_from_z_equals_the_formula_on_y_hat_and_stays_exact_where_it_saturates():
+    """A sigmoid output's BCE is measured from z; it must be the textbook value."""
+    import numpy as np
+
+    from model.activations import sigmoid
+    from model.losses import LOSSES
+
+    bce = LOSSES["bce"]
+    z = np.linspace(-12.0, 12.0, 97).reshape(-1, 1)
+    for target in (0.0, 1.0):
+        y = np.full_like(z, target)
+        from_z = bce.per_sample_from_logits(z, y)
+        from_y_hat = bce.per_sample(sigmoid(z), y)
+        np.testing.assert_allclose(from_z, from_y_hat, rtol=1e-9, atol=1e-15)
+    # Far out y_hat rounds to 1.0 and the clipped formula caps the loss of a
+    # confident wrong answer at -log(1e-12) = 27.6; from z it is exactly z, and
+    # a confident right answer costs (next to) nothing, never a negative amount.
+    far = np.array([[40.0], [300.0]])
+    np.testing.assert_array_equal(bce.per_sample_from_logits(far, np.zeros_like(far)), [40.0, 300.0])
+    right = bce.per_sample_from_logits(far, np.ones_like(far))
+    assert (right >= 0.0).all() and (right < 1e-15).all()
