@@ -29,15 +29,11 @@ from model.weights_file import load_weights, save_weights
 from tui.cli import choose_architecture, main
 from tui.format import fixed
 
+from cli_run import run  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 _real_launch = cli.launch
 
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 def run_json(*argv: str) -> dict:

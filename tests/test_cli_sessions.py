@@ -9,14 +9,12 @@ tests/test_serve_browser.py).
 
 from __future__ import annotations
 
-import io
 import json
 import shlex
 import socket
 import subprocess
 import sys
 import types
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import numpy as np
@@ -25,18 +23,13 @@ import tui.cli as cli
 from model import Config, Trainer
 from model.session import load_session, save_session
 from model.weights_file import save_weights
-from tui.cli import main
 from tui.serve import app_arguments, app_command
+
+from cli_run import run  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 _real_launch = cli.launch
 
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 def assert_one_error_line(result: tuple[int, str, str], fragment: str) -> None:
