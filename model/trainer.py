@@ -279,8 +279,9 @@ class Trainer:
         self.X_test = data.X_test.astype(dtype)
         self.Y_test = targets(data.labels_test, sizes[-1], data.n_classes).astype(dtype)
         self._labels = data.labels
-        self._labels_bool = data.labels.astype(bool)
-        self._labels_test_bool = data.labels_test.astype(bool)
+        # As columns, to compare with a one-unit output without slicing it.
+        self._labels_bool = data.labels.astype(bool)[:, None]
+        self._labels_test_bool = data.labels_test.astype(bool)[:, None]
         self._binary = sizes[-1] == 1
 
         rng = np.random.default_rng(config.seed)
@@ -383,8 +384,8 @@ class Trainer:
     def _accuracy(self, output: Array, labels: Array, labels_bool: Array | None = None) -> float:
         if self._binary:
             if labels_bool is None:
-                labels_bool = labels.astype(bool)
-            hits = np.count_nonzero((output[:, 0] > 0.5) == labels_bool)
+                labels_bool = labels.astype(bool)[:, None]
+            hits = np.count_nonzero((output > 0.5) == labels_bool)
         else:
             hits = np.count_nonzero(output.argmax(axis=1) == labels)
         return hits / labels.shape[0]
