@@ -159,6 +159,13 @@ class EpochRecord:
         return self.predicted == self._trainer.data.labels
 
     @property
+    def confusion(self) -> Array:
+        """counts[t, p]: training samples of true class t the network puts in class p."""
+        k = self._trainer.data.n_classes
+        flat = self._trainer.data.labels * k + self.predicted
+        return np.bincount(flat, minlength=k * k).reshape(k, k)
+
+    @property
     def grad_norm(self) -> float:
         g = self.backward.grad
         return math.sqrt(float(np.vdot(g, g)))

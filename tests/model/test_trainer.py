@@ -565,3 +565,17 @@ def test_divergence_is_clean_no_floating_point_warnings():
         warnings.simplefilter("error")
         with pytest.raises(DivergenceError):
             t.run(500)
+
+
+def test_confusion_counts_every_training_sample_by_true_and_predicted_class():
+    from model import Config, Trainer
+
+    t = Trainer.from_config(Config(dataset="spiral", classes=3, layers=(2, 8, 3), output_activation="softmax", loss="ce"))
+    t.run(20)
+    counts = t.record.confusion
+    labels, predicted = t.data.labels, t.record.predicted
+    assert counts.shape == (3, 3) and counts.sum() == len(labels)
+    for true in range(3):
+        for guess in range(3):
+            assert counts[true, guess] == np.count_nonzero((labels == true) & (predicted == guess))
+    assert np.trace(counts) / len(labels) == t.record.correct.mean()

@@ -32,12 +32,6 @@ RIGHT, WRONG = "✓", "✗"
 INPUT_WIDTH = 6  # inputs as +0.00: the data is shown, not studied, here
 
 
-def confusion_counts(labels: np.ndarray, predicted: np.ndarray, n_classes: int) -> np.ndarray:
-    """counts[t, p] = samples of true class t predicted as p (a tally, no model maths)."""
-    flat = np.asarray(labels, dtype=np.int64) * n_classes + np.asarray(predicted, dtype=np.int64)
-    return np.bincount(flat, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
-
-
 class PredictionsTable(Vertical):
     """Per-sample predictions on the training set, with confusion counts."""
 
@@ -138,15 +132,15 @@ class PredictionsTable(Vertical):
                 for key, cell in zip(column_keys, row(i)):
                     table.update_cell(f"s-{i}", key, cell)
 
-        self._show_confusion(labels, predicted, names, n > MAX_ROWS, positive, negative)
+        self._show_confusion(record, len(labels), names, n > MAX_ROWS, positive, negative)
 
-    def _show_confusion(self, labels, predicted, names, shown: bool, positive: str, negative: str) -> None:
+    def _show_confusion(self, record, n: int, names, shown: bool, positive: str, negative: str) -> None:
         self._set_confusion_display(shown)
         if not shown:
             return
         k = len(names)
-        counts = confusion_counts(labels, predicted, k).tolist()
-        set_text(self.query_one("#confusion-caption", Static), f"Confusion counts, all {len(labels)} samples:")
+        counts = record.confusion.tolist()
+        set_text(self.query_one("#confusion-caption", Static), f"Confusion counts, all {n} samples:")
         table = self.query_one("#confusion", DataTable)
 
         def cell(t: int, p: int) -> Text:
