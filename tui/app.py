@@ -599,6 +599,7 @@ class BackpropApp(FileActions, App[None]):
             f"{name} at epoch {record.epoch}: {fixed(value).strip()}, gradient {fixed(grad).strip()}",
             title=f"L{layer + 1}",
             markup=False,
+            timeout=2,  # brief: it sits over the Chain rule tab that now shows it all
         )
         self._follow_weight(layer, row, column)
 
