@@ -6,7 +6,7 @@ Pure NumPy: usable from a notebook or script, with no terminal at all.
 
 from model.config import Config
 from model.errors import BackpropError, ConfigError, DataError, WeightsFileError
-from model.trainer import Divergence, DivergenceError, EpochRecord, Trainer
+from model.trainer import Divergence, DivergenceError, EpochRecord, RecordFigures, Trainer
 
 __all__ = [
     "BackpropError",
@@ -16,6 +16,7 @@ __all__ = [
     "Divergence",
     "DivergenceError",
     "EpochRecord",
+    "RecordFigures",
     "Trainer",
     "WeightsFileError",
 ]

@@ -67,6 +67,20 @@ class DivergenceError(BackpropError):
         self.divergence = divergence
 
 
+class RecordFigures(NamedTuple):
+    """An epoch record without its trainer: what a copy of the trainer that
+    trains elsewhere (another process) sends, small enough to send often.
+    `Trainer.record_of` turns it back into a record; its passes are
+    recomputed from `params` when first asked for."""
+
+    epoch: int
+    loss: float
+    accuracy: float
+    test_loss: float | None
+    test_accuracy: float | None
+    params: Array
+
+
 class EpochRecord:
     """Everything about one epoch, computed at that epoch's weights.
 
@@ -170,6 +184,9 @@ class EpochRecord:
         g = self.backward.grad
         return math.sqrt(float(np.vdot(g, g)))
 
+    def figures(self) -> RecordFigures:
+        return RecordFigures(self.epoch, self.loss, self.accuracy, self.test_loss, self.test_accuracy, self.params)
+
     def __repr__(self) -> str:
         return f"EpochRecord(epoch={self.epoch}, loss={self.loss:.6g}, accuracy={self.accuracy:.3f})"
 
@@ -227,6 +244,29 @@ class History:
         for i, name in enumerate(self.NAMES):
             self._rows[:length, i] = columns[name]
         self.length = length
+
+    def rows(self, start: int, stop: int) -> Array:
+        """A copy of the rows of epochs start .. stop - 1 (one column per name)."""
+        return self._rows[start:stop].copy()
+
+    def write(self, start: int, rows: Array) -> None:
+        """Set the rows of epochs start, start + 1, ... at once."""
+        stop = start + len(rows)
+        if stop > self._rows.shape[0]:
+            capacity = self._rows.shape[0]
+            while capacity < stop:
+                capacity *= 2
+            grown = np.full((capacity, len(self.NAMES)), np.nan)
+            grown[: self.length] = self._rows[: self.length]
+            self._rows = grown
+        self._rows[start:stop] = rows
+        self.length = max(self.length, stop)
+
+    def copy(self) -> "History":
+        twin = History()
+        twin._rows = self._rows.copy()
+        twin.length = self.length
+        return twin
 
     def series(self, name: str) -> Array:
         """A read-only view of one scalar for every epoch recorded."""
@@ -382,6 +422,15 @@ class Trainer:
         fwd = self.network.forward(self.X, W, b)
         return fwd, self.network.backward(fwd, self.Y, W)
 
+    def record_of(self, figures: RecordFigures) -> EpochRecord:
+        """The record that `figures` describe, on this trainer's data and network
+        (a copy of this trainer made them, at any epoch)."""
+        W, b = self.layout.views(figures.params)
+        return EpochRecord(
+            figures.epoch, figures.loss, figures.accuracy, figures.test_loss, figures.test_accuracy,
+            figures.params, W, b, None, None, self,
+        )
+
     def classify(self, output: Array) -> Array:
         """Class per row of network output: threshold 0.5 for one unit, else argmax."""
         if self._binary:
@@ -503,9 +552,12 @@ class Trainer:
 
     def stop_reason(self) -> str | None:
         """Why training should stop here, in words, or None to go on."""
-        cfg = self.config
+        # Asked before every epoch of a run: the one-segment case without a search.
+        segments = self._segments
+        epoch = self._state.epoch
+        cfg = segments[0][1] if len(segments) == 1 else self._segment(epoch)[1]
         rec = self.record
-        if self.epoch >= cfg.max_epochs:
+        if epoch >= cfg.max_epochs:
             return f"reached the epoch limit ({cfg.max_epochs})"
         if cfg.target_loss > 0 and rec.loss <= cfg.target_loss:
             return f"loss {rec.loss:.3g} reached the target {cfg.target_loss:g}"

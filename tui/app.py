@@ -1,17 +1,19 @@
 """The app: its keys, the training worker, and the wiring between widgets.
 
-Threads: training runs in one thread worker that steps the trainer under
-`_lock` and posts a `TrainingProgress` snapshot at most ~10 times a second;
-every other change to the trainer (step, back, reset, reconfigure, rebuild)
-happens on the UI thread, after `_halt()` has stopped the worker and taken
-the lock. So two threads never touch the trainer at once, and a snapshot
-from a stopped run (stale `run_id`) is dropped instead of drawn.
+Run mode: a thread worker hands a copy of the trainer to a child
+interpreter (tui/training_process.py), which trains it on the other core,
+and turns what the child sends about ten times a second into
+`TrainingProgress` snapshots. When the run ends, the app carries on with the
+trainer the child sends back. Every other change to the trainer (step,
+back, reset, reconfigure, rebuild) happens on the UI thread, after `_halt()`
+has stopped the run and taken that trainer back. So the trainer on screen
+is never changed by two hands at once, and a snapshot from a stopped run
+(stale `run_id`) is dropped instead of drawn.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -24,13 +26,18 @@ from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalS
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, TabPane
-from textual.worker import get_current_worker
 
 from model import BackpropError, Config, DivergenceError, Trainer
 from tui.file_actions import FileActions
 from tui.format import fixed
-from tui.messages import HyperparametersChanged, TrainingProgress, TrainingStopped, WeightSelected
+from tui.messages import (
+    HyperparametersChanged,
+    TrainingProgress,
+    TrainingStopped,
+    WeightSelected,
+)
 from tui.screens.confirm import ConfirmScreen
+from tui.training_process import Outcome, TrainingProcess
 from tui.widgets.decision_boundary import DecisionBoundary
 from tui.widgets.hyperparameters import HyperparameterForm
 from tui.widgets.insight_tabs import InsightTabs
@@ -42,10 +49,8 @@ from tui.widgets.stats_bar import StatsBar
 from tui.widgets.walkthrough_panel import WalkthroughPanel, weight_label
 
 # Snapshots per second from the worker: enough to look live, few enough that
-# drawing them costs the training thread little.
+# drawing them costs the UI thread little.
 REDRAWS_PER_SECOND = 10
-# How long the worker holds the interpreter before offering it to the UI thread.
-YIELD_EVERY = 0.002
 
 # What each key does, in a sentence (help screen and command palette).
 EXPLAIN = {
@@ -170,8 +175,12 @@ class BackpropApp(FileActions, App[None]):
         if trainer is None:
             trainer = Trainer.from_config(config if config is not None else Config(), params)
         self.trainer = trainer
-        self._lock = threading.Lock()
-        self._training = threading.Event()
+        self._training = threading.Event()  # a run is in progress
+        self._process = TrainingProcess()
+        self._stop_run = threading.Event()  # the UI asks the run to stop
+        self._run_done = threading.Event()  # the worker has the run's outcome
+        self._outcome: Outcome | None = None
+        self._run_history = trainer.history  # the chart's history while running
         self._run_id = 0
         self.state = "paused"
         self.state_detail = ""
@@ -241,6 +250,12 @@ class BackpropApp(FileActions, App[None]):
     @property
     def running(self) -> bool:
         return self._training.is_set()
+
+    @property
+    def shown(self):
+        """The record on screen: while running, the newest snapshot (the
+        trainer itself is at the epoch the run began until it ends)."""
+        return self._shown if self._shown is not None else self.trainer.record
 
     def _set_state(self, state: str, detail: str = "") -> None:
         self.state = state
@@ -326,8 +341,8 @@ class BackpropApp(FileActions, App[None]):
             if not running or turn == 3:
                 self.query_one(InsightTabs).show(trainer, record, self.query_one(LayerInspector).active_layer)
             if not running or turn == 1:
-                loss = trainer.history.series("loss")
-                test_loss = trainer.history.series("test_loss")
+                history = self._run_history if running else trainer.history
+                loss, test_loss = history.series("loss"), history.series("test_loss")
                 if running:
                     # The worker may be ahead of this snapshot: draw up to it.
                     loss, test_loss = loss[: record.epoch + 1], test_loss[: record.epoch + 1]
@@ -349,67 +364,61 @@ class BackpropApp(FileActions, App[None]):
     # -------------------------------------------------------------- training
 
     def _halt(self) -> bool:
-        """Stop the worker and wait for its epoch in flight; True if it was running."""
+        """Stop the run and go on with the trainer it ended with; True if one was running."""
         if not self._training.is_set():
             return False
         self._training.clear()
         self._run_id += 1
-        with self._lock:  # the worker finishes the epoch it is in
-            pass
-        self.workers.cancel_group(self, "training")
-        self._settle()
+        self._stop_run.set()
+        self._run_done.wait()  # the child finishes its epoch and sends the trainer back
+        outcome = self._outcome
+        self._end_run(outcome.kind, outcome.reason, outcome.trainer)
         return True
 
     def _start(self, target: int | None) -> None:
-        """Train in the worker until `target` (None: until paused or stopped)."""
+        """Train in the child until `target` (None: until paused or stopped)."""
         self._halt()
         self._run_id += 1
+        self._stop_run.clear()
+        self._run_done.clear()
+        self._outcome = None
+        self._run_history = self.trainer.history.copy()
         self._training.set()
         self._set_state("running")
         self.query_one(StatsBar).set_state("running", "", None)
         self._refresh_enabled()
-        self._train(self._run_id, target)
+        self._train(self._run_id, self.trainer, self._run_history, target)
 
     @work(thread=True, exclusive=True, group="training", exit_on_error=False)
-    def _train(self, run_id: int, target: int | None) -> None:
-        worker = get_current_worker()
-        kind = reason = ""
-        try:
-            kind, reason = self._train_loop(worker, run_id, target)
-        except DivergenceError as exc:
-            kind, reason = "diverged", str(exc)
-        except Exception as exc:  # shown to the user, never raised into the app
-            kind, reason = "error", f"training stopped: {type(exc).__name__}: {exc}"
-        if kind and self._run_id == run_id:
-            self.post_message(TrainingStopped(run_id, kind, reason or ""))
+    def _train(self, run_id: int, trainer: Trainer, history, target: int | None) -> None:
+        """Relay the child's run: its progress as snapshots, its end as TrainingStopped."""
 
-    def _train_loop(self, worker, run_id: int, target: int | None) -> tuple[str, str]:
-        """Step until stopped: ("", "") when told to, else why it stopped on its own."""
-        trainer, lock = self.trainer, self._lock
-        period = 1.0 / REDRAWS_PER_SECOND
-        last_post, last_epoch = time.monotonic(), trainer.epoch
-        last_yield = last_post
-        while not worker.is_cancelled and self._run_id == run_id:
-            with lock:
-                if self._run_id != run_id:
-                    break
-                reason = trainer.stop_reason()
-                if reason:
-                    return "done", reason
-                if target is not None and trainer.epoch >= target:
-                    return "reached", ""
-                record = trainer.step()
-            now = time.monotonic()
-            if now - last_yield >= YIELD_EVERY:
-                # Let a waiting UI thread have the interpreter now rather than
-                # after Python's 5 ms switch interval, at every turn of its loop.
-                time.sleep(0)
-                last_yield = now
-            if now - last_post >= period:
-                rate = (record.epoch - last_epoch) / (now - last_post)
-                self.post_message(TrainingProgress(run_id, record, rate))
-                last_post, last_epoch = now, record.epoch
-        return "", ""
+        def progress(update) -> None:
+            history.write(update.start, update.rows)
+            self.post_message(TrainingProgress(run_id, trainer.record_of(update.figures), update.rate))
+
+        try:
+            outcome = self._process.run(trainer, target, 1.0 / REDRAWS_PER_SECOND, progress, self._stop_run)
+        except Exception as exc:  # shown to the user, never raised into the app
+            outcome = Outcome("error", f"training stopped: {type(exc).__name__}: {exc}", None)
+        self._outcome = outcome
+        self._run_done.set()
+        if not self._stop_run.is_set():
+            self.post_message(TrainingStopped(run_id, outcome.kind, outcome.reason, outcome.trainer))
+
+    def _end_run(self, kind: str, reason: str, trainer: Trainer | None) -> None:
+        """Go on with the trainer a run ended with, in the state it ended in."""
+        if trainer is not None:
+            self.trainer = trainer
+        if kind == "diverged":
+            self._diverged(reason)
+        elif kind == "done":
+            self._set_state("done", f"done: {reason}")
+            self.notify(f"Stopped: {reason}", title="Done")
+        else:
+            self._settle()
+            if kind == "error":
+                self._error(reason)
 
     def on_training_progress(self, message: TrainingProgress) -> None:
         if message.run_id != self._run_id or not self.running:
@@ -422,15 +431,7 @@ class BackpropApp(FileActions, App[None]):
             return
         self._training.clear()
         self._run_id += 1
-        if message.kind == "diverged":
-            self._diverged(message.reason)
-        elif message.kind == "done":
-            self._set_state("done", f"done: {message.reason}")
-            self.notify(f"Stopped: {message.reason}", title="Done")
-        else:
-            self._settle()
-            if message.kind == "error":
-                self._error(message.reason)
+        self._end_run(message.kind, message.reason, message.trainer)
         self._sync_form()
         self._redraw()
 
@@ -450,7 +451,7 @@ class BackpropApp(FileActions, App[None]):
         """
         self._halt()
         try:
-            with self._lock, np.errstate(all="ignore"):
+            with np.errstate(all="ignore"):
                 change(self.trainer)
         except DivergenceError as exc:
             self._diverged(str(exc))
@@ -553,7 +554,9 @@ class BackpropApp(FileActions, App[None]):
         self._focus_within(self.query_one(LayerInspector), DataTable)
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen  # Markdown is slow to import: not before the first frame
+        from tui.screens.help import (
+            HelpScreen,  # Markdown is slow to import: not before the first frame
+        )
 
         if isinstance(self.screen, HelpScreen):
             return
@@ -686,6 +689,7 @@ class BackpropApp(FileActions, App[None]):
         if value is None:
             return
         layer, row, column = target
+        self._halt()  # a run hands its trainer back first
         trainer = self.trainer
         name = weight_label(layer, row, column, trainer.layout.shapes[layer][0])
         before = trainer.record.loss
@@ -748,8 +752,7 @@ class BackpropApp(FileActions, App[None]):
         epoch = trainer.epoch
         branching = trainer.last_epoch > epoch
         try:
-            with self._lock:
-                trainer.reconfigure(new)
+            trainer.reconfigure(new)
         except BackpropError as exc:
             self._error(str(exc))
             self._undo_form(old, field, str(exc))
@@ -781,7 +784,8 @@ class BackpropApp(FileActions, App[None]):
         self.notify(f"New network {'-'.join(map(str, new.layers))} on {new.dataset}", title="Rebuilt")
 
     def _use_trainer(self, trainer: Trainer) -> None:
-        """Swap in a new trainer (a rebuild, a loaded session); the worker is halted."""
+        """Swap in a new trainer (a rebuild, a loaded session), ending any run first."""
+        self._halt()
         self.trainer = trainer
         self._shown = self._previous = None
         self._settle()
@@ -794,3 +798,5 @@ class BackpropApp(FileActions, App[None]):
     def on_unmount(self) -> None:
         self._training.clear()
         self._run_id += 1
+        self._stop_run.set()
+        self._process.close()

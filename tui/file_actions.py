@@ -105,8 +105,7 @@ class FileActions:
     def _write_session(self: "BackpropApp", path: str) -> None:
         self._halt()
         try:
-            with self._lock:
-                save_session(self.trainer, path)
+            save_session(self.trainer, path)
         except BackpropError as exc:
             self._file_error(str(exc))
             return
@@ -187,7 +186,7 @@ class FileActions:
         self._ask_export("script")
 
     def _export_default(self: "BackpropApp", kind: str) -> str:
-        epoch = self.trainer.epoch
+        epoch = self.shown.epoch
         return {
             "loss_csv": "loss-history.csv",
             "weights": f"weights-epoch{epoch}.npz",
@@ -217,7 +216,9 @@ class FileActions:
                 write_atomically(path, lambda f: f.write(svg))
                 done = f"Saved a screenshot to {path}"
             else:
-                with self._lock:  # a consistent epoch, without stopping a run
+                # The epoch on screen: a run hands its trainer back first, and goes on after.
+                resume = self._halt()
+                try:
                     epoch = self.trainer.epoch
                     if kind == "loss_csv":
                         rows = loss_history_csv(self.trainer, path)
@@ -228,6 +229,9 @@ class FileActions:
                     else:
                         write_standalone_script(self.trainer, path)
                         done = f"Wrote a standalone script to {path}; run it with python"
+                finally:
+                    if resume:
+                        self._start(None)
         except BackpropError as exc:
             self._file_error(str(exc))
             return

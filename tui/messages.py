@@ -46,10 +46,12 @@ class TrainingProgress(Message):
 
 class TrainingStopped(Message):
     """The worker stopped on its own: `kind` is "reached" (the epoch it was
-    asked to go to), "done" (a stop condition), "diverged" or "error"."""
+    asked to go to), "done" (a stop condition), "diverged" or "error".
+    `trainer` is the one the run ended with (None: keep the one it began with)."""
 
-    def __init__(self, run_id: int, kind: str, reason: str) -> None:
+    def __init__(self, run_id: int, kind: str, reason: str, trainer=None) -> None:
         super().__init__()
         self.run_id = run_id
         self.kind = kind
         self.reason = reason
+        self.trainer = trainer

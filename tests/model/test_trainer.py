@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from model import Config, ConfigError, DivergenceError, Trainer
-from model.trainer import Branch
+from model.trainer import Branch, History
 
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
@@ -579,3 +579,34 @@ def test_confusion_counts_every_training_sample_by_true_and_predicted_class():
         for guess in range(3):
             assert counts[true, guess] == np.count_nonzero((labels == true) & (predicted == guess))
     assert np.trace(counts) / len(labels) == t.record.correct.mean()
+
+
+def test_history_rows_written_at_once_grow_it_and_a_copy_is_its_own():
+    history = History()
+    rows = np.arange(3000 * 4, dtype=float).reshape(3000, 4)
+    history.write(0, rows[:10])
+    twin = history.copy()
+    history.write(10, rows[10:])  # past the first capacity (1024)
+    assert history.length == 3000 and twin.length == 10
+    assert np.array_equal(history.rows(0, 3000), rows)
+    assert np.array_equal(history.series("test_loss"), rows[:, 1])
+    history.write(5, rows[:2])  # over rows already there
+    assert np.array_equal(history.rows(5, 7), rows[:2]) and history.length == 3000
+    assert np.array_equal(twin.rows(0, 10), rows[:10])
+
+
+def test_a_record_rebuilt_from_its_figures_is_the_record():
+    """What run mode's child sends: figures, from which the app's copy of the trainer
+    rebuilds a record whose arrays are the engine's, computed again."""
+    for config in (Config(), Config(dataset="moons", samples=40, mode="minibatch", batch_size=8, layers=(2, 5, 1))):
+        trainer = Trainer.from_config(config)
+        record = trainer.run(25)
+        figures = record.figures()
+        assert figures.epoch == 25 and figures.params is record.params
+        copy = Trainer.from_config(config)  # another trainer on the same data
+        rebuilt = copy.record_of(figures)
+        assert (rebuilt.epoch, rebuilt.loss, rebuilt.accuracy, rebuilt.test_loss) == (
+            record.epoch, record.loss, record.accuracy, record.test_loss,
+        )
+        for got, want in zip(rebuilt.delta + rebuilt.dW + rebuilt.db + rebuilt.z, record.delta + record.dW + record.db + record.z):
+            assert np.array_equal(got, want)

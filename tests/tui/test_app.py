@@ -8,6 +8,8 @@ is a short scenario that checks several controls on one app.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 
 import numpy as np
@@ -266,13 +268,40 @@ async def test_run_pause_throttling_and_keys_while_running():
 
         # space while running pauses first, then steps once.
         await send_key(pilot, "r")
-        await wait_for(pilot, lambda: app.trainer.epoch > stopped_at + 10)
+        await wait_for(pilot, lambda: app.shown.epoch > stopped_at + 10)
         await pilot.press("space")
         await pilot.pause()
         assert app.state == "paused"
         epoch = app.trainer.epoch
         await pilot.pause(0.2)
         assert app.trainer.epoch == epoch
+        assert shown_weights(app) == engine_weights(app)
+
+
+async def test_a_lost_training_process_keeps_the_run_start_and_the_app_goes_on():
+    app = BackpropApp(show_form=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space", "space", "space")
+        await pilot.pause()
+        before = app.trainer.params.copy()
+        await send_key(pilot, "r")
+        await wait_for(pilot, lambda: app.shown.epoch > 50)
+        os.kill(app._process.pid, signal.SIGKILL)  # as the system's OOM killer would
+        await wait_for(pilot, lambda: not app.running)
+        assert app.state == "paused"
+        assert notes(app, "error")[-1] == (
+            "the training process ended unexpectedly (killed by signal 9); kept epoch 3, where the run began"
+        )
+        assert app.trainer.epoch == 3 and np.array_equal(app.trainer.params, before)
+        assert stat(app, "epoch").strip() == "3" and shown_weights(app) == engine_weights(app)
+
+        await pilot.press("space")  # stepping is in this process
+        await pilot.pause()
+        assert app.trainer.epoch == 4
+        await send_key(pilot, "r")  # and a new child takes the next run
+        await wait_for(pilot, lambda: app.shown.epoch > 50)
+        await pilot.press("r")
+        assert app.state == "paused" and app.trainer.epoch > 50
         assert shown_weights(app) == engine_weights(app)
 
 

@@ -293,6 +293,20 @@ async def test_each_export_writes_its_file(tmp_path):
         await confirm(pilot, yes=False)
         assert (tmp_path / "w.npz").read_bytes() == before
 
+        # While running: the run hands over the epoch on screen, is written, and goes on.
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.shown.epoch > 30)
+        await choose_export(pilot, "weights")
+        await answer_dialog(pilot, tmp_path / "running.npz")
+        await wait_for(pilot, lambda: (tmp_path / "running.npz").exists())
+        epoch = int(notes(app)[-1].split("epoch ")[1].split()[0])
+        assert epoch > 30 and app.running
+        await pilot.press("r")
+        W, _ = load_weights(tmp_path / "running.npz")
+        t = app.trainer
+        t.rewind(epoch)
+        np.testing.assert_array_equal(W[0], t.record.W[0])
+
         # Every export is also its own command in the palette.
         titles = {c.title: c for c in app.get_system_commands(app.screen)}
         for name, _ in EXPORTS.values():

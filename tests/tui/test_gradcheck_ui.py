@@ -84,7 +84,7 @@ async def test_g_checks_the_weights_on_screen_layer_by_layer_and_parameter_by_pa
 
         # While running, g pauses first and checks the epoch it stopped at.
         await pilot.press("r")
-        await wait_for(pilot, lambda: app.trainer.epoch > 5)
+        await wait_for(pilot, lambda: app.shown.epoch > 5)
         screen = await open_check(pilot)
         assert not app.running and app.state == "paused"
         assert screen.epoch == app.trainer.epoch

@@ -1,0 +1,165 @@
+"""Run mode's child process: what comes back is exactly what stepping here gives."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+import numpy as np
+import pytest
+
+from model import Config, DivergenceError, Trainer
+from model.trainer import History
+from tui.training_process import TrainingProcess
+
+CASES = {
+    "xor full batch": Config(),
+    "moons mini-batch momentum": Config(
+        dataset="moons", samples=60, test_fraction=0.25, layers=(2, 6, 1), activation="tanh",
+        mode="minibatch", batch_size=16, optimizer="momentum", momentum=0.9, lr=0.1,
+    ),
+    "spiral sgd adam softmax": Config(
+        dataset="spiral", samples=30, classes=3, layers=(2, 8, 3), activation="relu",
+        output_activation="softmax", loss="ce", mode="sgd", optimizer="adam", lr=0.01,
+    ),
+}
+
+
+@pytest.fixture
+def process():
+    proc = TrainingProcess()
+    yield proc
+    proc.close()
+    assert proc.pid is None
+
+
+def assert_same_state(a: Trainer, b: Trainer) -> None:
+    assert a.epoch == b.epoch and a.last_epoch == b.last_epoch
+    assert np.array_equal(a.params, b.params)
+    for x, y in zip(a.optimizer_state, b.optimizer_state):
+        assert np.array_equal(x, y)
+    for name in History.NAMES:
+        assert np.array_equal(a.history.series(name), b.history.series(name), equal_nan=True)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_run_in_the_child_is_bit_for_bit_stepping_here(process, name):
+    config = CASES[name]
+    trainer, here = Trainer.from_config(config), Trainer.from_config(config)
+    here.run(120)
+    progress = []
+    outcome = process.run(trainer, 120, 0.0, progress.append, threading.Event())
+    assert (outcome.kind, outcome.reason) == ("reached", "")
+    assert trainer.epoch == 0  # the app's copy is not touched
+    assert_same_state(outcome.trainer, here)
+
+    # Stepping on from the copy that came back stays identical too.
+    outcome.trainer.run(30)
+    here.run(30)
+    assert_same_state(outcome.trainer, here)
+    here.rewind(120)
+    outcome.trainer.rewind(120)
+    assert_same_state(outcome.trainer, here)
+
+    # With period 0 every epoch is reported; the rows rebuild the history and
+    # a record rebuilt from the figures has the engine's arrays.
+    assert [p.figures.epoch for p in progress] == list(range(1, 121))
+    history = trainer.history.copy()
+    for p in progress:
+        history.write(p.start, p.rows)
+    for column in History.NAMES:
+        assert np.array_equal(history.series(column), here.history.series(column)[:121], equal_nan=True)
+    record = trainer.record_of(progress[-1].figures)
+    reference = here.rewind(120)
+    assert (record.epoch, record.loss, record.accuracy) == (120, reference.loss, reference.accuracy)
+    for got, want in zip(record.delta + record.dW + record.a, reference.delta + reference.dW + reference.a):
+        assert np.array_equal(got, want)
+
+
+def test_stop_ends_a_run_between_epochs_and_the_next_run_goes_on(process):
+    trainer = Trainer.from_config(Config())
+    stop = threading.Event()
+    seen = []
+
+    def progress(update):
+        seen.append(update.figures.epoch)
+        if len(seen) == 3:
+            stop.set()
+
+    outcome = process.run(trainer, None, 0.02, progress, stop)
+    assert outcome.kind == "stopped"
+    back = outcome.trainer
+    assert back.epoch >= seen[-1] > 0 and back.epoch == back.last_epoch
+    here = Trainer.from_config(Config())
+    here.run(back.epoch)
+    assert_same_state(back, here)
+
+    # The second run uses the same child, from where the first ended.
+    pid = process.pid
+    outcome = process.run(back, back.epoch + 50, 0.02, lambda _: None, threading.Event())
+    assert outcome.kind == "reached" and process.pid == pid
+    here.run(50)
+    assert_same_state(outcome.trainer, here)
+
+
+def test_a_stop_that_crosses_the_end_of_a_run_does_not_end_the_next(process):
+    trainer = Trainer.from_config(Config())
+    stop = threading.Event()
+    stop.set()  # sent after the run ended on its own (target 0: at once)
+    assert process.run(trainer, 0, 0.1, lambda _: None, stop).kind == "reached"
+    outcome = process.run(trainer, 300, 0.1, lambda _: None, threading.Event())
+    assert outcome.kind == "reached" and outcome.trainer.epoch == 300
+
+
+def test_stop_conditions_and_divergence_come_back_as_in_process(process):
+    done = process.run(Trainer.from_config(Config(max_epochs=40)), None, 0.1, lambda _: None, threading.Event())
+    assert done.kind == "done" and done.reason == "reached the epoch limit (40)" and done.trainer.epoch == 40
+
+    exploding = Config(activation="relu", output_activation="linear", loss="mse", lr=1e6)
+    here = Trainer.from_config(exploding)
+    with pytest.raises(DivergenceError) as raised, np.errstate(all="ignore"):
+        while True:
+            here.step()
+    outcome = process.run(Trainer.from_config(exploding), None, 0.1, lambda _: None, threading.Event())
+    assert outcome.kind == "diverged" and outcome.reason == str(raised.value)
+    assert_same_state(outcome.trainer, here)  # the last good epoch
+    assert outcome.trainer.divergence == here.divergence
+
+
+def test_a_lost_child_ends_the_run_with_a_reason_and_a_new_one_starts(process):
+    trainer = Trainer.from_config(Config(max_epochs=10**9))
+    trainer.run(7)
+    started = threading.Event()
+    outcome = {}
+    worker = threading.Thread(
+        target=lambda: outcome.setdefault("it", process.run(trainer, None, 0.02, lambda _: started.set(), threading.Event()))
+    )
+    worker.start()
+    assert started.wait(10)
+    os.kill(process.pid, signal.SIGKILL)
+    worker.join(10)
+    lost = outcome["it"]
+    assert lost.kind == "error" and lost.trainer is None
+    assert lost.reason == "the training process ended unexpectedly (killed by signal 9); kept epoch 7, where the run began"
+    assert trainer.epoch == 7
+
+    again = process.run(trainer, 20, 0.1, lambda _: None, threading.Event())
+    assert again.kind == "reached" and again.trainer.epoch == 20
+
+
+def test_close_ends_the_child_even_mid_run(process):
+    trainer = Trainer.from_config(Config(max_epochs=10**9))
+    started = threading.Event()
+    outcome = {}
+    worker = threading.Thread(
+        target=lambda: outcome.setdefault("it", process.run(trainer, None, 0.02, lambda _: started.set(), threading.Event()))
+    )
+    worker.start()
+    assert started.wait(10)
+    pid = process.pid
+    process.close()
+    worker.join(10)
+    assert outcome["it"].kind == "error" and process.pid is None
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

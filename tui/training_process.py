@@ -1,0 +1,266 @@
+"""Run mode trains in a second interpreter, so that drawing never slows it.
+
+One interpreter cannot train and draw at the same time: its threads share
+one lock, and every frame the UI thread builds is time the training thread
+waits (run mode measured 57-69 % of a bare loop that way). So a run sends a
+pickled copy of the trainer to a child interpreter, which trains on the
+other core, sends the figures of its newest epoch about ten times a second,
+and, when it stops or is told to, sends the whole trainer back; the app goes
+on with that copy. It is the same code on the same arrays, so the result is
+bit for bit what `Trainer.step()` gives in this process (tested).
+
+The child imports NumPy and model/ only. Its standard streams are
+/dev/null and it has a session of its own, so it can neither write on the
+terminal nor be stopped by the terminal's keys. It starts on the first run
+(about 0.2 s) and ends when the app closes it or its end of the pipes does.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import NamedTuple
+
+import numpy as np
+
+from model import DivergenceError, RecordFigures, Trainer
+
+# How often the child looks for a stop request between epochs, and how long
+# the parent's worker thread waits for a message before checking its own.
+POLL_EVERY = 0.002
+WAIT = 0.01
+
+# What the child runs: `python -c CHILD ROOT READ_FD WRITE_FD`. ROOT is the
+# folder that holds model/ and tui/, put first so the child finds this code
+# whether it is installed or run from a checkout.
+CHILD = "import sys; sys.path.insert(0, sys.argv[1]); from tui.training_process import serve; serve()"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class Progress(NamedTuple):
+    """What the child sends while it trains: the newest epoch, and the
+    history rows of the epochs since the last progress (`start` first)."""
+
+    figures: RecordFigures
+    start: int
+    rows: np.ndarray
+    rate: float  # epochs per second since the last progress
+
+
+class Outcome(NamedTuple):
+    """How a run ended: `kind` is "stopped" (asked to), "reached" (the target
+    epoch), "done" (a stop condition), "diverged" or "error". `trainer` is the
+    child's trainer at the end, or None when it was lost (the run is too)."""
+
+    kind: str
+    reason: str
+    trainer: Trainer | None
+
+
+class TrainingProcess:
+    """The parent's end: starts the child on demand and runs the trainer there.
+
+    `run` blocks until the run ends, so call it from a thread worker; `close`
+    may be called from any thread.
+    """
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen | None = None
+        self._send: Connection | None = None
+        self._recv: Connection | None = None
+        self._runs = 0
+        self._lock = threading.Lock()  # one run at a time
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
+
+    def _ensure_child(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            return
+        self._discard()
+        from_parent, to_child = os.pipe()
+        from_child, to_parent = os.pipe()
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-c", CHILD, ROOT, str(from_parent), str(to_parent)],
+                pass_fds=(from_parent, to_parent),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        except BaseException:
+            os.close(to_child)
+            os.close(from_child)
+            raise
+        finally:
+            os.close(from_parent)
+            os.close(to_parent)
+        self._send = Connection(to_child, readable=False)
+        self._recv = Connection(from_child, writable=False)
+
+    def run(
+        self,
+        trainer: Trainer,
+        target: int | None,
+        period: float,
+        on_progress: Callable[[Progress], object],
+        stop: threading.Event,
+    ) -> Outcome:
+        """Train a copy of `trainer` in the child until `target` (None: no
+        target), a stop condition, a divergence, or `stop` is set; call
+        `on_progress` about every `period` seconds. `trainer` is not changed."""
+        with self._lock:
+            start = trainer.epoch
+            try:
+                self._ensure_child()
+            except OSError as exc:
+                return Outcome("error", f"could not start the training process ({exc}); step with space instead", None)
+            self._runs += 1
+            run = self._runs
+            try:
+                self._send.send(("run", run, trainer, target, period))
+                asked = False
+                while True:
+                    if not asked and stop.is_set():
+                        self._send.send(("stop", run))
+                        asked = True
+                    if not self._recv.poll(WAIT):
+                        continue
+                    message = self._recv.recv()
+                    if message[0] == "progress":
+                        on_progress(message[1])
+                    else:
+                        return Outcome(*message[1:])
+            except (EOFError, OSError, pickle.UnpicklingError) as exc:
+                code = self._exit_status()
+                self._discard()
+                if code is None:
+                    why = type(exc).__name__
+                elif code < 0:
+                    why = f"killed by signal {-code}"
+                else:
+                    why = f"exit status {code}"
+                return Outcome(
+                    "error",
+                    f"the training process ended unexpectedly ({why}); kept epoch {start}, where the run began",
+                    None,
+                )
+            except BaseException:
+                self._discard()  # the child may be mid-run: never reuse it
+                raise
+
+    def _exit_status(self) -> int | None:
+        """The lost child's exit status (a pipe can close just before it ends)."""
+        try:
+            return self._proc.wait(timeout=1.0) if self._proc is not None else None
+        except subprocess.TimeoutExpired:
+            return None
+
+    def close(self) -> None:
+        """End the child now (a run in progress ends with an "error" outcome)."""
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if self._lock.acquire(blocking=False):  # no run holds the pipes
+            try:
+                self._discard()
+            finally:
+                self._lock.release()
+
+    def _discard(self) -> None:
+        for conn in (self._send, self._recv):
+            if conn is not None:
+                conn.close()
+        self._send = self._recv = None
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        self._proc = None
+
+
+# ------------------------------------------------------------------ the child
+
+
+class _Quit(Exception):
+    """The parent said quit, or its end of the pipe closed."""
+
+
+def serve() -> None:
+    """The child's main loop: one run at a time, until the parent goes."""
+    inbox = Connection(int(sys.argv[2]), writable=False)
+    outbox = Connection(int(sys.argv[3]), readable=False)
+    while True:
+        try:
+            message = inbox.recv()
+        except (EOFError, OSError):
+            return
+        if message[0] == "run":  # a "stop" here crossed the end of its run
+            try:
+                outcome = _run(*message[1:], inbox, outbox)
+            except _Quit:
+                return
+            try:
+                outbox.send(("stopped", *outcome))
+            except (OSError, ValueError):
+                return
+            except Exception as exc:  # the trainer would not pickle: say so, keep the parent's
+                outbox.send(("stopped", "error", f"training stopped: could not send the trainer back ({exc})", None))
+        elif message[0] == "quit":
+            return
+
+
+def _asked_to_stop(inbox: Connection, run: int) -> bool:
+    while inbox.poll():
+        try:
+            message = inbox.recv()
+        except (EOFError, OSError):
+            raise _Quit from None
+        if message[0] == "quit":
+            raise _Quit
+        if message[0] == "stop" and message[1] == run:
+            return True
+    return False
+
+
+def _run(
+    run: int, trainer: Trainer, target: int | None, period: float, inbox: Connection, outbox: Connection
+) -> Outcome:
+    """Step `trainer` as the app's run mode does, reporting every `period` s."""
+    sent = trainer.epoch  # the parent has the history rows up to here
+    last_post = last_poll = time.monotonic()
+    try:
+        while True:
+            reason = trainer.stop_reason()
+            if reason:
+                return Outcome("done", reason, trainer)
+            if target is not None and trainer.epoch >= target:
+                return Outcome("reached", "", trainer)
+            record = trainer.step()
+            now = time.monotonic()
+            if now - last_poll >= POLL_EVERY:
+                last_poll = now
+                if _asked_to_stop(inbox, run):
+                    return Outcome("stopped", "", trainer)
+            if now - last_post >= period:
+                epoch = record.epoch
+                rows = trainer.history.rows(sent + 1, epoch + 1)
+                try:
+                    outbox.send(("progress", Progress(record.figures(), sent + 1, rows, (epoch - sent) / (now - last_post))))
+                except OSError:
+                    raise _Quit from None
+                sent, last_post = epoch, now
+    except DivergenceError as exc:
+        return Outcome("diverged", str(exc), trainer)
+    except _Quit:
+        raise
+    except Exception as exc:  # reported to the app, which keeps the trainer
+        return Outcome("error", f"training stopped: {type(exc).__name__}: {exc}", trainer)
