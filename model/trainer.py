@@ -609,6 +609,12 @@ class Trainer:
                 e: s for e, s in self._snapshots.items() if e % self._snap_every == 0 or e in self._pinned
             }
 
+    def snapshots_after(self, epoch: int) -> list[_State]:
+        """The full states kept for epochs after `epoch` (opaque: run mode's
+        child shares them with the app as it goes, so that handing the
+        trainer back at the end is quick)."""
+        return [state for e, state in self._snapshots.items() if e > epoch]
+
     def _state_at(self, epoch: int) -> _State:
         """The exact state of a recorded epoch, by replay from a snapshot."""
         start = max(e for e in self._snapshots if e <= epoch)

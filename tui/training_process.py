@@ -9,7 +9,10 @@ and, when it stops or is told to, sends the whole trainer back; the app goes
 on with that copy. It is the same code on the same arrays, so the result is
 bit for bit what `Trainer.step()` gives in this process (tested).
 
-The child imports NumPy and model/ only. Its standard streams are
+Each array crosses the pipe once (tui/array_exchange.py): a transfer names
+the arrays the other side kept from the last one, so pausing and resuming
+move what changed, not the whole trainer. The child imports NumPy and
+model/ only. Its standard streams are
 /dev/null and it has a session of its own, so it can neither write on the
 terminal nor be stopped by the terminal's keys. It starts on the first run
 (about 0.2 s) and ends when the app closes it or its end of the pipes does.
@@ -30,11 +33,12 @@ from typing import NamedTuple
 import numpy as np
 
 from model import DivergenceError, RecordFigures, Trainer
+from tui.array_exchange import SHARE, TRANSFER, ArrayExchange
 
 # How often the child looks for a stop request between epochs, and how long
 # the parent's worker thread waits for a message before checking its own.
 POLL_EVERY = 0.002
-WAIT = 0.01
+WAIT = 0.005
 
 # What the child runs: `python -c CHILD ROOT READ_FD WRITE_FD`. ROOT is the
 # folder that holds model/ and tui/, put first so the child finds this code
@@ -75,6 +79,7 @@ class TrainingProcess:
         self._send: Connection | None = None
         self._recv: Connection | None = None
         self._runs = 0
+        self._exchange = ArrayExchange(0)
         self._lock = threading.Lock()  # one run at a time
 
     @property
@@ -105,6 +110,7 @@ class TrainingProcess:
             os.close(to_parent)
         self._send = Connection(to_child, readable=False)
         self._recv = Connection(from_child, writable=False)
+        self._exchange = ArrayExchange(0)  # a new child holds no arrays yet
 
     def run(
         self,
@@ -126,15 +132,16 @@ class TrainingProcess:
             self._runs += 1
             run = self._runs
             try:
-                self._send.send(("run", run, trainer, target, period))
+                exchange = self._exchange
+                self._send.send_bytes(exchange.pack(("run", run, trainer, target, period), TRANSFER))
                 asked = False
                 while True:
                     if not asked and stop.is_set():
-                        self._send.send(("stop", run))
+                        self._send.send_bytes(exchange.pack(("stop", run)))
                         asked = True
                     if not self._recv.poll(WAIT):
                         continue
-                    message = self._recv.recv()
+                    message = exchange.unpack(self._recv.recv_bytes())
                     if message[0] == "progress":
                         on_progress(message[1])
                     else:
@@ -198,30 +205,34 @@ def serve() -> None:
     """The child's main loop: one run at a time, until the parent goes."""
     inbox = Connection(int(sys.argv[2]), writable=False)
     outbox = Connection(int(sys.argv[3]), readable=False)
+    exchange = ArrayExchange(1)
     while True:
         try:
-            message = inbox.recv()
+            message = exchange.unpack(inbox.recv_bytes())
         except (EOFError, OSError):
             return
         if message[0] == "run":  # a "stop" here crossed the end of its run
             try:
-                outcome = _run(*message[1:], inbox, outbox)
+                outcome = _run(*message[1:], inbox, outbox, exchange)
             except _Quit:
                 return
             try:
-                outbox.send(("stopped", *outcome))
-            except (OSError, ValueError):
-                return
+                data = exchange.pack(("stopped", *outcome), TRANSFER)
             except Exception as exc:  # the trainer would not pickle: say so, keep the parent's
-                outbox.send(("stopped", "error", f"training stopped: could not send the trainer back ({exc})", None))
+                reason = f"training stopped: could not send the trainer back ({exc})"
+                data = exchange.pack(("stopped", "error", reason, None))
+            try:
+                outbox.send_bytes(data)
+            except OSError:
+                return
         elif message[0] == "quit":
             return
 
 
-def _asked_to_stop(inbox: Connection, run: int) -> bool:
+def _asked_to_stop(inbox: Connection, run: int, exchange: ArrayExchange) -> bool:
     while inbox.poll():
         try:
-            message = inbox.recv()
+            message = exchange.unpack(inbox.recv_bytes())
         except (EOFError, OSError):
             raise _Quit from None
         if message[0] == "quit":
@@ -232,7 +243,13 @@ def _asked_to_stop(inbox: Connection, run: int) -> bool:
 
 
 def _run(
-    run: int, trainer: Trainer, target: int | None, period: float, inbox: Connection, outbox: Connection
+    run: int,
+    trainer: Trainer,
+    target: int | None,
+    period: float,
+    inbox: Connection,
+    outbox: Connection,
+    exchange: ArrayExchange,
 ) -> Outcome:
     """Step `trainer` as the app's run mode does, reporting every `period` s."""
     sent = trainer.epoch  # the parent has the history rows up to here
@@ -248,13 +265,16 @@ def _run(
             now = time.monotonic()
             if now - last_poll >= POLL_EVERY:
                 last_poll = now
-                if _asked_to_stop(inbox, run):
+                if _asked_to_stop(inbox, run, exchange):
                     return Outcome("stopped", "", trainer)
             if now - last_post >= period:
                 epoch = record.epoch
                 rows = trainer.history.rows(sent + 1, epoch + 1)
                 try:
-                    outbox.send(("progress", Progress(record.figures(), sent + 1, rows, (epoch - sent) / (now - last_post))))
+                    progress = Progress(record.figures(), sent + 1, rows, (epoch - sent) / (now - last_post))
+                    # The states kept since: shared now, named when the trainer goes back.
+                    states = trainer.snapshots_after(sent)
+                    outbox.send_bytes(exchange.pack(("progress", progress, states), SHARE))
                 except OSError:
                     raise _Quit from None
                 sent, last_post = epoch, now

@@ -163,3 +163,24 @@ def test_close_ends_the_child_even_mid_run(process):
     assert outcome["it"].kind == "error" and process.pid is None
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_moves_made_here_between_runs_reach_the_child(process):
+    """The second transfer names the arrays the child kept; what changed here must still arrive."""
+    config = CASES["moons mini-batch momentum"]
+    here = Trainer.from_config(config)
+    trainer = process.run(Trainer.from_config(config), 100, 0.1, lambda _: None, threading.Event()).trainer
+    here.run(100)
+    for move in (
+        lambda t: t.rewind(60),
+        lambda t: (t.rewind(t.epoch - 20), t.edit_parameter(1, 2, 0, -0.5)),  # a branch
+        lambda t: (t.rewind(t.epoch - 10), t.reconfigure(t.config.replace(lr=0.02))),  # another
+        lambda t: t.step(),
+    ):
+        move(trainer)
+        move(here)
+        trainer = process.run(trainer, trainer.epoch + 40, 0.1, lambda _: None, threading.Event()).trainer
+        here.run(40)
+        assert_same_state(trainer, here)
+    assert [(b.start, b.label) for b in trainer.branches] == [(b.start, b.label) for b in here.branches]
+    assert len(here.branches) == 2
