@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import statistics
 import subprocess
@@ -93,6 +94,7 @@ async def app_rates(seconds: float) -> tuple[float, float, float, float, float]:
         def on_training_progress(self, message) -> None:
             self.stamps.append((time.perf_counter(), message.record.epoch))
 
+    gc.collect()  # as in a process of its own: no garbage from the apps before
     app = Timed(config=Config(max_epochs=10**9))  # no stop condition within the timing
     async with app.run_test(size=(120, 40)) as pilot:
         while not app.query(HyperparameterForm):  # mounted just after the first frame
@@ -124,6 +126,7 @@ async def pause_seconds(config, seconds: float) -> float:
     trainer back, carrying only the arrays the app does not hold yet."""
     from tui.app import BackpropApp
 
+    gc.collect()
     app = BackpropApp(config=config, show_form=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.3)

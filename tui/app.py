@@ -13,6 +13,7 @@ is never changed by two hands at once, and a snapshot from a stopped run
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -180,6 +181,7 @@ class BackpropApp(FileActions, App[None]):
         self._stop_run = threading.Event()  # the UI asks the run to stop
         self._run_done = threading.Event()  # the worker has the run's outcome
         self._outcome: Outcome | None = None
+        self._frozen = False  # see _start
         self._run_history = trainer.history  # the chart's history while running
         self._run_id = 0
         self.state = "paused"
@@ -378,6 +380,13 @@ class BackpropApp(FileActions, App[None]):
     def _start(self, target: int | None) -> None:
         """Train in the child until `target` (None: until paused or stopped)."""
         self._halt()
+        if not self._frozen:
+            # The app's own objects (a quarter of a million, built at start) are
+            # moved out of the garbage collector's sight until it exits: a full
+            # collection over them took 130-190 ms, and the trainers a run
+            # sends back are what set one off, in the middle of a pause.
+            gc.freeze()
+            self._frozen = True
         self._run_id += 1
         self._stop_run.clear()
         self._run_done.clear()
@@ -397,12 +406,14 @@ class BackpropApp(FileActions, App[None]):
             history.write(update.start, update.rows)
             self.post_message(TrainingProgress(run_id, trainer.record_of(update.figures), update.rate))
 
+        outcome = Outcome("error", "training stopped unexpectedly", None)
         try:
             outcome = self._process.run(trainer, target, 1.0 / REDRAWS_PER_SECOND, progress, self._stop_run)
         except Exception as exc:  # shown to the user, never raised into the app
             outcome = Outcome("error", f"training stopped: {type(exc).__name__}: {exc}", None)
-        self._outcome = outcome
-        self._run_done.set()
+        finally:  # _halt waits for this, whatever happened
+            self._outcome = outcome
+            self._run_done.set()
         if not self._stop_run.is_set():
             self.post_message(TrainingStopped(run_id, outcome.kind, outcome.reason, outcome.trainer))
 
@@ -800,3 +811,5 @@ class BackpropApp(FileActions, App[None]):
         self._run_id += 1
         self._stop_run.set()
         self._process.close()
+        if self._frozen:
+            gc.unfreeze()

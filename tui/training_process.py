@@ -16,6 +16,9 @@ model/ only. Its standard streams are
 /dev/null and it has a session of its own, so it can neither write on the
 terminal nor be stopped by the terminal's keys. It starts on the first run
 (about 0.2 s) and ends when the app closes it or its end of the pipes does.
+Where no child can be started (a system without fork and exec, or with no
+way to hand it the pipes), the same loop trains a copy in the worker
+thread: slower, because it shares the lock with drawing, but the same.
 """
 
 from __future__ import annotations
@@ -127,8 +130,10 @@ class TrainingProcess:
             start = trainer.epoch
             try:
                 self._ensure_child()
-            except OSError as exc:
-                return Outcome("error", f"could not start the training process ({exc}); step with space instead", None)
+            except Exception:  # no child here (no fork and exec, no pass_fds): train a copy in this thread
+                self._discard()
+                copy = pickle.loads(pickle.dumps(trainer, protocol=pickle.HIGHEST_PROTOCOL))
+                return train(copy, target, period, on_progress, stop.is_set)
             self._runs += 1
             run = self._runs
             try:
@@ -212,8 +217,19 @@ def serve() -> None:
         except (EOFError, OSError):
             return
         if message[0] == "run":  # a "stop" here crossed the end of its run
+            _, run, trainer, target, period = message
+
+            def report(progress: Progress) -> None:
+                # With the states kept since the last report: shared now, named
+                # when the trainer goes back.
+                states = trainer.snapshots_after(progress.start - 1)
+                try:
+                    outbox.send_bytes(exchange.pack(("progress", progress, states), SHARE))
+                except OSError:
+                    raise _Quit from None
+
             try:
-                outcome = _run(*message[1:], inbox, outbox, exchange)
+                outcome = train(trainer, target, period, report, lambda: _asked_to_stop(inbox, run, exchange))
             except _Quit:
                 return
             try:
@@ -242,17 +258,16 @@ def _asked_to_stop(inbox: Connection, run: int, exchange: ArrayExchange) -> bool
     return False
 
 
-def _run(
-    run: int,
+def train(
     trainer: Trainer,
     target: int | None,
     period: float,
-    inbox: Connection,
-    outbox: Connection,
-    exchange: ArrayExchange,
+    report: Callable[[Progress], object],
+    asked_to_stop: Callable[[], bool],
 ) -> Outcome:
-    """Step `trainer` as the app's run mode does, reporting every `period` s."""
-    sent = trainer.epoch  # the parent has the history rows up to here
+    """Step `trainer` as run mode does, reporting about every `period` s and
+    asking whether to stop about every POLL_EVERY s."""
+    sent = trainer.epoch  # the app has the history rows up to here
     last_post = last_poll = time.monotonic()
     try:
         while True:
@@ -265,18 +280,12 @@ def _run(
             now = time.monotonic()
             if now - last_poll >= POLL_EVERY:
                 last_poll = now
-                if _asked_to_stop(inbox, run, exchange):
+                if asked_to_stop():
                     return Outcome("stopped", "", trainer)
             if now - last_post >= period:
                 epoch = record.epoch
                 rows = trainer.history.rows(sent + 1, epoch + 1)
-                try:
-                    progress = Progress(record.figures(), sent + 1, rows, (epoch - sent) / (now - last_post))
-                    # The states kept since: shared now, named when the trainer goes back.
-                    states = trainer.snapshots_after(sent)
-                    outbox.send_bytes(exchange.pack(("progress", progress, states), SHARE))
-                except OSError:
-                    raise _Quit from None
+                report(Progress(record.figures(), sent + 1, rows, (epoch - sent) / (now - last_post)))
                 sent, last_post = epoch, now
     except DivergenceError as exc:
         return Outcome("diverged", str(exc), trainer)

@@ -8,6 +8,7 @@ is a short scenario that checks several controls on one app.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import time
@@ -303,6 +304,10 @@ async def test_a_lost_training_process_keeps_the_run_start_and_the_app_goes_on()
         await pilot.press("r")
         assert app.state == "paused" and app.trainer.epoch > 50
         assert shown_weights(app) == engine_weights(app)
+        # The app's objects were kept from the garbage collector while it ran ...
+        assert gc.get_freeze_count() > 0
+    # ... and are its again once the app has gone (a test process runs many apps).
+    assert gc.get_freeze_count() == 0
 
 
 def test_progress_messages_replace_each_other():

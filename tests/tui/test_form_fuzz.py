@@ -71,6 +71,12 @@ edit = st.one_of(
 )
 @given(every=st.fixed_dictionaries({name: field_texts for name in INPUTS}), edits=st.lists(edit, max_size=8))
 @example(every={name: "2,²,1" for name in INPUTS}, edits=[("select", "output_activation", 3, True)])
+# Two commits queued before the form reads the first: the first one's tidy
+# read-back ("1327.0") must not overwrite the refused text typed after it.
+@example(every={name: "0" for name in INPUTS}, edits=[("input", "lr", "1327", True), ("input", "lr", "0", True)])
+# The same for a choice: a refused one ("ce" with a sigmoid output) snaps back
+# only if nothing was chosen after it.
+@example(every={name: "0" for name in INPUTS}, edits=[("select", "loss", 2, False), ("select", "loss", 0, False)])
 async def test_any_text_in_any_field_keeps_a_valid_config(running, every, edits):
     app, pilot = running
     form = app.query_one(HyperparameterForm)

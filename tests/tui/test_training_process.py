@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import threading
 
 import numpy as np
@@ -184,3 +185,23 @@ def test_moves_made_here_between_runs_reach_the_child(process):
         assert_same_state(trainer, here)
     assert [(b.start, b.label) for b in trainer.branches] == [(b.start, b.label) for b in here.branches]
     assert len(here.branches) == 2
+
+
+@pytest.mark.parametrize("failure", [OSError(24, "Too many open files"), AssertionError("pass_fds not supported on Windows.")])
+def test_without_a_child_the_run_trains_a_copy_in_this_thread(process, monkeypatch, failure):
+    def refuse(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    trainer = Trainer.from_config(Config())
+    progress = []
+    outcome = process.run(trainer, 2000, 0.0, progress.append, threading.Event())
+    assert outcome.kind == "reached" and trainer.epoch == 0
+    here = Trainer.from_config(Config())
+    here.run(2000)
+    assert_same_state(outcome.trainer, here)
+    assert progress and progress[-1].figures.epoch <= 2000
+
+    stop = threading.Event()
+    outcome = process.run(trainer, None, 0.01, lambda _: stop.set(), stop)
+    assert outcome.kind == "stopped" and outcome.trainer.epoch > 0

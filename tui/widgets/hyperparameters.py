@@ -211,6 +211,8 @@ class HyperparameterForm(VerticalScroll):
         event.stop()
         if event.value is Select.BLANK or event.value == getattr(self._config, name):
             return  # our own set_config or revert echoing back
+        if event.value != event.select.value:
+            return  # moved on since: its own change follows, or it shows the value in force
         self._commit(name, str(event.value), revert=True)
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
@@ -218,8 +220,8 @@ class HyperparameterForm(VerticalScroll):
         if name is None:
             return
         event.stop()
-        if event.value == getattr(self._config, name):
-            return
+        if event.value == getattr(self._config, name) or event.value != event.switch.value:
+            return  # an echo of the value in force, or stale (see on_select_changed)
         self._commit(name, "true" if event.value else "false", revert=True)
 
     # ----------------------------------------------------------- commits
@@ -243,8 +245,10 @@ class HyperparameterForm(VerticalScroll):
             self._clear_error(other)  # a refused choice was reverted; its note is now stale
         changed = new != self._config
         self._config = new
-        if name in INPUTS:
-            self._show_value(name)  # e.g. "2-4-1" reads back as "2,4,1", "0" as "0.0"
+        if name in INPUTS and self._control(name).value == text:
+            # e.g. "2-4-1" reads back as "2,4,1", "0" as "0.0"; but not over
+            # what was typed since this text was sent (its own commit follows).
+            self._show_value(name)
         if changed:
             self.post_message(HyperparametersChanged(new, name))
 
