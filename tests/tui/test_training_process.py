@@ -12,7 +12,7 @@ import pytest
 
 from model import Config, DivergenceError, Trainer
 from model.trainer import History
-from tui.training_process import TrainingProcess
+from tui.training_process import Outcome, TrainingProcess
 
 CASES = {
     "xor full batch": Config(),
@@ -128,19 +128,25 @@ def test_stop_conditions_and_divergence_come_back_as_in_process(process):
     assert outcome.trainer.divergence == here.divergence
 
 
-def test_a_lost_child_ends_the_run_with_a_reason_and_a_new_one_starts(process):
-    trainer = Trainer.from_config(Config(max_epochs=10**9))
-    trainer.run(7)
+def interrupted_run(process: TrainingProcess, trainer: Trainer, interrupt) -> Outcome:
+    """Start an endless run in a thread, call `interrupt` once the child is
+    training, and return how the run ended."""
     started = threading.Event()
-    outcome = {}
+    outcome = []
     worker = threading.Thread(
-        target=lambda: outcome.setdefault("it", process.run(trainer, None, 0.02, lambda _: started.set(), threading.Event()))
+        target=lambda: outcome.append(process.run(trainer, None, 0.02, lambda _: started.set(), threading.Event()))
     )
     worker.start()
     assert started.wait(10)
-    os.kill(process.pid, signal.SIGKILL)
+    interrupt()
     worker.join(10)
-    lost = outcome["it"]
+    return outcome[0]
+
+
+def test_a_lost_child_ends_the_run_with_a_reason_and_a_new_one_starts(process):
+    trainer = Trainer.from_config(Config(max_epochs=10**9))
+    trainer.run(7)
+    lost = interrupted_run(process, trainer, lambda: os.kill(process.pid, signal.SIGKILL))
     assert lost.kind == "error" and lost.trainer is None
     assert lost.reason == "the training process ended unexpectedly (killed by signal 9); kept epoch 7, where the run began"
     assert trainer.epoch == 7
@@ -151,19 +157,16 @@ def test_a_lost_child_ends_the_run_with_a_reason_and_a_new_one_starts(process):
 
 def test_close_ends_the_child_even_mid_run(process):
     trainer = Trainer.from_config(Config(max_epochs=10**9))
-    started = threading.Event()
-    outcome = {}
-    worker = threading.Thread(
-        target=lambda: outcome.setdefault("it", process.run(trainer, None, 0.02, lambda _: started.set(), threading.Event()))
-    )
-    worker.start()
-    assert started.wait(10)
-    pid = process.pid
-    process.close()
-    worker.join(10)
-    assert outcome["it"].kind == "error" and process.pid is None
+    pids = []
+
+    def close() -> None:
+        pids.append(process.pid)
+        process.close()
+
+    outcome = interrupted_run(process, trainer, close)
+    assert outcome.kind == "error" and process.pid is None
     with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)
+        os.kill(pids[0], 0)
 
 
 def test_moves_made_here_between_runs_reach_the_child(process):
