@@ -27,6 +27,7 @@ from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalS
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, TabPane
+from textual.worker import get_current_worker
 
 from model import BackpropError, Config, DivergenceError, Trainer
 from tui.file_actions import FileActions
@@ -408,7 +409,10 @@ class BackpropApp(FileActions, App[None]):
 
         outcome = Outcome("error", "training stopped unexpectedly", None)
         try:
-            outcome = self._process.run(trainer, target, 1.0 / REDRAWS_PER_SECOND, progress, self._stop_run)
+            worker = get_current_worker()  # cancelled when the app exits
+            outcome = self._process.run(
+                trainer, target, 1.0 / REDRAWS_PER_SECOND, progress, lambda: self._stop_run.is_set() or worker.is_cancelled
+            )
         except Exception as exc:  # shown to the user, never raised into the app
             outcome = Outcome("error", f"training stopped: {type(exc).__name__}: {exc}", None)
         finally:  # _halt waits for this, whatever happened

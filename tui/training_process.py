@@ -121,10 +121,10 @@ class TrainingProcess:
         target: int | None,
         period: float,
         on_progress: Callable[[Progress], object],
-        stop: threading.Event,
+        asked_to_stop: Callable[[], bool],
     ) -> Outcome:
         """Train a copy of `trainer` in the child until `target` (None: no
-        target), a stop condition, a divergence, or `stop` is set; call
+        target), a stop condition, a divergence, or `asked_to_stop()`; call
         `on_progress` about every `period` seconds. `trainer` is not changed."""
         with self._lock:
             start = trainer.epoch
@@ -133,7 +133,7 @@ class TrainingProcess:
             except Exception:  # no child here (no fork and exec, no pass_fds): train a copy in this thread
                 self._discard()
                 copy = pickle.loads(pickle.dumps(trainer, protocol=pickle.HIGHEST_PROTOCOL))
-                return train(copy, target, period, on_progress, stop.is_set)
+                return train(copy, target, period, on_progress, asked_to_stop)
             self._runs += 1
             run = self._runs
             try:
@@ -141,7 +141,7 @@ class TrainingProcess:
                 self._send.send_bytes(exchange.pack(("run", run, trainer, target, period), TRANSFER))
                 asked = False
                 while True:
-                    if not asked and stop.is_set():
+                    if not asked and asked_to_stop():
                         self._send.send_bytes(exchange.pack(("stop", run)))
                         asked = True
                     if not self._recv.poll(WAIT):

@@ -50,7 +50,7 @@ def test_a_run_in_the_child_is_bit_for_bit_stepping_here(process, name):
     trainer, here = Trainer.from_config(config), Trainer.from_config(config)
     here.run(120)
     progress = []
-    outcome = process.run(trainer, 120, 0.0, progress.append, threading.Event())
+    outcome = process.run(trainer, 120, 0.0, progress.append, lambda: False)
     assert (outcome.kind, outcome.reason) == ("reached", "")
     assert trainer.epoch == 0  # the app's copy is not touched
     assert_same_state(outcome.trainer, here)
@@ -88,7 +88,7 @@ def test_stop_ends_a_run_between_epochs_and_the_next_run_goes_on(process):
         if len(seen) == 3:
             stop.set()
 
-    outcome = process.run(trainer, None, 0.02, progress, stop)
+    outcome = process.run(trainer, None, 0.02, progress, stop.is_set)
     assert outcome.kind == "stopped"
     back = outcome.trainer
     assert back.epoch >= seen[-1] > 0 and back.epoch == back.last_epoch
@@ -98,7 +98,7 @@ def test_stop_ends_a_run_between_epochs_and_the_next_run_goes_on(process):
 
     # The second run uses the same child, from where the first ended.
     pid = process.pid
-    outcome = process.run(back, back.epoch + 50, 0.02, lambda _: None, threading.Event())
+    outcome = process.run(back, back.epoch + 50, 0.02, lambda _: None, lambda: False)
     assert outcome.kind == "reached" and process.pid == pid
     here.run(50)
     assert_same_state(outcome.trainer, here)
@@ -108,13 +108,13 @@ def test_a_stop_that_crosses_the_end_of_a_run_does_not_end_the_next(process):
     trainer = Trainer.from_config(Config())
     stop = threading.Event()
     stop.set()  # sent after the run ended on its own (target 0: at once)
-    assert process.run(trainer, 0, 0.1, lambda _: None, stop).kind == "reached"
-    outcome = process.run(trainer, 300, 0.1, lambda _: None, threading.Event())
+    assert process.run(trainer, 0, 0.1, lambda _: None, stop.is_set).kind == "reached"
+    outcome = process.run(trainer, 300, 0.1, lambda _: None, lambda: False)
     assert outcome.kind == "reached" and outcome.trainer.epoch == 300
 
 
 def test_stop_conditions_and_divergence_come_back_as_in_process(process):
-    done = process.run(Trainer.from_config(Config(max_epochs=40)), None, 0.1, lambda _: None, threading.Event())
+    done = process.run(Trainer.from_config(Config(max_epochs=40)), None, 0.1, lambda _: None, lambda: False)
     assert done.kind == "done" and done.reason == "reached the epoch limit (40)" and done.trainer.epoch == 40
 
     exploding = Config(activation="relu", output_activation="linear", loss="mse", lr=1e6)
@@ -122,7 +122,7 @@ def test_stop_conditions_and_divergence_come_back_as_in_process(process):
     with pytest.raises(DivergenceError) as raised, np.errstate(all="ignore"):
         while True:
             here.step()
-    outcome = process.run(Trainer.from_config(exploding), None, 0.1, lambda _: None, threading.Event())
+    outcome = process.run(Trainer.from_config(exploding), None, 0.1, lambda _: None, lambda: False)
     assert outcome.kind == "diverged" and outcome.reason == str(raised.value)
     assert_same_state(outcome.trainer, here)  # the last good epoch
     assert outcome.trainer.divergence == here.divergence
@@ -134,7 +134,7 @@ def interrupted_run(process: TrainingProcess, trainer: Trainer, interrupt) -> Ou
     started = threading.Event()
     outcome = []
     worker = threading.Thread(
-        target=lambda: outcome.append(process.run(trainer, None, 0.02, lambda _: started.set(), threading.Event()))
+        target=lambda: outcome.append(process.run(trainer, None, 0.02, lambda _: started.set(), lambda: False))
     )
     worker.start()
     assert started.wait(10)
@@ -151,7 +151,7 @@ def test_a_lost_child_ends_the_run_with_a_reason_and_a_new_one_starts(process):
     assert lost.reason == "the training process ended unexpectedly (killed by signal 9); kept epoch 7, where the run began"
     assert trainer.epoch == 7
 
-    again = process.run(trainer, 20, 0.1, lambda _: None, threading.Event())
+    again = process.run(trainer, 20, 0.1, lambda _: None, lambda: False)
     assert again.kind == "reached" and again.trainer.epoch == 20
 
 
@@ -173,7 +173,7 @@ def test_moves_made_here_between_runs_reach_the_child(process):
     """The second transfer names the arrays the child kept; what changed here must still arrive."""
     config = CASES["moons mini-batch momentum"]
     here = Trainer.from_config(config)
-    trainer = process.run(Trainer.from_config(config), 100, 0.1, lambda _: None, threading.Event()).trainer
+    trainer = process.run(Trainer.from_config(config), 100, 0.1, lambda _: None, lambda: False).trainer
     here.run(100)
     for move in (
         lambda t: t.rewind(60),
@@ -183,7 +183,7 @@ def test_moves_made_here_between_runs_reach_the_child(process):
     ):
         move(trainer)
         move(here)
-        trainer = process.run(trainer, trainer.epoch + 40, 0.1, lambda _: None, threading.Event()).trainer
+        trainer = process.run(trainer, trainer.epoch + 40, 0.1, lambda _: None, lambda: False).trainer
         here.run(40)
         assert_same_state(trainer, here)
     assert [(b.start, b.label) for b in trainer.branches] == [(b.start, b.label) for b in here.branches]
@@ -198,7 +198,7 @@ def test_without_a_child_the_run_trains_a_copy_in_this_thread(process, monkeypat
     monkeypatch.setattr(subprocess, "Popen", refuse)
     trainer = Trainer.from_config(Config())
     progress = []
-    outcome = process.run(trainer, 2000, 0.0, progress.append, threading.Event())
+    outcome = process.run(trainer, 2000, 0.0, progress.append, lambda: False)
     assert outcome.kind == "reached" and trainer.epoch == 0
     here = Trainer.from_config(Config())
     here.run(2000)
@@ -206,5 +206,5 @@ def test_without_a_child_the_run_trains_a_copy_in_this_thread(process, monkeypat
     assert progress and progress[-1].figures.epoch <= 2000
 
     stop = threading.Event()
-    outcome = process.run(trainer, None, 0.01, lambda _: stop.set(), stop)
+    outcome = process.run(trainer, None, 0.01, lambda _: stop.set(), stop.is_set)
     assert outcome.kind == "stopped" and outcome.trainer.epoch > 0
