@@ -10,7 +10,8 @@ The test then reads the screen from that terminal's buffer: the very text
 xterm.js parsed from the app's output and draws.
 
 The test presses the step key (space) in the page and checks that the
-epoch shown goes from 0 to 1 and that the loss shown is the engine's own.
+epoch shown goes from 0 to 1 and that the loss shown is the engine's own;
+then it runs and pauses (r, r) and checks the epoch it paused at.
 It is not skipped on Linux: without chromium it fails, saying what to
 install (.ci/run installs it).
 """
@@ -138,7 +139,7 @@ def start_browser(profile: Path):
     return driver
 
 
-def test_space_in_the_browser_steps_one_epoch(tmp_path):
+def test_space_steps_and_r_runs_and_pauses_in_the_browser(tmp_path):
     port = free_port()
     log = (tmp_path / "server.log").open("w+b")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
@@ -174,6 +175,18 @@ def test_space_in_the_browser_steps_one_epoch(tmp_path):
         after = wait_until(lambda: (s := stats_line(driver)) and s[0] != 0 and s, 20, "the epoch to change")
         engine.step()
         assert after == (1, fixed(engine.record.loss).strip()), after
+
+        # r runs (in the app's child process, here too) and r pauses.
+        keys = driver.find_element("css selector", ".xterm-helper-textarea")
+        keys.send_keys("r")
+        wait_until(lambda: (s := stats_line(driver)) and s[0] > 100, 20, "the run to get past epoch 100")
+        keys.send_keys("r")
+        wait_until(lambda: any("paused" in row for row in driver.execute_script(READ_SCREEN)), 20, "the pause")
+        paused = stats_line(driver)
+        time.sleep(0.5)
+        assert stats_line(driver) == paused and paused[0] > 100
+        engine.run(paused[0] - 1)
+        assert paused[1] == fixed(engine.record.loss).strip()
     finally:
         if driver is not None:
             try:
