@@ -310,6 +310,29 @@ async def test_a_lost_training_process_keeps_the_run_start_and_the_app_goes_on()
     assert gc.get_freeze_count() == 0
 
 
+async def test_run_pause_pressed_fast_and_mixed_with_steps_stays_exact():
+    """Every pause takes the child's trainer back before anything else moves:
+    however fast the keys come, the run is the engine's, epoch for epoch."""
+    config = Config(dataset="moons", samples=60, layers=(2, 6, 1), mode="minibatch", batch_size=16,
+                    optimizer="adam", lr=0.01, max_epochs=10**9)
+    app = BackpropApp(config=config, show_form=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for key in ["r", "r"] * 6 + ["r", "space", "r", "b", "r", "n", "r", "r"]:
+            await send_key(pilot, key)
+            await asyncio.sleep(0.03)
+        await wait_for(pilot, lambda: app.shown.epoch > 20)
+        await pilot.press("r")
+        await pilot.pause()
+        assert app.state == "paused" and not app.running
+        trainer = app.trainer
+        here = Trainer.from_config(config)
+        here.run(trainer.epoch)
+        assert np.array_equal(trainer.params, here.params)
+        assert np.array_equal(trainer.history.series("loss")[: trainer.epoch + 1], here.history.series("loss"))
+        assert stat(app, "epoch").strip() == str(trainer.epoch) and shown_weights(app) == engine_weights(app)
+
+
 def test_progress_messages_replace_each_other():
     first, second = TrainingProgress(1, None, 1.0), TrainingProgress(1, None, 2.0)
     assert second.can_replace(first)
