@@ -11,8 +11,8 @@ on, the child shares the states it keeps as it makes them, so the trainer
 it sends at the end names nearly all its arrays.
 
 Three kinds of message: PLAIN (an ordinary pickle), SHARE (its arrays join
-those held) and TRANSFER (those held become exactly its arrays, so nothing
-is held for ever). Only one side sends SHARE and TRANSFER messages at a
+those held, and those it names as gone leave) and TRANSFER (those held
+become exactly its arrays, so nothing is held for ever). Only one side sends SHARE and TRANSFER messages at a
 time, and each side unpacks them in the order they were packed, as run
 mode's "run", "progress" and "stopped" messages are.
 """
@@ -56,9 +56,17 @@ class ArrayExchange:
         """How many arrays both sides hold now."""
         return len(self._arrays)
 
-    def pack(self, message: Any, kind: bytes = PLAIN) -> bytes:
+    def pack(self, message: Any, kind: bytes = PLAIN, gone: Any = ()) -> bytes:
+        """`gone` (SHARE only): objects whose arrays the sender no longer needs
+        held, such as the snapshots a long run has thinned out; both sides
+        let them go, so a run holds about what its trainer holds."""
         if kind == PLAIN:
             return PLAIN + pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        if kind == SHARE:
+            forgotten = [self._tokens.pop(id(a)) for a in _arrays_in(gone) if id(a) in self._tokens]
+            for token in forgotten:
+                del self._arrays[token]
+            message = (forgotten, message)
         used: dict[int, np.ndarray] = {}
         mutable: set[int] = set()  # History rows: changed in place, always sent
         inline: set[int] = set()  # arrays being sent whole right now
@@ -112,6 +120,12 @@ class ArrayExchange:
                 return super().find_class(module, name)
 
         message = Unpickler(io.BytesIO(body)).load()
+        if kind == SHARE:
+            forgotten, message = message
+            for token in forgotten:
+                array = self._arrays.pop(token, None)
+                if array is not None:
+                    self._tokens.pop(id(array), None)
         self._keep(used, kind)
         return message
 
@@ -123,3 +137,14 @@ class ArrayExchange:
         else:
             self._arrays.update(used)
             self._tokens.update((id(array), token) for token, array in used.items())
+
+
+def _arrays_in(obj: Any) -> list[np.ndarray]:
+    """The arrays in a structure of tuples, lists and dicts (a trainer's states)."""
+    if isinstance(obj, np.ndarray):
+        return [obj]
+    if isinstance(obj, dict):
+        obj = obj.values()
+    elif not isinstance(obj, (tuple, list)):
+        return []
+    return [array for item in obj for array in _arrays_in(item)]

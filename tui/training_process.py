@@ -149,8 +149,9 @@ class TrainingProcess:
                     message = exchange.unpack(self._recv.recv_bytes())
                     if message[0] == "progress":
                         on_progress(message[1])
-                    else:
+                    elif message[0] == "stopped":
                         return Outcome(*message[1:])
+                    # "share": states the exchange now holds, nothing to do
             except (EOFError, OSError, pickle.UnpicklingError) as exc:
                 code = self._exit_status()
                 self._discard()
@@ -218,13 +219,20 @@ def serve() -> None:
             return
         if message[0] == "run":  # a "stop" here crossed the end of its run
             _, run, trainer, target, period = message
+            shared = {state.epoch: state for state in trainer.snapshots_after(-1)}
 
             def report(progress: Progress) -> None:
-                # With the states kept since the last report: shared now, named
-                # when the trainer goes back.
-                states = trainer.snapshots_after(progress.start - 1)
+                # With the states kept since the last report (shared now, named
+                # when the trainer goes back), and those thinned out since.
+                nonlocal shared
+                kept = {state.epoch: state for state in trainer.snapshots_after(-1)}
+                new = [state for epoch, state in kept.items() if epoch not in shared]
+                gone = [state for epoch, state in shared.items() if epoch not in kept]
+                shared = kept
                 try:
-                    outbox.send_bytes(exchange.pack(("progress", progress, states), SHARE))
+                    # Apart from the progress: only the states' arrays are to be held.
+                    outbox.send_bytes(exchange.pack(("share", new), SHARE, gone))
+                    outbox.send_bytes(exchange.pack(("progress", progress)))
                 except OSError:
                     raise _Quit from None
 

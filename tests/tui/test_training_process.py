@@ -208,3 +208,24 @@ def test_without_a_child_the_run_trains_a_copy_in_this_thread(process, monkeypat
     stop = threading.Event()
     outcome = process.run(trainer, None, 0.01, lambda _: stop.set(), stop.is_set)
     assert outcome.kind == "stopped" and outcome.trainer.epoch > 0
+
+
+def test_a_long_run_holds_about_what_its_trainer_holds(process):
+    """Snapshots thinned out during a run are let go on both sides, not held
+    until it ends (a long run of a large network would hold several times
+    the snapshot budget otherwise)."""
+    config = CASES["spiral sgd adam softmax"].replace(layers=(2, 32, 32, 3), mode="minibatch", batch_size=10, max_epochs=10**9)
+    trainer = Trainer.from_config(config)
+    trainer._max_snapshots = 16  # thin out after a few dozen epochs, not thousands
+    held = []
+    outcome = process.run(trainer, 3000, 0.0, lambda _: held.append(process._exchange.held), lambda: False)
+    assert outcome.kind == "reached"
+    states = len(outcome.trainer._snapshots)
+    assert states <= 17 and outcome.trainer._snap_every >= 128  # thinned out several times
+    # Each kept state has three arrays (weights and Adam's two moments); the
+    # rest (data, the record of the epoch) is a few dozen.
+    assert max(held) < 3 * states + 60, max(held)
+    here = Trainer.from_config(config)
+    here._max_snapshots = 16
+    here.run(3000)
+    assert_same_state(outcome.trainer, here)
