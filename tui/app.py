@@ -305,9 +305,9 @@ class BackpropApp(FileActions, App[None]):
 
         While running, each snapshot redraws the stats line, and three
         snapshots in four one panel in turn: the layer tables, the chart,
-        the insight tab. A panel costs the training thread about
-        as much as a whole frame of the rest, and nobody reads a table of
-        numbers that changes more than a few times a second. The panel is
+        the insight tab. A panel costs about as much as a whole frame
+        of the rest (UI time, and key presses wait behind it), and nobody
+        reads a table of numbers that changes more than a few times a second. The panel is
         drawn half a period after the stats line, in a frame of its own:
         Textual repaints the rectangle around everything changed in a
         frame, and the stats line (top, full width) with any panel would
