@@ -20,7 +20,7 @@ def fixed(x: float, width: int = 8, digits: int = 4) -> str:
     Large values drop decimals ("+123.456"), down to one; values still too
     large, or too small to show two significant figures, switch to
     scientific notation ("-1.2e+05");
-    nan and infinities read " nan" and " +inf". Only a `width` too narrow for
+    nan and infinities read " nan" and " +inf"; both zeros read " +0.0000". Only a `width` too narrow for
     even one mantissa digit gives a longer string.
     """
     x = float(x)
@@ -28,6 +28,8 @@ def fixed(x: float, width: int = 8, digits: int = 4) -> str:
         return "nan".rjust(width)
     if math.isinf(x):
         return ("+inf" if x > 0 else "-inf").rjust(width)
+    if x == 0.0:
+        x = 0.0  # a zero has no sign: a loss of -0.0 (from -(1 * log 1)) must not read "-0.0000"
     if x == 0.0 or abs(x) >= 10.0 ** -max(digits - 1, 0):
         # Large values give up decimals (down to one) before going scientific.
         for decimals in range(digits, min(digits, 1) - 1, -1):

@@ -120,6 +120,7 @@ def test_fixed_examples():
     assert fixed(0.1234) == " +0.1234"
     assert fixed(-0.12344) == " -0.1234"
     assert fixed(0.0) == " +0.0000"
+    assert fixed(-0.0) == " +0.0000"  # the per-sample loss of a certain, right answer
     assert fixed(-123456.0) == "-1.2e+05"
     assert fixed(123.456) == "+123.456"
     assert fixed(float("nan")) == "     nan"
