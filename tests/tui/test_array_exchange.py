@@ -8,24 +8,14 @@ import numpy as np
 import pytest
 
 from model import Config, Trainer
-from model.trainer import History
 from tui.array_exchange import SHARE, TRANSFER, ArrayExchange
+
+from same_run import assert_same_run  # noqa: E402
 
 SPIRAL = Config(
     dataset="spiral", samples=300, classes=3, layers=(2, 16, 16, 3), activation="relu",
     output_activation="softmax", loss="ce", mode="minibatch", batch_size=32, optimizer="adam", lr=0.01,
 )
-
-
-def same(a: Trainer, b: Trainer) -> bool:
-    return (
-        a.epoch == b.epoch
-        and np.array_equal(a.params, b.params)
-        and all(np.array_equal(x, y) for x, y in zip(a.optimizer_state, b.optimizer_state))
-        and all(np.array_equal(a.history.series(n), b.history.series(n), equal_nan=True) for n in History.NAMES)
-        and a._snapshots.keys() == b._snapshots.keys()
-        and all(np.array_equal(a._snapshots[e].params, b._snapshots[e].params) for e in a._snapshots)
-    )
 
 
 def whole(trainer: Trainer) -> int:
@@ -48,7 +38,7 @@ def test_trainers_sent_back_and_forth_stay_exact_and_carry_only_what_changed(min
         sizes.append((len(data) / whole(mine), len(back) / whole(theirs)))
         mine = parent.unpack(back)[1]
         here.run(40)
-        assert same(mine, here)
+        assert_same_run(mine, here)
         # The app moves the trainer between runs: all of it must reach the child.
         if turn == 0:
             mine.rewind(150), here.rewind(150)
@@ -110,5 +100,5 @@ def test_states_shared_during_a_run_are_named_when_the_trainer_goes_back():
     mine = parent.unpack(back)[1]
     here = Trainer.from_config(SPIRAL)
     here.run(300)
-    assert same(mine, here)
+    assert_same_run(mine, here)
     assert parent.held == child.held  # exactly the arrays of the trainer, now

@@ -14,6 +14,8 @@ from model import Config, DivergenceError, Trainer
 from model.trainer import History
 from tui.training_process import Outcome, TrainingProcess
 
+from same_run import assert_same_run  # noqa: E402
+
 CASES = {
     "xor full batch": Config(),
     "moons mini-batch momentum": Config(
@@ -35,15 +37,6 @@ def process():
     assert proc.pid is None
 
 
-def assert_same_state(a: Trainer, b: Trainer) -> None:
-    assert a.epoch == b.epoch and a.last_epoch == b.last_epoch
-    assert np.array_equal(a.params, b.params)
-    for x, y in zip(a.optimizer_state, b.optimizer_state):
-        assert np.array_equal(x, y)
-    for name in History.NAMES:
-        assert np.array_equal(a.history.series(name), b.history.series(name), equal_nan=True)
-
-
 @pytest.mark.parametrize("name", list(CASES))
 def test_a_run_in_the_child_is_bit_for_bit_stepping_here(process, name):
     config = CASES[name]
@@ -53,15 +46,15 @@ def test_a_run_in_the_child_is_bit_for_bit_stepping_here(process, name):
     outcome = process.run(trainer, 120, 0.0, progress.append, lambda: False)
     assert (outcome.kind, outcome.reason) == ("reached", "")
     assert trainer.epoch == 0  # the app's copy is not touched
-    assert_same_state(outcome.trainer, here)
+    assert_same_run(outcome.trainer, here)
 
     # Stepping on from the copy that came back stays identical too.
     outcome.trainer.run(30)
     here.run(30)
-    assert_same_state(outcome.trainer, here)
+    assert_same_run(outcome.trainer, here)
     here.rewind(120)
     outcome.trainer.rewind(120)
-    assert_same_state(outcome.trainer, here)
+    assert_same_run(outcome.trainer, here)
 
     # With period 0 every epoch is reported; the rows rebuild the history and
     # a record rebuilt from the figures has the engine's arrays.
@@ -94,14 +87,14 @@ def test_stop_ends_a_run_between_epochs_and_the_next_run_goes_on(process):
     assert back.epoch >= seen[-1] > 0 and back.epoch == back.last_epoch
     here = Trainer.from_config(Config())
     here.run(back.epoch)
-    assert_same_state(back, here)
+    assert_same_run(back, here)
 
     # The second run uses the same child, from where the first ended.
     pid = process.pid
     outcome = process.run(back, back.epoch + 50, 0.02, lambda _: None, lambda: False)
     assert outcome.kind == "reached" and process.pid == pid
     here.run(50)
-    assert_same_state(outcome.trainer, here)
+    assert_same_run(outcome.trainer, here)
 
 
 def test_a_stop_that_crosses_the_end_of_a_run_does_not_end_the_next(process):
@@ -124,7 +117,7 @@ def test_stop_conditions_and_divergence_come_back_as_in_process(process):
             here.step()
     outcome = process.run(Trainer.from_config(exploding), None, 0.1, lambda _: None, lambda: False)
     assert outcome.kind == "diverged" and outcome.reason == str(raised.value)
-    assert_same_state(outcome.trainer, here)  # the last good epoch
+    assert_same_run(outcome.trainer, here)  # the last good epoch
     assert outcome.trainer.divergence == here.divergence
 
 
@@ -185,7 +178,7 @@ def test_moves_made_here_between_runs_reach_the_child(process):
         move(here)
         trainer = process.run(trainer, trainer.epoch + 40, 0.1, lambda _: None, lambda: False).trainer
         here.run(40)
-        assert_same_state(trainer, here)
+        assert_same_run(trainer, here)
     assert [(b.start, b.label) for b in trainer.branches] == [(b.start, b.label) for b in here.branches]
     assert len(here.branches) == 2
 
@@ -202,7 +195,7 @@ def test_without_a_child_the_run_trains_a_copy_in_this_thread(process, monkeypat
     assert outcome.kind == "reached" and trainer.epoch == 0
     here = Trainer.from_config(Config())
     here.run(2000)
-    assert_same_state(outcome.trainer, here)
+    assert_same_run(outcome.trainer, here)
     assert progress and progress[-1].figures.epoch <= 2000
 
     stop = threading.Event()
@@ -228,4 +221,4 @@ def test_a_long_run_holds_about_what_its_trainer_holds(process):
     here = Trainer.from_config(config)
     here._max_snapshots = 16
     here.run(3000)
-    assert_same_state(outcome.trainer, here)
+    assert_same_run(outcome.trainer, here)
