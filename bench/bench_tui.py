@@ -89,7 +89,9 @@ async def app_rates(seconds: float) -> tuple[float, float, float, float, float]:
     class Timed(BackpropApp):
         """Notes when each snapshot arrives (Textual calls both handlers)."""
 
-        stamps: list[tuple[float, int]] = []
+        def __init__(self, **kwargs) -> None:
+            super().__init__(**kwargs)
+            self.stamps: list[tuple[float, int]] = []  # (arrival time, epoch)
 
         def on_training_progress(self, message) -> None:
             self.stamps.append((time.perf_counter(), message.record.epoch))

@@ -384,7 +384,10 @@ class Trainer:
         self._segments = [s for s in self._segments if s[0] < start] + [(start, config, optimizer)]
 
     def _segment(self, epoch: int) -> tuple[int, Config, Optimizer]:
-        for seg in reversed(self._segments):
+        segments = self._segments
+        if len(segments) == 1:  # asked twice an epoch: no search in the usual case
+            return segments[0]
+        for seg in reversed(segments):
             if seg[0] <= epoch:
                 return seg
         return self._segments[0]
@@ -488,8 +491,7 @@ class Trainer:
 
     def _step(self) -> EpochRecord:
         state = self._state
-        segments = self._segments
-        _, config, optimizer = segments[0] if len(segments) == 1 else self._segment(state.epoch)
+        _, config, optimizer = self._segment(state.epoch)
         n_weights = self.layout.n_weights
         if config.mode == "full":
             params, opt = optimizer.apply(state.params, self.record.backward.grad, state.opt, n_weights)
@@ -552,10 +554,8 @@ class Trainer:
 
     def stop_reason(self) -> str | None:
         """Why training should stop here, in words, or None to go on."""
-        # Asked before every epoch of a run: the one-segment case without a search.
-        segments = self._segments
         epoch = self._state.epoch
-        cfg = segments[0][1] if len(segments) == 1 else self._segment(epoch)[1]
+        cfg = self._segment(epoch)[1]
         rec = self.record
         if epoch >= cfg.max_epochs:
             return f"reached the epoch limit ({cfg.max_epochs})"

@@ -182,6 +182,7 @@ class BackpropApp(FileActions, App[None]):
         self._stop_run = threading.Event()  # the UI asks the run to stop
         self._run_done = threading.Event()  # the worker has the run's outcome
         self._outcome: Outcome | None = None
+        self._target: int | None = None  # the epoch the run goes to (None: no end)
         self._frozen = False  # see _start
         self._run_history = trainer.history  # the chart's history while running
         self._run_id = 0
@@ -389,6 +390,7 @@ class BackpropApp(FileActions, App[None]):
             gc.freeze()
             self._frozen = True
         self._run_id += 1
+        self._target = target
         self._stop_run.clear()
         self._run_done.clear()
         self._outcome = None
@@ -783,7 +785,7 @@ class BackpropApp(FileActions, App[None]):
         if self.state == "diverged":
             self._set_state("paused")
         if was_running:
-            self._start(None)
+            self._start(self._target)
         else:
             self._settle()
             self._redraw()

@@ -231,7 +231,7 @@ class FileActions:
                         done = f"Wrote a standalone script to {path}; run it with python"
                 finally:
                     if resume:
-                        self._start(None)
+                        self._start(self._target)
         except BackpropError as exc:
             self._file_error(str(exc))
             return

@@ -179,15 +179,14 @@ class TrainingProcess:
 
     def close(self) -> None:
         """End the child now (a run in progress ends with an "error" outcome)."""
-        proc = self._proc
-        if proc is not None and proc.poll() is None:
-            proc.kill()
-            proc.wait()
         if self._lock.acquire(blocking=False):  # no run holds the pipes
             try:
                 self._discard()
             finally:
                 self._lock.release()
+        elif (proc := self._proc) is not None and proc.poll() is None:
+            proc.kill()  # the run sees its pipe end, and discards the rest
+            proc.wait()
 
     def _discard(self) -> None:
         for conn in (self._send, self._recv):

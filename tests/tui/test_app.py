@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Input
 from model import Config, Trainer
 from tui.app import BackpropApp
 from tui.format import fixed
-from tui.messages import TrainingProgress, TrainingStopped
+from tui.messages import HyperparametersChanged, TrainingProgress, TrainingStopped
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
 from tui.widgets.hyperparameters import HyperparameterForm
@@ -339,6 +339,20 @@ async def test_run_pause_pressed_fast_and_mixed_with_steps_stays_exact():
         assert np.array_equal(trainer.params, here.params)
         assert np.array_equal(trainer.history.series("loss")[: trainer.epoch + 1], here.history.series("loss"))
         assert stat(app, "epoch").strip() == str(trainer.epoch) and shown_weights(app) == engine_weights(app)
+
+
+async def test_a_hot_change_during_step_many_keeps_the_epoch_it_goes_to():
+    """n trains 'epochs per step' epochs; a change made meanwhile does not turn it into an endless run."""
+    app = BackpropApp(config=Config(epochs_per_step=30_000, max_epochs=10**9), show_form=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await send_key(pilot, "n")
+        await wait_for(pilot, lambda: app.shown.epoch > 100)
+        app.post_message(HyperparametersChanged(app.trainer.config.replace(lr=0.3), "lr"))  # as the form sends it
+        await wait_for(pilot, lambda: app.trainer.config.lr == 0.3)
+        assert app.running and app.trainer.epoch < 30_000
+        await wait_for(pilot, lambda: not app.running, timeout=30)
+        assert app.state == "paused" and app.trainer.epoch == 30_000
 
 
 def test_progress_messages_replace_each_other():
