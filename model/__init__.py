@@ -5,8 +5,9 @@ Pure NumPy: usable from a notebook or script, with no terminal at all.
 """
 
 from model.config import Config
-from model.errors import BackpropError, ConfigError, DataError, WeightsFileError
-from model.trainer import Divergence, DivergenceError, EpochRecord, RecordFigures, Trainer
+from model.errors import BackpropError, ConfigError, DataError, Divergence, DivergenceError, WeightsFileError
+from model.records import EpochRecord, RecordFigures
+from model.trainer import Trainer
 
 __all__ = [
     "BackpropError",

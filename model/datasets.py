@@ -15,10 +15,14 @@ import numbers
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from model.errors import DataError
+
+if TYPE_CHECKING:
+    from model.config import Config
 
 TRUTH_TABLES: tuple[str, ...] = ("xor", "and", "or", "nand", "xnor")
 DATASETS: tuple[str, ...] = TRUTH_TABLES + ("circles", "moons", "spiral", "blobs", "xor_quadrants")
@@ -133,6 +137,20 @@ def load(
     X_train, y_train, X_test, y_test = split(X, y, test_fraction, rng)
     names = tuple(str(i) for i in range(k))
     return Dataset(key, X_train, y_train, X_test, y_test, names, ("x1", "x2"))
+
+
+def load_data(config: "Config") -> Dataset:
+    """The data set a config names (a built-in one, or its CSV file)."""
+    if config.dataset == "csv":
+        return load_csv(config.csv_path, label_column=config.label_column, test_fraction=config.test_fraction, seed=config.seed)
+    return load(
+        config.dataset,
+        n_samples=config.samples,
+        noise=config.noise,
+        classes=config.classes,
+        test_fraction=config.test_fraction,
+        seed=config.seed,
+    )
 
 
 def _class_sizes(n: int, k: int) -> list[int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class BackpropError(ValueError):
     """Base of every error the engine raises on bad input; catch this in front-ends."""
@@ -22,3 +24,25 @@ class DataError(BackpropError):
 
 class WeightsFileError(BackpropError):
     """A weights or session file is unreadable, corrupt or does not fit the network."""
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Where a run first produced a value that is not a finite number."""
+
+    epoch: int
+    layer: int  # 1-based, as the UI names layers
+    quantity: str  # "weights", "biases", "z", "a", "delta", "loss"
+    value: str  # "nan", "inf" or "-inf"
+
+    def __str__(self) -> str:
+        where = f"in layer {self.layer} " if self.layer else ""
+        return f"diverged at epoch {self.epoch} {where}({self.quantity} became {self.value})"
+
+
+class DivergenceError(BackpropError):
+    """A step would have produced NaN or infinity; the last good state is kept."""
+
+    def __init__(self, divergence: Divergence):
+        super().__init__(str(divergence))
+        self.divergence = divergence

@@ -1,15 +1,7 @@
 """The trainer: one object that owns a network, its data and its optimizer,
 and moves exactly one epoch per `step()`.
 
-What an epoch record means (the UI shows this):
-- epoch e is the state after e updates; epoch 0 is the initial weights;
-- in full-batch mode every figure of record e (loss, accuracy, z, a, delta,
-  dW, db) is computed at the weights of epoch e on the whole training set,
-  so dW is exactly the gradient the next update will use;
-- in mini-batch and per-sample modes the train loss and accuracy are the
-  running means over the epoch's batches (as frameworks report them), and
-  the per-layer arrays are computed at the weights of epoch e, on the whole
-  training set, when first asked for.
+What a record means: see model/records.py.
 
 History: the scalars of every epoch are kept; full states are kept as
 snapshots at a spacing that doubles when there are too many, and any other
@@ -21,18 +13,23 @@ for bit as the original did, within a bounded amount of memory.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from model.config import REBUILD_FIELDS, Config
-from model.datasets import Dataset, load, load_csv, targets
-from model.errors import BackpropError, ConfigError, DataError
+from model.datasets import Dataset, load_data, targets
+from model.errors import BackpropError, ConfigError, DataError, Divergence, DivergenceError
+from model.history import History, TrainerState
 from model.initializers import initial_weights
 from model.network import BackwardPass, ForwardPass, Network
 from model.optimizers import Optimizer, OptimizerState
 from model.parameters import Layout
+from model.records import Branch, EpochRecord, RecordFigures
+
+# Older names, kept importable: sessions and run mode read them from here.
+_State = TrainerState
+__all__ = ["Branch", "Divergence", "DivergenceError", "EpochRecord", "History", "RecordFigures", "Trainer", "load_data"]
 
 Array = np.ndarray
 
@@ -40,239 +37,6 @@ Array = np.ndarray
 SNAPSHOT_BYTES = 64 * 2**20
 MAX_SNAPSHOTS = 1024
 MIN_SNAPSHOTS = 16
-
-
-# ------------------------------------------------------------------ records
-
-
-@dataclass(frozen=True)
-class Divergence:
-    """Where a run first produced a value that is not a finite number."""
-
-    epoch: int
-    layer: int  # 1-based, as the UI names layers
-    quantity: str  # "weights", "biases", "z", "a", "delta", "loss"
-    value: str  # "nan", "inf" or "-inf"
-
-    def __str__(self) -> str:
-        where = f"in layer {self.layer} " if self.layer else ""
-        return f"diverged at epoch {self.epoch} {where}({self.quantity} became {self.value})"
-
-
-class DivergenceError(BackpropError):
-    """A step would have produced NaN or infinity; the last good state is kept."""
-
-    def __init__(self, divergence: Divergence):
-        super().__init__(str(divergence))
-        self.divergence = divergence
-
-
-class RecordFigures(NamedTuple):
-    """An epoch record without its trainer: what a copy of the trainer that
-    trains elsewhere (another process) sends, small enough to send often.
-    `Trainer.record_of` turns it back into a record; its passes are
-    recomputed from `params` when first asked for."""
-
-    epoch: int
-    loss: float
-    accuracy: float
-    test_loss: float | None
-    test_accuracy: float | None
-    params: Array
-
-
-class EpochRecord:
-    """Everything about one epoch, computed at that epoch's weights.
-
-    `W` and `b` are per-layer views of `params`; `forward` and `backward`
-    hold z, a, delta, dW and db per layer. Arrays are shared, not copied:
-    treat them as read-only.
-    """
-
-    __slots__ = (
-        "epoch", "loss", "accuracy", "test_loss", "test_accuracy", "params", "W", "b",
-        "_forward", "_backward", "_trainer",
-    )
-
-    def __init__(
-        self,
-        epoch: int,
-        loss: float,
-        accuracy: float,
-        test_loss: float | None,
-        test_accuracy: float | None,
-        params: Array,
-        W: list[Array],
-        b: list[Array],
-        forward: ForwardPass | None,
-        backward: BackwardPass | None,
-        trainer: "Trainer",
-    ):
-        self.epoch = epoch
-        self.loss = loss
-        self.accuracy = accuracy
-        self.test_loss = test_loss
-        self.test_accuracy = test_accuracy
-        self.params = params
-        self.W = W
-        self.b = b
-        self._forward = forward
-        self._backward = backward
-        self._trainer = trainer
-
-    def _ensure_detail(self) -> None:
-        if self._forward is None or self._backward is None:
-            self._forward, self._backward = self._trainer.full_pass(self.W, self.b)
-
-    @property
-    def forward(self) -> ForwardPass:
-        self._ensure_detail()
-        return self._forward  # type: ignore[return-value]
-
-    @property
-    def backward(self) -> BackwardPass:
-        self._ensure_detail()
-        return self._backward  # type: ignore[return-value]
-
-    @property
-    def z(self) -> list[Array]:
-        return self.forward.z
-
-    @property
-    def a(self) -> list[Array]:
-        return self.forward.a
-
-    @property
-    def delta(self) -> list[Array]:
-        return self.backward.delta
-
-    @property
-    def dW(self) -> list[Array]:
-        return self.backward.dW
-
-    @property
-    def db(self) -> list[Array]:
-        return self.backward.db
-
-    @property
-    def output(self) -> Array:
-        return self.forward.a[-1]
-
-    @property
-    def sample_loss(self) -> Array:
-        """The loss of each training sample at this epoch's weights."""
-        return self._trainer.network.sample_loss(self.forward, self._trainer.Y)
-
-    @property
-    def predicted(self) -> Array:
-        """The class the network gives each training sample."""
-        return self._trainer.classify(self.output)
-
-    @property
-    def correct(self) -> Array:
-        return self.predicted == self._trainer.data.labels
-
-    @property
-    def confusion(self) -> Array:
-        """counts[t, p]: training samples of true class t the network puts in class p."""
-        k = self._trainer.data.n_classes
-        flat = self._trainer.data.labels * k + self.predicted
-        return np.bincount(flat, minlength=k * k).reshape(k, k)
-
-    @property
-    def grad_norm(self) -> float:
-        g = self.backward.grad
-        return math.sqrt(float(np.vdot(g, g)))
-
-    def figures(self) -> RecordFigures:
-        return RecordFigures(self.epoch, self.loss, self.accuracy, self.test_loss, self.test_accuracy, self.params)
-
-    def __repr__(self) -> str:
-        return f"EpochRecord(epoch={self.epoch}, loss={self.loss:.6g}, accuracy={self.accuracy:.3f})"
-
-
-@dataclass(frozen=True)
-class Branch:
-    """A future that was abandoned when the user changed course at `start`."""
-
-    start: int
-    loss: Array
-    test_loss: Array
-    label: str = ""
-
-
-class _State(NamedTuple):
-    epoch: int
-    params: Array
-    opt: OptimizerState
-    rng: dict
-
-
-class History:
-    """Scalars per epoch, one row per epoch in a growable array (no Python
-    float per value; one store per epoch)."""
-
-    NAMES = ("loss", "test_loss", "accuracy", "test_accuracy")
-
-    def __init__(self) -> None:
-        self._rows = np.full((1024, len(self.NAMES)), np.nan)
-        self.length = 0
-
-    def set(self, epoch: int, values: tuple[float, float, float, float]) -> None:
-        if epoch >= self._rows.shape[0]:
-            grown = np.full((2 * self._rows.shape[0], len(self.NAMES)), np.nan)
-            grown[: self.length] = self._rows[: self.length]
-            self._rows = grown
-        self._rows[epoch] = values
-        if epoch >= self.length:
-            self.length = epoch + 1
-
-    def get(self, epoch: int) -> tuple[float, ...]:
-        return tuple(float(v) for v in self._rows[epoch])
-
-    def truncate(self, length: int) -> None:
-        self._rows[length : self.length] = np.nan
-        self.length = min(self.length, length)
-
-    def load(self, columns: dict[str, Array]) -> None:
-        """Replace everything with the given per-epoch series (sessions)."""
-        length = len(columns[self.NAMES[0]])
-        capacity = 1024
-        while capacity <= length:
-            capacity *= 2
-        self._rows = np.full((capacity, len(self.NAMES)), np.nan)
-        for i, name in enumerate(self.NAMES):
-            self._rows[:length, i] = columns[name]
-        self.length = length
-
-    def rows(self, start: int, stop: int) -> Array:
-        """A copy of the rows of epochs start .. stop - 1 (one column per name)."""
-        return self._rows[start:stop].copy()
-
-    def write(self, start: int, rows: Array) -> None:
-        """Set the rows of epochs start, start + 1, ... at once."""
-        stop = start + len(rows)
-        if stop > self._rows.shape[0]:
-            capacity = self._rows.shape[0]
-            while capacity < stop:
-                capacity *= 2
-            grown = np.full((capacity, len(self.NAMES)), np.nan)
-            grown[: self.length] = self._rows[: self.length]
-            self._rows = grown
-        self._rows[start:stop] = rows
-        self.length = max(self.length, stop)
-
-    def copy(self) -> "History":
-        twin = History()
-        twin._rows = self._rows.copy()
-        twin.length = self.length
-        return twin
-
-    def series(self, name: str) -> Array:
-        """A read-only view of one scalar for every epoch recorded."""
-        view = self._rows[: self.length, self.NAMES.index(name)]
-        view.flags.writeable = False
-        return view
 
 
 # ------------------------------------------------------------------ trainer
@@ -285,20 +49,6 @@ def _finite_probe(x: Array, zeros: Array) -> float:
     """x . 0: zero when every value of x is finite, NaN when any is NaN or
     infinite (call under errstate). One call instead of isfinite().all()."""
     return np.dot(x, zeros)
-
-
-def load_data(config: Config) -> Dataset:
-    """The data set a config names (a built-in one, or its CSV file)."""
-    if config.dataset == "csv":
-        return load_csv(config.csv_path, label_column=config.label_column, test_fraction=config.test_fraction, seed=config.seed)
-    return load(
-        config.dataset,
-        n_samples=config.samples,
-        noise=config.noise,
-        classes=config.classes,
-        test_fraction=config.test_fraction,
-        seed=config.seed,
-    )
 
 
 class Trainer:
@@ -359,13 +109,13 @@ class Trainer:
         self.history = History()
         self.branches: list[Branch] = []
         self.divergence: Divergence | None = None
-        self._snapshots: dict[int, _State] = {}
+        self._snapshots: dict[int, TrainerState] = {}
         self._pinned: set[int] = {0}
         self._snap_every = 1
         state_bytes = params.nbytes * (1 + (2 if config.optimizer == "adam" else 1))
         self._max_snapshots = int(max(MIN_SNAPSHOTS, min(MAX_SNAPSHOTS, SNAPSHOT_BYTES // max(state_bytes, 1))))
 
-        state = _State(0, params, self._segments[0][2].init_state(params), rng.bit_generator.state)
+        state = TrainerState(0, params, self._segments[0][2].init_state(params), rng.bit_generator.state)
         self._install(state, self._evaluate(state.params))
         self._snapshots[0] = state
         self.initial_params = params
@@ -465,7 +215,7 @@ class Trainer:
         test_loss, test_acc = self._test_figures(W, b)
         return EpochRecord(0, loss, self._accuracy(out, self._labels, self._labels_bool), test_loss, test_acc, params, W, b, fwd, bwd, self)
 
-    def _install(self, state: _State, record: EpochRecord) -> None:
+    def _install(self, state: TrainerState, record: EpochRecord) -> None:
         record.epoch = state.epoch
         self._state = state
         self.record = record
@@ -528,7 +278,7 @@ class Trainer:
             fwd = bwd = None
             rng_state = rng.bit_generator.state
             finite = math.isfinite(loss + _finite_probe(params, self._zeros))
-        new_state = _State(state.epoch + 1, params, opt, rng_state)
+        new_state = TrainerState(state.epoch + 1, params, opt, rng_state)
         if not finite:
             self.divergence = self._diagnose(new_state, loss)
             raise DivergenceError(self.divergence)
@@ -567,7 +317,7 @@ class Trainer:
 
     # -------------------------------------------------------------- diverged
 
-    def _diagnose(self, state: _State, loss: float) -> Divergence:
+    def _diagnose(self, state: TrainerState, loss: float) -> Divergence:
         """Name the first quantity, in the order computed, that is not finite."""
         W, b = self.layout.views(state.params)
 
@@ -599,7 +349,7 @@ class Trainer:
 
     # ------------------------------------------------------------ snapshots
 
-    def _maybe_snapshot(self, state: _State) -> None:
+    def _maybe_snapshot(self, state: TrainerState) -> None:
         if state.epoch % self._snap_every:
             return
         self._snapshots[state.epoch] = state
@@ -609,13 +359,13 @@ class Trainer:
                 e: s for e, s in self._snapshots.items() if e % self._snap_every == 0 or e in self._pinned
             }
 
-    def snapshots_after(self, epoch: int) -> list[_State]:
+    def snapshots_after(self, epoch: int) -> list[TrainerState]:
         """The full states kept for epochs after `epoch` (opaque: run mode's
         child shares them with the app as it goes, so that handing the
         trainer back at the end is quick)."""
         return [state for e, state in self._snapshots.items() if e > epoch]
 
-    def _state_at(self, epoch: int) -> _State:
+    def _state_at(self, epoch: int) -> TrainerState:
         """The exact state of a recorded epoch, by replay from a snapshot."""
         start = max(e for e in self._snapshots if e <= epoch)
         state = self._snapshots[start]
@@ -629,7 +379,7 @@ class Trainer:
         finally:
             self._state, self.record, self.divergence = saved
 
-    def _evaluate_at(self, state: _State) -> EpochRecord:
+    def _evaluate_at(self, state: TrainerState) -> EpochRecord:
         """The record of a state, taking the scalars from the history when known."""
         record = self._evaluate(state.params)
         record.epoch = state.epoch
@@ -703,7 +453,7 @@ class Trainer:
         if not np.isfinite(params).all():
             raise ValueError("parameters must be finite numbers")
         self._branch_here("edit")
-        state = _State(self.epoch, params, self._state.opt, self._state.rng)
+        state = TrainerState(self.epoch, params, self._state.opt, self._state.rng)
         self._install(state, self._evaluate(params))
         self._snapshots[self.epoch] = state
         self._pinned.add(self.epoch)

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from model.trainer import History
+from model.history import History
 
 # Smaller arrays cost less to send than to keep track of.
 MIN_BYTES = 1024

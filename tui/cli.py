@@ -34,7 +34,7 @@ from model.datasets import TRUTH_TABLES
 from model.parameters import Layout
 from model.session import load_session
 from model.weights_file import describe, load_weights, sizes_of
-from model.trainer import load_data
+from model.datasets import load_data
 from tui.serve import DEFAULT_HOST, DEFAULT_PORT, ServeError, host_name, port_number, serve
 
 PROG = "backprop-tui"

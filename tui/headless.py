@@ -25,7 +25,7 @@ import numpy as np
 
 from model import DivergenceError, Trainer, WeightsFileError
 from model.session import save_session
-from model.trainer import Divergence
+from model.errors import Divergence
 from model.weights_file import save_weights
 from tui.format import fixed
 

@@ -1,0 +1,162 @@
+"""What the trainer hands out about one epoch: its record, the record's
+small sendable form, and the abandoned futures (branches) shown as faded curves.
+
+What an epoch record means (the UI shows this):
+- epoch e is the state after e updates; epoch 0 is the initial weights;
+- in full-batch mode every figure of record e (loss, accuracy, z, a, delta,
+  dW, db) is computed at the weights of epoch e on the whole training set,
+  so dW is exactly the gradient the next update will use;
+- in mini-batch and per-sample modes the train loss and accuracy are the
+  running means over the epoch's batches (as frameworks report them), and
+  the per-layer arrays are computed at the weights of epoch e, on the whole
+  training set, when first asked for.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+
+from model.network import BackwardPass, ForwardPass
+
+if TYPE_CHECKING:
+    from model.trainer import Trainer
+
+Array = np.ndarray
+
+
+class RecordFigures(NamedTuple):
+    """An epoch record without its trainer: what a copy of the trainer that
+    trains elsewhere (another process) sends, small enough to send often.
+    `Trainer.record_of` turns it back into a record; its passes are
+    recomputed from `params` when first asked for."""
+
+    epoch: int
+    loss: float
+    accuracy: float
+    test_loss: float | None
+    test_accuracy: float | None
+    params: Array
+
+
+class EpochRecord:
+    """Everything about one epoch, computed at that epoch's weights.
+
+    `W` and `b` are per-layer views of `params`; `forward` and `backward`
+    hold z, a, delta, dW and db per layer. Arrays are shared, not copied:
+    treat them as read-only.
+    """
+
+    __slots__ = (
+        "epoch", "loss", "accuracy", "test_loss", "test_accuracy", "params", "W", "b",
+        "_forward", "_backward", "_trainer",
+    )
+
+    def __init__(
+        self,
+        epoch: int,
+        loss: float,
+        accuracy: float,
+        test_loss: float | None,
+        test_accuracy: float | None,
+        params: Array,
+        W: list[Array],
+        b: list[Array],
+        forward: ForwardPass | None,
+        backward: BackwardPass | None,
+        trainer: "Trainer",
+    ):
+        self.epoch = epoch
+        self.loss = loss
+        self.accuracy = accuracy
+        self.test_loss = test_loss
+        self.test_accuracy = test_accuracy
+        self.params = params
+        self.W = W
+        self.b = b
+        self._forward = forward
+        self._backward = backward
+        self._trainer = trainer
+
+    def _ensure_detail(self) -> None:
+        if self._forward is None or self._backward is None:
+            self._forward, self._backward = self._trainer.full_pass(self.W, self.b)
+
+    @property
+    def forward(self) -> ForwardPass:
+        self._ensure_detail()
+        return self._forward  # type: ignore[return-value]
+
+    @property
+    def backward(self) -> BackwardPass:
+        self._ensure_detail()
+        return self._backward  # type: ignore[return-value]
+
+    @property
+    def z(self) -> list[Array]:
+        return self.forward.z
+
+    @property
+    def a(self) -> list[Array]:
+        return self.forward.a
+
+    @property
+    def delta(self) -> list[Array]:
+        return self.backward.delta
+
+    @property
+    def dW(self) -> list[Array]:
+        return self.backward.dW
+
+    @property
+    def db(self) -> list[Array]:
+        return self.backward.db
+
+    @property
+    def output(self) -> Array:
+        return self.forward.a[-1]
+
+    @property
+    def sample_loss(self) -> Array:
+        """The loss of each training sample at this epoch's weights."""
+        return self._trainer.network.sample_loss(self.forward, self._trainer.Y)
+
+    @property
+    def predicted(self) -> Array:
+        """The class the network gives each training sample."""
+        return self._trainer.classify(self.output)
+
+    @property
+    def correct(self) -> Array:
+        return self.predicted == self._trainer.data.labels
+
+    @property
+    def confusion(self) -> Array:
+        """counts[t, p]: training samples of true class t the network puts in class p."""
+        k = self._trainer.data.n_classes
+        flat = self._trainer.data.labels * k + self.predicted
+        return np.bincount(flat, minlength=k * k).reshape(k, k)
+
+    @property
+    def grad_norm(self) -> float:
+        g = self.backward.grad
+        return math.sqrt(float(np.vdot(g, g)))
+
+    def figures(self) -> RecordFigures:
+        return RecordFigures(self.epoch, self.loss, self.accuracy, self.test_loss, self.test_accuracy, self.params)
+
+    def __repr__(self) -> str:
+        return f"EpochRecord(epoch={self.epoch}, loss={self.loss:.6g}, accuracy={self.accuracy:.3f})"
+
+
+@dataclass(frozen=True)
+class Branch:
+    """A future that was abandoned when the user changed course at `start`."""
+
+    start: int
+    loss: Array
+    test_loss: Array
+    label: str = ""
