@@ -295,11 +295,19 @@ class Trainer:
         return record
 
     def run(self, epochs: int) -> EpochRecord:
-        """Step up to `epochs` times, stopping early at a stop condition."""
-        for _ in range(epochs):
-            if self.stop_reason() is not None:
-                break
-            self.step()
+        """Step up to `epochs` times, stopping early at a stop condition.
+
+        Raises DivergenceError (the last good epoch kept) as `step` does, and
+        KeyboardInterrupt after the epoch in progress is abandoned.
+        """
+        from model.training_loop import Ending, train_until
+
+        outcome = train_until(self, self.epoch + epochs)
+        if outcome.ending is Ending.DIVERGED:
+            assert outcome.divergence is not None
+            raise DivergenceError(outcome.divergence)
+        if outcome.ending is Ending.INTERRUPTED:
+            raise KeyboardInterrupt
         return self.record
 
     def stop_reason(self) -> str | None:

@@ -18,14 +18,13 @@ import json
 import math
 import sys
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from model import DivergenceError, Trainer, WeightsFileError
+from model import Trainer, WeightsFileError
 from model.session import save_session
-from model.errors import Divergence
+from model.training_loop import Ending, RunOutcome, train_until
 from model.weights_file import save_weights
 from tui.format import fixed
 
@@ -39,17 +38,7 @@ MAX_LOSS_POINTS = 10_000  # longer loss curves are downsampled in JSON
 MAX_JSON_PREDICTIONS = 10_000
 TABLE_ROWS = 20
 MAX_OUTPUT_COLUMNS = 4  # wider outputs show only the winning unit
-CHUNK_SECONDS = 0.05
 REFRESH_SECONDS = 0.1
-
-
-@dataclass
-class Outcome:
-    """How a headless run ended."""
-
-    stop_reason: str | None
-    divergence: Divergence | None = None
-    interrupted: bool = False
 
 
 # ----------------------------------------------------------------- training
@@ -86,38 +75,15 @@ class _Bar:
         self._progress.stop()
 
 
-def train(trainer: Trainer, show_progress: bool) -> Outcome:
+def train(trainer: Trainer, show_progress: bool) -> RunOutcome:
     """Step until a stop condition, a divergence or Ctrl-C; the trainer keeps the last good state."""
     bar = _Bar(trainer.config.max_epochs, trainer.epoch) if show_progress else None
-    chunk = 1
-    outcome = Outcome(trainer.stop_reason())
-    # Overflow on the way to a divergence is reported by the engine as a
-    # DivergenceError; NumPy's own RuntimeWarnings would only add noise.
-    errstate = np.errstate(all="ignore")
-    errstate.__enter__()
     try:
-        while outcome.stop_reason is None:
-            start = time.perf_counter()
-            trainer.run(chunk)
-            elapsed = time.perf_counter() - start
-            if elapsed < CHUNK_SECONDS / 2:
-                chunk = min(chunk * 2, 1 << 16)
-            elif elapsed > CHUNK_SECONDS * 2 and chunk > 1:
-                chunk //= 2
-            if bar is not None:
-                bar.update(trainer.epoch, trainer.record.loss)
-            outcome.stop_reason = trainer.stop_reason()
-    except DivergenceError as e:
-        outcome.divergence = e.divergence
-        outcome.stop_reason = str(e.divergence)
-    except KeyboardInterrupt:
-        outcome.interrupted = True
-        outcome.stop_reason = f"interrupted (Ctrl-C) at epoch {trainer.epoch}"
+        progress = None if bar is None else (lambda: bar.update(trainer.epoch, trainer.record.loss))
+        return train_until(trainer, on_progress=progress, period=REFRESH_SECONDS)
     finally:
-        errstate.__exit__(None, None, None)
         if bar is not None:
             bar.close()
-    return outcome
 
 
 # ------------------------------------------------------------------ figures
@@ -162,7 +128,7 @@ def _predictions(trainer: Trainer, limit: int) -> list[dict[str, Any]]:
 
 
 def summary_document(
-    trainer: Trainer, outcome: Outcome, weights_file: str | None = None, session_file: str | None = None
+    trainer: Trainer, outcome: RunOutcome, weights_file: str | None = None, session_file: str | None = None
 ) -> dict[str, Any]:
     """Everything about the run as plain JSON types."""
     rec = trainer.record
@@ -184,8 +150,8 @@ def summary_document(
         "accuracy": _num(rec.accuracy),
         "test_loss": _num(rec.test_loss),
         "test_accuracy": _num(rec.test_accuracy),
-        "stop_reason": outcome.stop_reason,
-        "interrupted": outcome.interrupted,
+        "stop_reason": outcome.reason,
+        "interrupted": (outcome.ending is Ending.INTERRUPTED),
         "divergence": None
         if d is None
         else {"epoch": d.epoch, "layer": d.layer, "quantity": d.quantity, "value": d.value, "message": str(d)},
@@ -223,7 +189,7 @@ def _marks() -> tuple[str, str]:
         return "y", "n"
 
 
-def print_summary(trainer: Trainer, outcome: Outcome) -> None:
+def print_summary(trainer: Trainer, outcome: RunOutcome) -> None:
     """A table of the first predictions, then the final figures, on stdout."""
     from rich.console import Console
     from rich.table import Table
@@ -279,8 +245,8 @@ def print_summary(trainer: Trainer, outcome: Outcome) -> None:
     if rec.test_loss is not None:
         figures += f"  test loss {fixed(rec.test_loss, 10, 6).strip()}  test accuracy {100 * rec.test_accuracy:.1f}%"
     console.print(Text(figures), soft_wrap=True)
-    if outcome.stop_reason:
-        console.print(Text(f"stopped: {outcome.stop_reason}"), soft_wrap=True)
+    if outcome.reason:
+        console.print(Text(f"stopped: {outcome.reason}"), soft_wrap=True)
 
 
 # --------------------------------------------------------------------- run
@@ -318,8 +284,8 @@ def run_headless(plan: "Plan") -> int:
             f"{PROG}: {outcome.divergence}; the summary shows the last good epoch ({trainer.epoch})",
             file=sys.stderr,
         )
-    elif outcome.interrupted:
-        print(f"{PROG}: {outcome.stop_reason}; the summary shows that epoch", file=sys.stderr)
+    elif (outcome.ending is Ending.INTERRUPTED):
+        print(f"{PROG}: {outcome.reason}; the summary shows that epoch", file=sys.stderr)
     if save_error is not None:
         print(f"{PROG}: error: --save-weights: {save_error}", file=sys.stderr)
     if session_error is not None:
@@ -328,6 +294,6 @@ def run_headless(plan: "Plan") -> int:
         return EXIT_USAGE
     if outcome.divergence is not None:
         return EXIT_DIVERGED
-    if outcome.interrupted:
+    if (outcome.ending is Ending.INTERRUPTED):
         return EXIT_INTERRUPTED
     return EXIT_OK
