@@ -24,44 +24,58 @@ class TrainerState(NamedTuple):
 
 class History:
     """Scalars per epoch, one row per epoch in a growable array (no Python
-    float per value; one store per epoch)."""
+    float per value; one store per epoch).
+
+    Rows are kept for epochs `first` to `length - 1`. `first` is 0 except in
+    run mode's child process, which forgets rows it has sent to the app
+    (`forget_before`), so a long run holds them once, in the app.
+    """
 
     NAMES = ("loss", "test_loss", "accuracy", "test_accuracy")
 
     def __init__(self) -> None:
         self._rows = np.full((1024, len(self.NAMES)), np.nan)
+        self.first = 0
         self.length = 0
 
     def _reserve(self, length: int) -> None:
-        """Room for `length` rows: the capacity doubles, so growing is rare."""
+        """Room for epochs up to `length - 1`: the capacity doubles, so growing is rare."""
         capacity = self._rows.shape[0]
-        if length <= capacity:
+        needed = length - self.first
+        if needed <= capacity:
             return
-        while capacity < length:
+        while capacity < needed:
             capacity *= 2
         grown = np.full((capacity, len(self.NAMES)), np.nan)
-        grown[: self.length] = self._rows[: self.length]
+        kept = self.length - self.first
+        grown[:kept] = self._rows[:kept]
         self._rows = grown
 
     def set(self, epoch: int, values: tuple[float, float, float, float]) -> None:
-        if epoch >= self._rows.shape[0]:
+        i = epoch - self.first
+        if i >= self._rows.shape[0]:
             self._reserve(epoch + 1)
-        self._rows[epoch] = values
+        self._rows[i] = values
         if epoch >= self.length:
             self.length = epoch + 1
 
     def get(self, epoch: int) -> tuple[float, ...]:
-        return tuple(float(v) for v in self._rows[epoch])
+        return tuple(float(v) for v in self._rows[self._index(epoch)])
+
+    def _index(self, epoch: int) -> int:
+        if epoch < self.first:
+            raise IndexError(f"epoch {epoch} was forgotten (rows are kept from epoch {self.first})")
+        return epoch - self.first
 
     def truncate(self, length: int) -> None:
-        self._rows[length : self.length] = np.nan
+        self._rows[max(length - self.first, 0) : self.length - self.first] = np.nan
         self.length = min(self.length, length)
 
     def load(self, columns: dict[str, Array]) -> None:
         """Replace everything with the given per-epoch series (sessions)."""
         length = len(columns[self.NAMES[0]])
         self._rows = np.full((1024, len(self.NAMES)), np.nan)
-        self.length = 0
+        self.first = self.length = 0
         self._reserve(length + 1)
         for i, name in enumerate(self.NAMES):
             self._rows[:length, i] = columns[name]
@@ -69,23 +83,44 @@ class History:
 
     def rows(self, start: int, stop: int) -> Array:
         """A copy of the rows of epochs start .. stop - 1 (one column per name)."""
-        return self._rows[start:stop].copy()
+        return self._rows[self._index(start) : max(stop - self.first, 0)].copy()
 
     def write(self, start: int, rows: Array) -> None:
         """Set the rows of epochs start, start + 1, ... at once."""
         stop = start + len(rows)
         self._reserve(stop)
-        self._rows[start:stop] = rows
+        self._rows[self._index(start) : stop - self.first] = rows
         self.length = max(self.length, stop)
+
+    def tail(self, first: int) -> "History":
+        """A copy holding only the rows from epoch `first` on (what a run needs to go on)."""
+        twin = History()
+        twin.first = first
+        twin.length = first
+        twin.write(first, self.rows(first, self.length))
+        return twin
+
+    def forget_before(self, epoch: int) -> None:
+        """Let go of the rows before `epoch` (they are kept elsewhere)."""
+        if epoch <= self.first:
+            return
+        epoch = min(epoch, self.length)
+        kept = self._rows[epoch - self.first : self.length - self.first]
+        self._rows = np.full((max(1024, 2 * len(kept)), len(self.NAMES)), np.nan)
+        self._rows[: len(kept)] = kept
+        self.first = epoch
 
     def copy(self) -> "History":
         twin = History()
         twin._rows = self._rows.copy()
+        twin.first = self.first
         twin.length = self.length
         return twin
 
     def series(self, name: str) -> Array:
         """A read-only view of one scalar for every epoch recorded."""
+        if self.first:
+            raise IndexError(f"this history holds epochs from {self.first} only")
         view = self._rows[: self.length, self.NAMES.index(name)]
         view.flags.writeable = False
         return view

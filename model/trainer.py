@@ -157,6 +157,11 @@ class Trainer:
         return self._state.epoch
 
     @property
+    def state(self) -> TrainerState:
+        """The exact state of the current epoch (what decides the next one)."""
+        return self._state
+
+    @property
     def params(self) -> Array:
         return self._state.params
 
@@ -416,6 +421,18 @@ class Trainer:
         self.divergence = None
         return self.record
 
+    def continue_from(self, state: TrainerState, figures: RecordFigures) -> EpochRecord:
+        """Go on from `state`, an exact later state of this same run (made by a
+        copy of this trainer elsewhere, run mode's child), whose history rows
+        this trainer's history already holds. The epochs in between are
+        reached by replay when asked for."""
+        if state.epoch < self.epoch or state.epoch >= self.history.length:
+            raise ValueError(f"epoch {state.epoch} is not a recorded epoch after {self.epoch}")
+        self._state = state
+        self.record = self.record_of(figures)
+        self.divergence = None
+        return self.record
+
     def reset(self) -> EpochRecord:
         """Back to epoch 0: the same seed's initial weights, history kept for replay."""
         return self.rewind(0)
@@ -424,8 +441,10 @@ class Trainer:
         """Abandon the recorded future beyond the current epoch, keeping its curve."""
         e = self.epoch
         if self.last_epoch > e:
+            future = self.history.rows(e, self.history.length)
+            names = self.history.NAMES
             self.branches.append(
-                Branch(e, self.history.series("loss")[e:].copy(), self.history.series("test_loss")[e:].copy(), label)
+                Branch(e, future[:, names.index("loss")].copy(), future[:, names.index("test_loss")].copy(), label)
             )
             self.history.truncate(e + 1)
             self._snapshots = {k: s for k, s in self._snapshots.items() if k <= e}

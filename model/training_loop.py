@@ -55,7 +55,7 @@ def train_until(
     on_progress: Callable[[], object] | None = None,
     period: float = 0.1,
     poll_every: float = 0.002,
-    pace: float | None = None,
+    pace: Callable[[], float | None] | None = None,
     catch_errors: bool = False,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], object] = time.sleep,
@@ -64,13 +64,14 @@ def train_until(
     divergence, Ctrl-C or `should_stop()`.
 
     `on_progress()` is called about every `period` seconds (the trainer
-    holds the newest epoch then). `pace`: at most this many epochs
-    per second (None: as fast as possible). `catch_errors`: turn any other
+    holds the newest epoch then). `pace()`: at most this many epochs per
+    second (None: as fast as possible), read before every epoch, so it can
+    change while the run goes on. `catch_errors`: turn any other
     exception into an ERROR outcome (for a process that must report, not die).
     """
     last_report = last_poll = clock()
-    # With a pace, epoch k of this run is due at `start + k / pace`.
-    start, done = last_report, 0
+    # With a pace, the k-th epoch since the pace was set is due at `start + k / rate`.
+    start, done, rate = last_report, 0, None
     try:
         with np.errstate(all="ignore"):  # non-finite values are reported by the engine
             while True:
@@ -79,12 +80,15 @@ def train_until(
                     return RunOutcome(Ending.DONE, reason)
                 if target is not None and trainer.epoch >= target:
                     return RunOutcome(Ending.REACHED)
-                if pace is not None and done:
-                    due = start + done / pace
-                    while (now := clock()) < due:
-                        if should_stop():
-                            return RunOutcome(Ending.STOPPED)
-                        sleep(min(due - now, 0.01))
+                if pace is not None:
+                    if (new_rate := pace()) != rate:
+                        start, done, rate = clock(), 0, new_rate
+                    if rate and done:
+                        due = start + done / rate
+                        while (now := clock()) < due:
+                            if should_stop():
+                                return RunOutcome(Ending.STOPPED)
+                            sleep(min(due - now, 0.01))
                 trainer.step()
                 done += 1
                 now = clock()

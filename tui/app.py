@@ -1,45 +1,41 @@
-"""The app: its keys, the training worker, and the wiring between widgets.
+"""The app: its keys and the wiring between widgets.
 
-Run mode: a thread worker hands a copy of the trainer to a child
-interpreter (tui/training_process.py), which trains it on the other core,
-and turns what the child sends about ten times a second into
-`TrainingProgress` snapshots. When the run ends, the app carries on with the
-trainer the child sends back. Every other change to the trainer (step,
-back, reset, reconfigure, rebuild) happens on the UI thread, after `_halt()`
-has stopped the run and taken that trainer back. So the trainer on screen
-is never changed by two hands at once, and a snapshot from a stopped run
-(stale `run_id`) is dropped instead of drawn.
+Run mode belongs to tui/run_control.py: the app asks it to start and stop
+runs and draws what they send. Every other change to the trainer (step,
+back, reset, reconfigure, rebuild) happens on the UI thread through
+`RunController.when_paused`: at once when no run is going, else as soon as
+the run has ended and handed its trainer back. So the trainer on screen is
+never changed by two hands at once, the UI thread never waits for the run,
+and a snapshot from a stopped run (stale `run_id`) is dropped, not drawn.
 """
 
 from __future__ import annotations
 
 import gc
-import threading
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 
 import numpy as np
-from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, TabPane
-from textual.worker import get_current_worker
 
 from model import BackpropError, Config, DivergenceError, Trainer
 from tui.file_actions import FileActions
 from tui.format import fixed
 from tui.messages import (
     HyperparametersChanged,
+    RunEnded,
     TrainingProgress,
-    TrainingStopped,
     WeightSelected,
 )
 from tui.screens.confirm import ConfirmScreen
-from tui.training_process import Outcome, TrainingProcess
+from model.training_loop import Ending
+from tui.run_control import REDRAWS_PER_SECOND, RULE, RunController, RunState, pace_label
 from tui.widgets.decision_boundary import DecisionBoundary
 from tui.widgets.hyperparameters import HyperparameterForm
 from tui.widgets.insight_tabs import InsightTabs
@@ -50,15 +46,16 @@ from tui.widgets.predictions import PredictionsTable
 from tui.widgets.stats_bar import StatsBar
 from tui.widgets.walkthrough_panel import WalkthroughPanel, weight_label
 
-# Snapshots per second from the worker: enough to look live, few enough that
-# drawing them costs the UI thread little.
-REDRAWS_PER_SECOND = 10
+# Quitting asks first when at least this many epochs would be lost unsaved.
+UNSAVED_EPOCHS_TO_ASK = 300
 
 # What each key does, in a sentence (help screen and command palette).
 EXPLAIN = {
     "step": "Train one epoch: one update of every weight.",
     "step_many": "Train 'epochs per step' epochs (set in the form), stopping early at a stop condition.",
-    "run": "Train continuously until paused, a stop condition, or divergence.",
+    "run": "Train continuously until paused, a stop condition, or divergence, at the pace set with + and -. " + RULE,
+    "faster": "Run faster: the next pace of 1, 2, 5, 20, 100, 1000 epochs a second, then as fast as it can.",
+    "slower": "Run slower: the previous pace, down to 1 epoch a second, so a class can follow each epoch.",
     "back": "Go back one epoch, exactly (works from a diverged state).",
     "back_many": "Go back 'epochs per step' epochs.",
     "reset": "Back to epoch 0: the same seed's initial weights. The run is kept: stepping replays it.",
@@ -67,7 +64,10 @@ EXPLAIN = {
     "previous_layer": "Show the previous layer in the inspector.",
     "form": "Show or hide the hyperparameter form (escape leaves it).",
     "help": "This screen.",
-    "quit": "Leave backprop-tui.",
+    "quit": (
+        "Leave backprop-tui. With more than a few hundred epochs not saved it asks first (save, quit, stay); "
+        "q q quits."
+    ),
     "save_session": "Save the whole run (settings, weights, history, rewind points, data) to a session file.",
     "open_session": "Open a saved session in place of this run, exactly where it was left.",
     "export": "Write the loss history (CSV), the weights (.npz), a screenshot (SVG) or a standalone Python script.",
@@ -132,6 +132,8 @@ class BackpropApp(FileActions, App[None]):
         Binding("space", "step", "Step 1 epoch", id="step", group=STEP),
         Binding("n", "step_many", "Step N epochs", id="step_many", group=STEP),
         Binding("r,p", "toggle_run", "Run/pause", id="run"),
+        Binding("plus,equals_sign", "pace(1)", "Faster", id="faster", key_display="+"),
+        Binding("minus", "pace(-1)", "Slower", id="slower", key_display="-"),
         Binding("b", "back", "Back 1 epoch", id="back", group=BACK),
         Binding("B,shift+left", "back_many", "Back N epochs", id="back_many", key_display="B", group=BACK),
         Binding("0,ctrl+r", "reset", "Reset", id="reset"),
@@ -177,15 +179,9 @@ class BackpropApp(FileActions, App[None]):
         if trainer is None:
             trainer = Trainer.from_config(config if config is not None else Config(), params)
         self.trainer = trainer
-        self._training = threading.Event()  # a run is in progress
-        self._process = TrainingProcess()
-        self._stop_run = threading.Event()  # the UI asks the run to stop
-        self._run_done = threading.Event()  # the worker has the run's outcome
-        self._outcome: Outcome | None = None
-        self._target: int | None = None  # the epoch the run goes to (None: no end)
+        self.run = RunController(self, start=self._start)
         self._frozen = False  # see _start
-        self._run_history = trainer.history  # the chart's history while running
-        self._run_id = 0
+        self._saved: tuple = self._work_marker()  # what the last save (or the start) held
         self.state = "paused"
         self.state_detail = ""
         self.rate: float | None = None
@@ -253,7 +249,8 @@ class BackpropApp(FileActions, App[None]):
 
     @property
     def running(self) -> bool:
-        return self._training.is_set()
+        """A run is starting, going on or stopping (the trainer is the run's)."""
+        return self.run.busy
 
     @property
     def shown(self):
@@ -266,21 +263,40 @@ class BackpropApp(FileActions, App[None]):
         self.state_detail = detail
         if state != "running":
             self.rate = None
+            self.run.settled(RunState(state))
 
     def _settle(self) -> None:
         """After a move on the UI thread: paused, or done if a stop condition holds."""
         reason = self.trainer.stop_reason()
         if reason:
-            self._set_state("done", f"done: {reason}")
+            self._set_state("done", self._done_sentence(reason))
         else:
-            self._set_state("paused")
+            self._set_state("paused", self._pace_note())
+
+    @staticmethod
+    def _done_sentence(reason: str) -> str:
+        return f"done: {reason}; change the stop conditions in the form (h), or step back (b)"
+
+    def _pace_note(self) -> str:
+        return "" if self.run.pace is None else f"paused · pace {pace_label(self.run.pace)}"
+
+    def _refuse_when_done(self) -> bool:
+        """The one rule at a stop condition: no step key trains past it (F1 says so)."""
+        reason = self.trainer.stop_reason()
+        if not reason:
+            return False
+        self._set_state("done", self._done_sentence(reason))
+        self.query_one(StatsBar).set_state(self.state, self.state_detail, None)
+        self.notify(self._done_sentence(reason), title="Done", markup=False)
+        return True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Grey out (None) what makes no sense now; the key stays listed."""
         diverged = self.state == "diverged"
         epoch = self._shown.epoch if self._shown is not None else 0
         if action in ("step", "step_many"):
-            return None if diverged else True
+            # At a stop condition no step key trains on (the state line says how to go on).
+            return None if diverged or (self.state == "done" and not self.running) else True
         if action == "toggle_run":
             return True if self.running or self.state == "paused" else None
         if action in ("back", "back_many"):
@@ -293,7 +309,7 @@ class BackpropApp(FileActions, App[None]):
 
     def _refresh_enabled(self) -> None:
         """Refresh the footer only when what is enabled changed: it is not free."""
-        names = ("step", "toggle_run", "back", "reset", "next_layer")
+        names = ("step", "step_many", "toggle_run", "back", "reset", "next_layer")
         enabled = tuple(self.check_action(name, ()) for name in names)
         if enabled != self._enabled:
             self._enabled = enabled
@@ -327,7 +343,7 @@ class BackpropApp(FileActions, App[None]):
         except Exception as exc:  # a drawing bug must not take the run with it
             self._error(f"could not draw epoch {record.epoch}: {type(exc).__name__}: {exc}")
         if running:
-            run_id = self._run_id
+            run_id = self.run.run_id
             self.set_timer(0.5 / REDRAWS_PER_SECOND, partial(self._draw_panels, record, turn, run_id))
         else:
             self._draw_panels(record, None, None)
@@ -335,7 +351,7 @@ class BackpropApp(FileActions, App[None]):
 
     def _draw_panels(self, record, turn: int | None, run_id: int | None) -> None:
         """Draw the panels (all of them when `turn` is None, else one in turn)."""
-        if run_id is not None and (run_id != self._run_id or not self.running):
+        if run_id is not None and (run_id != self.run.run_id or not self.running):
             return  # the run stopped meanwhile and everything was drawn since
         trainer = self.trainer
         running = turn is not None
@@ -345,7 +361,7 @@ class BackpropApp(FileActions, App[None]):
             if not running or turn == 3:
                 self.query_one(InsightTabs).show(trainer, record, self.query_one(LayerInspector).active_layer)
             if not running or turn == 1:
-                history = self._run_history if running else trainer.history
+                history = trainer.history  # while running, the relay adds the run's rows to it
                 loss, test_loss = history.series("loss"), history.series("test_loss")
                 if running:
                     # The worker may be ahead of this snapshot: draw up to it.
@@ -368,89 +384,71 @@ class BackpropApp(FileActions, App[None]):
     # -------------------------------------------------------------- training
 
     def _halt(self) -> bool:
-        """Stop the run and go on with the trainer it ended with; True if one was running."""
-        if not self._training.is_set():
-            return False
-        self._training.clear()
-        self._run_id += 1
-        self._stop_run.set()
-        self._run_done.wait()  # the child finishes its epoch and sends the trainer back
-        outcome = self._outcome
-        self._end_run(outcome.kind, outcome.reason, outcome.trainer)
-        return True
+        """Ask a run to stop, without waiting for it; True if one was going.
+        What needs the trainer goes through `self.run.when_paused` instead."""
+        return self.run.stop()
 
     def _start(self, target: int | None) -> None:
-        """Train in the child until `target` (None: until paused or stopped)."""
-        self._halt()
+        """Train in the child until `target` (None: until paused or stopped);
+        once the run going on (if any) has ended."""
+        if self.run.busy:
+            self.run.when_paused(lambda: self._start(target), starts_run=True)
+            return
+        if self._refuse_when_done():
+            return
         if not self._frozen:
             # The app's own objects (a quarter of a million, built at start) are
             # moved out of the garbage collector's sight until it exits: a full
-            # collection over them took 130-190 ms, and the trainers a run
-            # sends back are what set one off, in the middle of a pause.
+            # collection over them slowed a pause (docs/decisions.md).
             gc.freeze()
             self._frozen = True
-        self._run_id += 1
-        self._target = target
-        self._stop_run.clear()
-        self._run_done.clear()
-        self._outcome = None
-        self._run_history = self.trainer.history.copy()
-        self._training.set()
-        self._set_state("running")
-        self.query_one(StatsBar).set_state("running", "", None)
-        self._refresh_enabled()
-        self._train(self._run_id, self.trainer, self._run_history, target)
+        self.run.start(target)
+        self._show_run_state()
 
-    @work(thread=True, exclusive=True, group="training", exit_on_error=False)
-    def _train(self, run_id: int, trainer: Trainer, history, target: int | None) -> None:
-        """Relay the child's run: its progress as snapshots, its end as TrainingStopped."""
-
-        def progress(update) -> None:
-            history.write(update.start, update.rows)
-            self.post_message(TrainingProgress(run_id, trainer.record_of(update.figures), update.rate))
-
-        outcome = Outcome("error", "training stopped unexpectedly", None)
-        try:
-            worker = get_current_worker()  # cancelled when the app exits
-            outcome = self._process.run(
-                trainer, target, 1.0 / REDRAWS_PER_SECOND, progress, lambda: self._stop_run.is_set() or worker.is_cancelled
-            )
-        except Exception as exc:  # shown to the user, never raised into the app
-            outcome = Outcome("error", f"training stopped: {type(exc).__name__}: {exc}", None)
-        finally:  # _halt waits for this, whatever happened
-            self._outcome = outcome
-            self._run_done.set()
-        if not self._stop_run.is_set():
-            self.post_message(TrainingStopped(run_id, outcome.kind, outcome.reason, outcome.trainer))
-
-    def _end_run(self, kind: str, reason: str, trainer: Trainer | None) -> None:
-        """Go on with the trainer a run ended with, in the state it ended in."""
-        if trainer is not None:
-            self.trainer = trainer
-        if kind == "diverged":
-            self._diverged(reason)
-        elif kind == "done":
-            self._set_state("done", f"done: {reason}")
-            self.notify(f"Stopped: {reason}", title="Done")
+    def _show_run_state(self) -> None:
+        """The stats line while a run starts, goes on or stops."""
+        state = self.run.state
+        pace = "" if self.run.pace is None else f" · pace {pace_label(self.run.pace)}"
+        if state is RunState.STARTING:
+            self._set_state("running", "starting…" + pace)
+        elif state is RunState.RUNNING:
+            self._set_state("running", "running" + pace)
+        elif state is RunState.STOPPING:
+            self._set_state("running", "pausing…")
         else:
-            self._settle()
-            if kind == "error":
-                self._error(reason)
+            return
+        self.query_one(StatsBar).set_state("running", self.state_detail, self.rate)
+        self._refresh_enabled()
 
     def on_training_progress(self, message: TrainingProgress) -> None:
-        if message.run_id != self._run_id or not self.running:
+        if not self.run.progress_arrived(message):
             return
         self.rate = message.rate
+        if self.state_detail.startswith("starting"):
+            self._show_run_state()
         self._redraw(message.record)
 
-    def on_training_stopped(self, message: TrainingStopped) -> None:
-        if message.run_id != self._run_id:
+    def on_run_ended(self, message: RunEnded) -> None:
+        result = self.run.run_ended(message)
+        if result is None:
             return
-        self._training.clear()
-        self._run_id += 1
-        self._end_run(message.kind, message.reason, message.trainer)
+        outcome = result.outcome
+        if result.trainer is not None:
+            self.trainer = result.trainer
+        self._shown = None
+        if outcome.ending is Ending.DIVERGED:
+            self._diverged(outcome.reason)
+        elif outcome.ending is Ending.DONE:
+            self._set_state("done", self._done_sentence(outcome.reason))
+            self.notify(f"Stopped: {outcome.reason}", title="Done", markup=False)
+        else:
+            self._settle()
+            if outcome.ending is Ending.ERROR:
+                self._error(outcome.reason)
         self._sync_form()
         self._redraw()
+        self.run.play_queue()
+        self._show_run_state()
 
     def _diverged(self, sentence: str) -> None:
         self._set_state("diverged", sentence)
@@ -461,26 +459,33 @@ class BackpropApp(FileActions, App[None]):
             markup=False,
         )
 
-    def _move(self, change: Callable[[Trainer], object]) -> bool:
-        """Apply `change` to the trainer on the UI thread, then redraw.
+    def _move(self, change: Callable[[Trainer], object], then: Callable[[], object] | None = None) -> None:
+        """Apply `change` to the trainer on the UI thread, then redraw (and call
+        `then` if it worked): now, or as soon as a run going on has ended.
 
         Errors become notifications; a divergence leaves the last good state.
         """
-        self._halt()
+        if not self.run.when_paused(lambda: self._apply(change, then)):
+            self._error("too many keys are waiting for the run to pause; this one was dropped")
+        else:
+            self._show_run_state()
+
+    def _apply(self, change: Callable[[Trainer], object], then: Callable[[], object] | None) -> None:
         try:
             with np.errstate(all="ignore"):
                 change(self.trainer)
         except DivergenceError as exc:
             self._diverged(str(exc))
             self._redraw()
-            return False
+            return
         except (BackpropError, ValueError) as exc:
             self._error(str(exc))
-            return False
+            return
         self._settle()
         self._sync_form()
         self._redraw()
-        return True
+        if then is not None:
+            then()
 
     def _sync_form(self) -> None:
         """Going back past a hot change puts the older settings back in force."""
@@ -491,17 +496,37 @@ class BackpropApp(FileActions, App[None]):
     # --------------------------------------------------------------- actions
 
     def action_step(self) -> None:
-        self._move(lambda t: t.step())
+        def step(trainer: Trainer) -> None:
+            if not self._refuse_when_done():
+                trainer.step()
+
+        self._move(step)
 
     def action_step_many(self) -> None:
-        self._halt()
-        self._start(self.trainer.epoch + self.trainer.config.epochs_per_step)
+        def go() -> None:
+            self._start(self.trainer.epoch + self.trainer.config.epochs_per_step)
+
+        if self.run.running and self.run.target is not None:
+            self.run.after_run(go)  # n during an n run: N more after it
+        else:
+            self.run.when_paused(go, starts_run=True)
+            self._show_run_state()
+
+    def action_pace(self, step: int) -> None:
+        pace = self.run.set_pace(step)
+        self.notify(f"Run pace: {pace_label(pace)}", title="Pace", timeout=2)
+        if self.run.running:
+            self._show_run_state()
+        elif not self.run.busy and self.state == "paused":
+            self._settle()
+            self.query_one(StatsBar).set_state(self.state, self.state_detail, None)
 
     def action_toggle_run(self) -> None:
-        if self._halt():
-            self._redraw()
-        elif self.state == "paused":
+        if self.run.busy:
+            self.run.toggle()
+        else:
             self._start(None)
+        self._show_run_state()
 
     def action_back(self) -> None:
         self._move(lambda t: t.rewind(max(t.epoch - 1, 0)))
@@ -662,9 +687,14 @@ class BackpropApp(FileActions, App[None]):
     def action_gradient_check(self) -> None:
         from tui.screens.gradient_check import GradientCheckScreen
 
-        if self._halt():
-            self._redraw()  # the screen shows the weights being checked
-        self.push_screen(GradientCheckScreen(self.trainer))
+        # Paused first: the screen checks the weights on screen.
+        self._when_paused(lambda: self.push_screen(GradientCheckScreen(self.trainer)))
+
+    def _when_paused(self, move: Callable[[], object]) -> None:
+        """Do `move` now, or once a run going on has paused (the trainer is the app's again)."""
+        if not self.run.when_paused(move):
+            self._error("too many keys are waiting for the run to pause; this one was dropped")
+        self._show_run_state()
 
     def _weight_to_edit(self) -> tuple[int, int, int] | None:
         """The weights cell under the cursor if a weights table has the focus,
@@ -680,14 +710,16 @@ class BackpropApp(FileActions, App[None]):
         return panel.selection if panel is not None else None
 
     def action_edit_weight(self) -> None:
-        from tui.screens.edit_weight import EditWeightScreen
 
         target = self._weight_to_edit()
         if target is None:
             self.notify("Choose a weight first: move to a cell of a Weights table.", title="Edit weight")
             return
-        if self._halt():
-            self._redraw()
+        self._when_paused(lambda: self._ask_edit(target))
+
+    def _ask_edit(self, target: tuple[int, int, int]) -> None:
+        from tui.screens.edit_weight import EditWeightScreen
+
         trainer = self.trainer
         layer, row, column = target
         fan_in = trainer.layout.shapes[layer][0]
@@ -706,19 +738,24 @@ class BackpropApp(FileActions, App[None]):
         if value is None:
             return
         layer, row, column = target
-        self._halt()  # a run hands its trainer back first
-        trainer = self.trainer
-        name = weight_label(layer, row, column, trainer.layout.shapes[layer][0])
-        before = trainer.record.loss
-        if self._move(lambda t: t.edit_parameter(layer, row, column, value)):
-            after = trainer.record.loss
+        before: list[float] = []
+
+        def edit(trainer: Trainer) -> None:
+            before.append(trainer.record.loss)
+            trainer.edit_parameter(layer, row, column, value)
+
+        def edited() -> None:
+            trainer = self.trainer
+            name = weight_label(layer, row, column, trainer.layout.shapes[layer][0])
             self.notify(
                 f"{name} set to {fixed(value).strip()} at epoch {trainer.epoch}: "
-                f"loss {fixed(before).strip()} → {fixed(after).strip()}",
+                f"loss {fixed(before[0]).strip()} → {fixed(trainer.record.loss).strip()}",
                 title="Edited",
                 markup=False,
             )
             self._follow_weight(layer, row, column)
+
+        self._move(edit, edited)
 
     def action_toggle_feedback(self) -> None:
         """Through the form's path, so a trained run asks before it is rebuilt."""
@@ -734,25 +771,27 @@ class BackpropApp(FileActions, App[None]):
 
     def on_hyperparameters_changed(self, message: HyperparametersChanged) -> None:
         message.stop()
-        new, old = message.config, self.trainer.config
-        if new == old:
+        new, field = message.config, message.field
+        if new == self.trainer.config:
             return
-        if old.needs_rebuild(new):
-            self._halt()
-            epochs = self.trainer.last_epoch
-            if epochs == 0 and not self.trainer.branches:
-                self._rebuild(new, old, message.field)  # nothing trained yet: nothing to lose
-                return
-            question = (
-                f"This change needs a new network: training so far ({epochs} epochs) "
-                "will be discarded. Rebuild?"
-            )
-            self.push_screen(
-                ConfirmScreen(question, yes="Rebuild", no="Keep training"),
-                lambda yes: self._rebuild(new, old, message.field) if yes else self._undo_form(old),
-            )
+        if self.trainer.config.needs_rebuild(new):
+            self._when_paused(lambda: self._ask_rebuild(new, field))
+        else:
+            resume = self.run.running
+            target = self.run.target
+            self._when_paused(lambda: self._reconfigure(new, self.trainer.config, field, resume, target))
+
+    def _ask_rebuild(self, new: Config, field: str) -> None:
+        old = self.trainer.config
+        epochs = self.trainer.last_epoch
+        if epochs == 0 and not self.trainer.branches:
+            self._rebuild(new, old, field)  # nothing trained yet: nothing to lose
             return
-        self._reconfigure(new, old, message.field)
+        question = f"This change needs a new network: training so far ({epochs} epochs) will be discarded. Rebuild?"
+        self.push_screen(
+            ConfirmScreen(question, yes="Rebuild", no="Keep training"),
+            lambda yes: self._rebuild(new, old, field) if yes else self._undo_form(old),
+        )
 
     def _undo_form(self, old: Config, field: str | None = None, error: str | None = None) -> None:
         """Put the form back to the configuration in force, explaining why if refused."""
@@ -763,8 +802,8 @@ class BackpropApp(FileActions, App[None]):
         if field is not None and error:
             form.show_error(field, error)
 
-    def _reconfigure(self, new: Config, old: Config, field: str) -> None:
-        was_running = self._halt()
+    def _reconfigure(self, new: Config, old: Config, field: str, resume: bool = False, target: int | None = None) -> None:
+        """A hot change, from the next epoch; a run it paused goes on after it."""
         trainer = self.trainer
         epoch = trainer.epoch
         branching = trainer.last_epoch > epoch
@@ -784,8 +823,8 @@ class BackpropApp(FileActions, App[None]):
         self.notify(note, title="Changed", markup=False)
         if self.state == "diverged":
             self._set_state("paused")
-        if was_running:
-            self._start(self._target)
+        if resume:
+            self._start(target)
         else:
             self._settle()
             self._redraw()
@@ -801,8 +840,10 @@ class BackpropApp(FileActions, App[None]):
         self.notify(f"New network {'-'.join(map(str, new.layers))} on {new.dataset}", title="Rebuilt")
 
     def _use_trainer(self, trainer: Trainer) -> None:
-        """Swap in a new trainer (a rebuild, a loaded session), ending any run first."""
-        self._halt()
+        """Swap in a new trainer (a rebuild, a loaded session), once any run has ended."""
+        self._when_paused(lambda: self._install_trainer(trainer))
+
+    def _install_trainer(self, trainer: Trainer) -> None:
         self.trainer = trainer
         self._shown = self._previous = None
         self._settle()
@@ -812,10 +853,32 @@ class BackpropApp(FileActions, App[None]):
 
     # ------------------------------------------------------------------ exit
 
+    def _work_marker(self) -> tuple:
+        """What a save holds: compared with now, says whether there is unsaved training."""
+        trainer = self.trainer
+        return (id(trainer), trainer.last_epoch, len(trainer.branches))
+
+    def mark_saved(self) -> None:
+        self._saved = self._work_marker()
+
+    async def action_quit(self) -> None:
+        """Quit at once, unless a few hundred epochs would be lost unsaved: then ask (q again quits)."""
+        from tui.screens.quit import QuitScreen
+
+        epochs = self.trainer.last_epoch
+        if isinstance(self.screen, QuitScreen) or epochs < UNSAVED_EPOCHS_TO_ASK or self._saved == self._work_marker():
+            self.exit()
+            return
+
+        def answered(answer: str | None) -> None:
+            if answer == "quit":
+                self.exit()
+            elif answer == "save":
+                self.action_save_session()
+
+        self.push_screen(QuitScreen(epochs), answered)
+
     def on_unmount(self) -> None:
-        self._training.clear()
-        self._run_id += 1
-        self._stop_run.set()
-        self._process.close()
+        self.run.close()
         if self._frozen:
             gc.unfreeze()

@@ -83,8 +83,9 @@ class FileActions:
     def action_save_session(self: "BackpropApp") -> None:
         if self._dialog_open():
             return
-        if self._halt():
-            self._redraw()
+        if self.run.busy:  # the epoch on screen is saved: the run pauses first
+            self._when_paused(self.action_save_session)
+            return
         self.push_screen(
             FileDialog(
                 "Save the session",
@@ -103,7 +104,9 @@ class FileActions:
         self._ask_to_replace(path, partial(self._write_session, path), known=path == self._session_path)
 
     def _write_session(self: "BackpropApp", path: str) -> None:
-        self._halt()
+        if self.run.busy:
+            self._when_paused(partial(self._write_session, path))
+            return
         try:
             save_session(self.trainer, path)
         except BackpropError as exc:
@@ -113,6 +116,7 @@ class FileActions:
             self._file_error(f"not enough memory to save the session to {path}")
             return
         self._session_path = path
+        self.mark_saved()
         self.notify(f"Saved the session at epoch {self.trainer.epoch} to {path}", title="Saved", markup=False)
 
     def action_open_session(self: "BackpropApp") -> None:
@@ -135,7 +139,6 @@ class FileActions:
         except MemoryError:
             self._file_error(f"{path} is too large to open")
             return
-        self._halt()
         epochs = self.trainer.last_epoch
         if epochs == 0 and not self.trainer.branches:
             self._use_session(trainer, path)
@@ -151,12 +154,15 @@ class FileActions:
         )
 
     def _use_session(self: "BackpropApp", trainer: Trainer, path: str) -> None:
-        self._halt()
+        if self.run.busy:
+            self._when_paused(partial(self._use_session, trainer, path))
+            return
         self._use_trainer(trainer)
         if trainer.divergence is not None:
             self._set_state("diverged", str(trainer.divergence))
             self._redraw()
         self._session_path = path
+        self.mark_saved()
         cfg = trainer.config
         self.notify(
             f"Opened {path}: epoch {trainer.epoch} (recorded up to {trainer.last_epoch}), "
@@ -208,7 +214,12 @@ class FileActions:
         # After the dialog has gone, so that a screenshot shows the app, not the dialog.
         self._ask_to_replace(path, lambda: self.call_after_refresh(self._export, kind, path))
 
-    def _export(self: "BackpropApp", kind: str, path: str) -> None:
+    def _export(self: "BackpropApp", kind: str, path: str, resume: bool = False, target: int | None = None) -> None:
+        """Write export `kind` to `path`; a file of the trainer waits for a run to
+        pause (the epoch on screen is written) and `resume`s it after."""
+        if kind != "screenshot" and self.run.busy:
+            self._when_paused(partial(self._export, kind, path, self.run.running, self.run.target))
+            return
         name = EXPORTS[kind][0]
         try:
             if kind == "screenshot":
@@ -216,8 +227,6 @@ class FileActions:
                 write_atomically(path, lambda f: f.write(svg))
                 done = f"Saved a screenshot to {path}"
             else:
-                # The epoch on screen: a run hands its trainer back first, and goes on after.
-                resume = self._halt()
                 try:
                     epoch = self.trainer.epoch
                     if kind == "loss_csv":
@@ -231,7 +240,7 @@ class FileActions:
                         done = f"Wrote a standalone script to {path}; run it with python"
                 finally:
                     if resume:
-                        self._start(self._target)
+                        self._start(target)
         except BackpropError as exc:
             self._file_error(str(exc))
             return

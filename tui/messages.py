@@ -44,14 +44,11 @@ class TrainingProgress(Message):
         return isinstance(message, TrainingProgress)
 
 
-class TrainingStopped(Message):
-    """The worker stopped on its own: `kind` is "reached" (the epoch it was
-    asked to go to), "done" (a stop condition), "diverged" or "error".
-    `trainer` is the one the run ended with (None: keep the one it began with)."""
+class RunEnded(Message):
+    """The relay's last word on run `run_id`: how it ended and the trainer to
+    go on with (tui/training_process.RunResult)."""
 
-    def __init__(self, run_id: int, kind: str, reason: str, trainer=None) -> None:
+    def __init__(self, run_id: int, result) -> None:
         super().__init__()
         self.run_id = run_id
-        self.kind = kind
-        self.reason = reason
-        self.trainer = trainer
+        self.result = result

@@ -1,28 +1,30 @@
 """Run mode trains in a second interpreter, so that drawing never slows it.
 
-One interpreter cannot train and draw at the same time: its threads share
-one lock, and every frame the UI thread builds is time the training thread
-waits (run mode measured 57-69 % of a bare loop that way). So a run sends a
-pickled copy of the trainer to a child interpreter, which trains on the
-other core, sends the figures of its newest epoch about ten times a second,
-and, when it stops or is told to, sends the whole trainer back; the app goes
-on with that copy. It is the same code on the same arrays, so the result is
-bit for bit what `Trainer.step()` gives in this process (tested).
+A run sends a copy of the trainer to a child interpreter, which trains it on
+the other core with the engine's own loop (model/training_loop.py), sends
+the figures and the exact state of its newest epoch about ten times a
+second, and, when it stops or is told to, sends the whole trainer back; the
+app goes on with that copy. It is the same code on the same arrays, so the
+result is bit for bit what `Trainer.step()` gives in this process (tested).
+Why a process and not a thread: docs/decisions.md.
 
-Each array crosses the pipe once (tui/array_exchange.py): a transfer names
-the arrays the other side kept from the last one, so pausing and resuming
-move what changed, not the whole trainer. The child imports NumPy and
-model/ only. Its standard streams are
-/dev/null and it has a session of its own, so it can neither write on the
-terminal nor be stopped by the terminal's keys. It starts on the first run
-(about 0.2 s) and ends when the app closes it or its end of the pipes does.
-Where no child can be started (a system without fork and exec, or with no
-way to hand it the pipes), the same loop trains a copy in the worker
-thread: slower, because it shares the lock with drawing, but the same.
+A pause never waits long for the epoch in flight: if the trainer is not back
+within STOP_GRACE seconds of the request, the child is killed and the app
+goes on from the newest epoch the child reported, whose exact state came
+with that report; the abandoned epoch is trained again by the next run.
+
+Each array crosses the pipe once (tui/array_exchange.py), and the history
+rows the app already has are never sent back: the child forgets them as it
+reports them, so a long run holds its scalar history once, in the app.
+The child imports NumPy and model/ only; its standard streams are /dev/null
+and it has a session of its own, so it can neither write on the terminal
+nor be stopped by the terminal's keys. Where no child can be started, the
+same loop trains a copy in the calling thread: slower, but the same.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import pickle
 import subprocess
@@ -35,46 +37,59 @@ from typing import NamedTuple
 
 import numpy as np
 
-from model import DivergenceError, RecordFigures, Trainer
+from model import RecordFigures, Trainer
+from model.history import TrainerState
+from model.training_loop import Ending, RunOutcome, train_until
 from tui.array_exchange import SHARE, TRANSFER, ArrayExchange
 
-# How often the child looks for a stop request between epochs, and how long
-# the parent's worker thread waits for a message before checking its own.
+# How often the child looks for a stop request between epochs, how long
+# the parent's worker thread waits for a message before checking its own,
+# and how long a pause waits for the trainer before abandoning the epoch in flight.
 POLL_EVERY = 0.002
 WAIT = 0.005
+STOP_GRACE = 0.1
 
-# What the child runs: `python -c CHILD ROOT READ_FD WRITE_FD`. ROOT is the
-# folder that holds model/ and tui/, put first so the child finds this code
-# whether it is installed or run from a checkout.
+# What the child runs: `python -I -c CHILD ROOT READ_FD WRITE_FD`. -I keeps the
+# current folder (and PYTHON* variables) off sys.path, so a user's own
+# model.py cannot stand in for the engine; ROOT, the folder that holds this
+# copy of model/ and tui/, is put first instead.
 CHILD = "import sys; sys.path.insert(0, sys.argv[1]); from tui.training_process import serve; serve()"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class Progress(NamedTuple):
-    """What the child sends while it trains: the newest epoch, and the
-    history rows of the epochs since the last progress (`start` first)."""
+    """What the child sends while it trains: the newest epoch's figures and
+    exact state, and the history rows of the epochs since the last progress
+    (`start` first)."""
 
     figures: RecordFigures
+    state: TrainerState
     start: int
     rows: np.ndarray
     rate: float  # epochs per second since the last progress
 
 
-class Outcome(NamedTuple):
-    """How a run ended: `kind` is "stopped" (asked to), "reached" (the target
-    epoch), "done" (a stop condition), "diverged" or "error". `trainer` is the
-    child's trainer at the end, or None when it was lost (the run is too)."""
+class RunResult(NamedTuple):
+    """How a run ended, and the trainer to go on with (None: keep the one the
+    run began with; the run is lost)."""
 
-    kind: str
-    reason: str
+    outcome: RunOutcome
     trainer: Trainer | None
+
+    @property
+    def kind(self) -> str:
+        return self.outcome.ending.value
+
+    @property
+    def reason(self) -> str:
+        return self.outcome.reason
 
 
 class TrainingProcess:
     """The parent's end: starts the child on demand and runs the trainer there.
 
     `run` blocks until the run ends, so call it from a thread worker; `close`
-    may be called from any thread.
+    may be called from any thread and never waits for a run.
     """
 
     def __init__(self) -> None:
@@ -84,6 +99,7 @@ class TrainingProcess:
         self._runs = 0
         self._exchange = ArrayExchange(0)
         self._lock = threading.Lock()  # one run at a time
+        self._closed = False
 
     @property
     def pid(self) -> int | None:
@@ -97,7 +113,7 @@ class TrainingProcess:
         from_child, to_parent = os.pipe()
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-c", CHILD, ROOT, str(from_parent), str(to_parent)],
+                [sys.executable, "-I", "-c", CHILD, ROOT, str(from_parent), str(to_parent)],
                 pass_fds=(from_parent, to_parent),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -122,53 +138,83 @@ class TrainingProcess:
         period: float,
         on_progress: Callable[[Progress], object],
         asked_to_stop: Callable[[], bool],
-    ) -> Outcome:
+        pace: Callable[[], float | None] | None = None,
+    ) -> RunResult:
         """Train a copy of `trainer` in the child until `target` (None: no
         target), a stop condition, a divergence, or `asked_to_stop()`; call
-        `on_progress` about every `period` seconds. `trainer` is not changed."""
+        `on_progress` about every `period` seconds (after writing its rows
+        into `trainer.history`). `pace()`: epochs per second, read while the
+        run goes on (None: as fast as it can). `trainer` itself is not moved."""
         with self._lock:
             start = trainer.epoch
             try:
+                if self._closed:
+                    raise OSError("closed")
                 self._ensure_child()
             except Exception:  # no child here (no fork and exec, no pass_fds): train a copy in this thread
                 self._discard()
-                copy = pickle.loads(pickle.dumps(trainer, protocol=pickle.HIGHEST_PROTOCOL))
-                return train(copy, target, period, on_progress, asked_to_stop)
+                twin = pickle.loads(pickle.dumps(trainer, protocol=pickle.HIGHEST_PROTOCOL))
+                outcome, _ = train(twin, target, period, lambda p: _deliver(trainer, p, on_progress), asked_to_stop, pace)
+                return RunResult(outcome, twin)
             self._runs += 1
             run = self._runs
+            latest: Progress | None = None
             try:
                 exchange = self._exchange
-                self._send.send_bytes(exchange.pack(("run", run, trainer, target, period), TRANSFER))
-                asked = False
+                current_pace = pace() if pace is not None else None
+                self._send.send_bytes(exchange.pack(("run", run, _for_the_child(trainer), target, period, current_pace), TRANSFER))
+                asked_at: float | None = None
                 while True:
-                    if not asked and asked_to_stop():
+                    if asked_at is None and asked_to_stop():
                         self._send.send_bytes(exchange.pack(("stop", run)))
-                        asked = True
+                        asked_at = time.monotonic()
+                    elif asked_at is not None and time.monotonic() - asked_at > STOP_GRACE:
+                        # The epoch in flight is slow: abandon it (and the child).
+                        self._discard()
+                        return self._from_progress(trainer, latest)
+                    elif pace is not None and (new_pace := pace()) != current_pace:
+                        current_pace = new_pace
+                        self._send.send_bytes(exchange.pack(("pace", run, new_pace)))
                     if not self._recv.poll(WAIT):
                         continue
                     message = exchange.unpack(self._recv.recv_bytes())
                     if message[0] == "progress":
-                        on_progress(message[1])
+                        latest = message[1]
+                        _deliver(trainer, latest, on_progress)
                     elif message[0] == "stopped":
-                        return Outcome(*message[1:])
+                        _, ending, reason, divergence, rows_start, rows, back = message
+                        if back is not None:
+                            trainer.history.write(rows_start, rows)
+                            trainer.history.truncate(back.history.length)
+                            back.history = trainer.history
+                        return RunResult(RunOutcome(ending, reason, divergence), back)
                     # "share": states the exchange now holds, nothing to do
             except (EOFError, OSError, pickle.UnpicklingError) as exc:
                 code = self._exit_status()
                 self._discard()
+                if asked_at is not None or self._closed:  # we killed it, or were told to stop: not a loss
+                    return self._from_progress(trainer, latest)
                 if code is None:
                     why = type(exc).__name__
                 elif code < 0:
                     why = f"killed by signal {-code}"
                 else:
                     why = f"exit status {code}"
-                return Outcome(
-                    "error",
-                    f"the training process ended unexpectedly ({why}); kept epoch {start}, where the run began",
-                    None,
-                )
+                reason = f"the training process ended unexpectedly ({why}); kept epoch {start}, where the run began"
+                return RunResult(RunOutcome(Ending.ERROR, reason), None)
             except BaseException:
                 self._discard()  # the child may be mid-run: never reuse it
                 raise
+
+    @staticmethod
+    def _from_progress(trainer: Trainer, latest: Progress | None) -> RunResult:
+        """The run stopped at the newest epoch the child reported (exact: its
+        state came with the report), or where it began if none was."""
+        if latest is None or latest.state.epoch <= trainer.epoch:
+            return RunResult(RunOutcome(Ending.STOPPED), None)
+        went_on = copy.copy(trainer)  # shares every array; the trainer on screen stays as it was
+        went_on.continue_from(latest.state, latest.figures)
+        return RunResult(RunOutcome(Ending.STOPPED), went_on)
 
     def _exit_status(self) -> int | None:
         """The lost child's exit status (a pipe can close just before it ends)."""
@@ -178,7 +224,8 @@ class TrainingProcess:
             return None
 
     def close(self) -> None:
-        """End the child now (a run in progress ends with an "error" outcome)."""
+        """End the child now, without waiting for a run (one in progress ends as stopped)."""
+        self._closed = True
         if self._lock.acquire(blocking=False):  # no run holds the pipes
             try:
                 self._discard()
@@ -186,7 +233,6 @@ class TrainingProcess:
                 self._lock.release()
         elif (proc := self._proc) is not None and proc.poll() is None:
             proc.kill()  # the run sees its pipe end, and discards the rest
-            proc.wait()
 
     def _discard(self) -> None:
         for conn in (self._send, self._recv):
@@ -199,11 +245,48 @@ class TrainingProcess:
         self._proc = None
 
 
+def _for_the_child(trainer: Trainer) -> Trainer:
+    """The trainer as sent: the same, but with only the history rows a run
+    needs (from its epoch on); the app keeps the rest."""
+    sent = copy.copy(trainer)
+    sent.history = trainer.history.tail(trainer.epoch)
+    return sent
+
+
+def _deliver(trainer: Trainer, progress: Progress, on_progress: Callable[[Progress], object]) -> None:
+    trainer.history.write(progress.start, progress.rows)
+    on_progress(progress)
+
+
 # ------------------------------------------------------------------ the child
 
 
 class _Quit(Exception):
     """The parent said quit, or its end of the pipe closed."""
+
+
+class _Inbox:
+    """The child's reading of the parent's messages during a run."""
+
+    def __init__(self, inbox: Connection, run: int, exchange: ArrayExchange, pace: float | None) -> None:
+        self._inbox, self._run, self._exchange = inbox, run, exchange
+        self.pace = pace
+
+    def asked_to_stop(self) -> bool:
+        while self._inbox.poll():
+            try:
+                message = self._exchange.unpack(self._inbox.recv_bytes())
+            except (EOFError, OSError):
+                raise _Quit from None
+            if message[0] == "quit":
+                raise _Quit
+            if message[1] != self._run:
+                continue  # for a run that has ended
+            if message[0] == "stop":
+                return True
+            if message[0] == "pace":
+                self.pace = message[2]
+        return False
 
 
 def serve() -> None:
@@ -216,9 +299,10 @@ def serve() -> None:
             message = exchange.unpack(inbox.recv_bytes())
         except (EOFError, OSError):
             return
-        if message[0] == "run":  # a "stop" here crossed the end of its run
-            _, run, trainer, target, period = message
+        if message[0] == "run":  # a "stop" or "pace" here crossed the end of its run
+            _, run, trainer, target, period, pace = message
             shared = {state.epoch: state for state in trainer.snapshots_after(-1)}
+            reader = _Inbox(inbox, run, exchange, pace)
 
             def report(progress: Progress) -> None:
                 # With the states kept since the last report (shared now, named
@@ -236,14 +320,16 @@ def serve() -> None:
                     raise _Quit from None
 
             try:
-                outcome = train(trainer, target, period, report, lambda: _asked_to_stop(inbox, run, exchange))
+                outcome, sent = train(trainer, target, period, report, reader.asked_to_stop, lambda: reader.pace, forget=True)
             except _Quit:
                 return
+            rows = trainer.history.rows(sent + 1, trainer.history.length)
+            trainer.history.forget_before(trainer.epoch)
             try:
-                data = exchange.pack(("stopped", *outcome), TRANSFER)
+                data = exchange.pack(("stopped", outcome.ending, outcome.reason, outcome.divergence, sent + 1, rows, trainer), TRANSFER)
             except Exception as exc:  # the trainer would not pickle: say so, keep the parent's
                 reason = f"training stopped: could not send the trainer back ({exc})"
-                data = exchange.pack(("stopped", "error", reason, None))
+                data = exchange.pack(("stopped", Ending.ERROR, reason, None, 0, None, None))
             try:
                 outbox.send_bytes(data)
             except OSError:
@@ -252,51 +338,35 @@ def serve() -> None:
             return
 
 
-def _asked_to_stop(inbox: Connection, run: int, exchange: ArrayExchange) -> bool:
-    while inbox.poll():
-        try:
-            message = exchange.unpack(inbox.recv_bytes())
-        except (EOFError, OSError):
-            raise _Quit from None
-        if message[0] == "quit":
-            raise _Quit
-        if message[0] == "stop" and message[1] == run:
-            return True
-    return False
-
-
 def train(
     trainer: Trainer,
     target: int | None,
     period: float,
     report: Callable[[Progress], object],
     asked_to_stop: Callable[[], bool],
-) -> Outcome:
-    """Step `trainer` as run mode does, reporting about every `period` s and
-    asking whether to stop about every POLL_EVERY s."""
+    pace: Callable[[], float | None] | None = None,
+    forget: bool = False,
+) -> tuple[RunOutcome, int]:
+    """Run the engine's loop as run mode does, reporting the newest epoch
+    every `period` s; returns the outcome and the last epoch reported.
+    `forget`: let go of the history rows once reported (the child)."""
     sent = trainer.epoch  # the app has the history rows up to here
-    last_post = last_poll = time.monotonic()
-    try:
-        while True:
-            reason = trainer.stop_reason()
-            if reason:
-                return Outcome("done", reason, trainer)
-            if target is not None and trainer.epoch >= target:
-                return Outcome("reached", "", trainer)
-            record = trainer.step()
-            now = time.monotonic()
-            if now - last_poll >= POLL_EVERY:
-                last_poll = now
-                if asked_to_stop():
-                    return Outcome("stopped", "", trainer)
-            if now - last_post >= period:
-                epoch = record.epoch
-                rows = trainer.history.rows(sent + 1, epoch + 1)
-                report(Progress(record.figures(), sent + 1, rows, (epoch - sent) / (now - last_post)))
-                sent, last_post = epoch, now
-    except DivergenceError as exc:
-        return Outcome("diverged", str(exc), trainer)
-    except _Quit:
-        raise
-    except Exception as exc:  # reported to the app, which keeps the trainer
-        return Outcome("error", f"training stopped: {type(exc).__name__}: {exc}", trainer)
+    last = time.monotonic()
+
+    def progress() -> None:
+        nonlocal sent, last
+        now = time.monotonic()
+        epoch = trainer.epoch
+        if epoch == sent:
+            return
+        rows = trainer.history.rows(sent + 1, epoch + 1)
+        report(Progress(trainer.record.figures(), trainer.state, sent + 1, rows, (epoch - sent) / max(now - last, 1e-9)))
+        if forget:
+            trainer.history.forget_before(epoch)
+        sent, last = epoch, now
+
+    outcome = train_until(
+        trainer, target, should_stop=asked_to_stop, on_progress=progress, period=period, poll_every=POLL_EVERY,
+        pace=pace, catch_errors=True,
+    )
+    return outcome, sent

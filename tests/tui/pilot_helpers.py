@@ -15,3 +15,19 @@ async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {condition}")
         await pilot.pause(0.02)
+
+
+async def settle_paused(pilot: Pilot, timeout: float = 20.0) -> None:
+    """Pause the app whatever keys left it doing: wait out a start or a pause
+    under way, press r while a run goes on, until nothing runs or waits."""
+    from tui.run_control import RunState
+
+    app = pilot.app
+    deadline = time.monotonic() + timeout
+    while app.run.busy or app.run.queued:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the app did not settle: {app.run.state}, {app.run.queued} queued")
+        if app.run.state is RunState.RUNNING:
+            await pilot.press("r")
+        await pilot.pause(0.02)
+    await pilot.pause()

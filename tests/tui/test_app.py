@@ -11,7 +11,6 @@ import asyncio
 import gc
 import os
 import signal
-import time
 
 import numpy as np
 from textual import events
@@ -21,14 +20,14 @@ from textual.widgets import DataTable, Input
 from model import Config, Trainer
 from tui.app import BackpropApp
 from tui.format import fixed
-from tui.messages import HyperparametersChanged, TrainingProgress, TrainingStopped
+from tui.messages import HyperparametersChanged, RunEnded, TrainingProgress
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
 from tui.widgets.hyperparameters import HyperparameterForm
 from tui.widgets.layer_inspector import LayerInspector
 from tui.widgets.loss_chart import LossChart, downsample
 from tui.widgets.stats_bar import StatsBar
-from pilot_helpers import wait_for
+from pilot_helpers import settle_paused, wait_for
 
 SIZE = (120, 40)
 # relu hidden, linear output, mse and a huge step: blows up after a couple of dozen epochs.
@@ -236,30 +235,27 @@ async def test_run_pause_throttling_and_keys_while_running():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         redraws = app.redraws
-        started = time.monotonic()
         await send_key(pilot, "r")
-        assert app.state == "running"
+        await wait_for(pilot, lambda: app.state == "running")
         await wait_for(pilot, lambda: app.query_one(LayerInspector)._record.epoch > 50)
         assert "running" in stat(app, "state")
         assert "ep/s" in stat(app, "rate") and "–" not in stat(app, "rate")
 
         # A key is answered while the worker trains (bench/bench_tui.py times it).
         chart = app.query_one(LossChart)
-        sent = time.monotonic()
         await send_key(pilot, "l")
-        while not chart.log_scale:
-            await asyncio.sleep(0.001)
-        assert time.monotonic() - sent < 1.0
+        await wait_for(pilot, lambda: chart.log_scale)
 
         await pilot.pause(0.3)
         await pilot.press("r")
-        elapsed = time.monotonic() - started
+        await wait_for(pilot, lambda: not app.running)
         assert app.state == "paused"
         stopped_at = app.trainer.epoch
-        # Snapshots are throttled at the source: far fewer redraws than epochs.
+        # Snapshots are throttled at the source: far fewer redraws than epochs
+        # (how many a second is bench/bench_tui.py's to measure).
         drawn = app.redraws - redraws
         assert stopped_at > 100
-        assert drawn <= 10 * elapsed + 5 < stopped_at
+        assert drawn < stopped_at
         await pilot.pause(0.2)
         assert app.trainer.epoch == stopped_at
         # On screen: the epoch the run stopped at, not a stale snapshot.
@@ -271,6 +267,7 @@ async def test_run_pause_throttling_and_keys_while_running():
         await send_key(pilot, "r")
         await wait_for(pilot, lambda: app.shown.epoch > stopped_at + 10)
         await pilot.press("space")
+        await wait_for(pilot, lambda: not app.running)
         await pilot.pause()
         assert app.state == "paused"
         epoch = app.trainer.epoch
@@ -287,7 +284,7 @@ async def test_a_lost_training_process_keeps_the_run_start_and_the_app_goes_on()
         before = app.trainer.params.copy()
         await send_key(pilot, "r")
         await wait_for(pilot, lambda: app.shown.epoch > 50)
-        os.kill(app._process.pid, signal.SIGKILL)  # as the system's OOM killer would
+        os.kill(app.run.process_pid, signal.SIGKILL)  # as the system's OOM killer would
         await wait_for(pilot, lambda: not app.running)
         assert app.state == "paused"
         assert notes(app, "error")[-1] == (
@@ -302,6 +299,7 @@ async def test_a_lost_training_process_keeps_the_run_start_and_the_app_goes_on()
         await send_key(pilot, "r")  # and a new child takes the next run
         await wait_for(pilot, lambda: app.shown.epoch > 50)
         await pilot.press("r")
+        await wait_for(pilot, lambda: not app.running)
         assert app.state == "paused" and app.trainer.epoch > 50
         assert shown_weights(app) == engine_weights(app)
         # The app's objects were kept from the garbage collector while it ran ...
@@ -322,16 +320,11 @@ async def test_run_pause_pressed_fast_and_mixed_with_steps_stays_exact():
             await send_key(pilot, key)
             await asyncio.sleep(0.03)
         # Where that left it depends on timing (n may end before or after the next r).
-        await wait_for(pilot, lambda: app.state in ("running", "paused"))
-        if app.running:
-            await send_key(pilot, "r")
-            await wait_for(pilot, lambda: not app.running)
+        await settle_paused(pilot)
         if app.trainer.epoch <= 20:
             await send_key(pilot, "r")
             await wait_for(pilot, lambda: app.shown.epoch > 20)
-            await send_key(pilot, "r")
-            await wait_for(pilot, lambda: not app.running)
-        await pilot.pause()
+            await settle_paused(pilot)
         assert app.state == "paused"
         trainer = app.trainer
         here = Trainer.from_config(config)
@@ -358,7 +351,7 @@ async def test_a_hot_change_during_step_many_keeps_the_epoch_it_goes_to():
 def test_progress_messages_replace_each_other():
     first, second = TrainingProgress(1, None, 1.0), TrainingProgress(1, None, 2.0)
     assert second.can_replace(first)
-    assert not TrainingStopped(1, "done", "").can_replace(first)
+    assert not RunEnded(1, None).can_replace(first)
 
 
 async def test_invalid_learning_rates_are_refused_and_typing_never_triggers_keys():
