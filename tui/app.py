@@ -179,7 +179,7 @@ class BackpropApp(FileActions, App[None]):
         if trainer is None:
             trainer = Trainer.from_config(config if config is not None else Config(), params)
         self.trainer = trainer
-        self.run = RunController(self, start=self._start)
+        self.run_control = RunController(self, start=self._start)
         self._frozen = False  # see _start
         self._saved: tuple = self._work_marker()  # what the last save (or the start) held
         self.state = "paused"
@@ -250,7 +250,7 @@ class BackpropApp(FileActions, App[None]):
     @property
     def running(self) -> bool:
         """A run is starting, going on or stopping (the trainer is the run's)."""
-        return self.run.busy
+        return self.run_control.busy
 
     @property
     def shown(self):
@@ -263,7 +263,7 @@ class BackpropApp(FileActions, App[None]):
         self.state_detail = detail
         if state != "running":
             self.rate = None
-            self.run.settled(RunState(state))
+            self.run_control.settled(RunState(state))
 
     def _settle(self) -> None:
         """After a move on the UI thread: paused, or done if a stop condition holds."""
@@ -278,7 +278,7 @@ class BackpropApp(FileActions, App[None]):
         return f"done: {reason}; change the stop conditions in the form (h), or step back (b)"
 
     def _pace_note(self) -> str:
-        return "" if self.run.pace is None else f"paused · pace {pace_label(self.run.pace)}"
+        return "" if self.run_control.pace is None else f"paused · pace {pace_label(self.run_control.pace)}"
 
     def _refuse_when_done(self) -> bool:
         """The one rule at a stop condition: no step key trains past it (F1 says so)."""
@@ -343,7 +343,7 @@ class BackpropApp(FileActions, App[None]):
         except Exception as exc:  # a drawing bug must not take the run with it
             self._error(f"could not draw epoch {record.epoch}: {type(exc).__name__}: {exc}")
         if running:
-            run_id = self.run.run_id
+            run_id = self.run_control.run_id
             self.set_timer(0.5 / REDRAWS_PER_SECOND, partial(self._draw_panels, record, turn, run_id))
         else:
             self._draw_panels(record, None, None)
@@ -351,7 +351,7 @@ class BackpropApp(FileActions, App[None]):
 
     def _draw_panels(self, record, turn: int | None, run_id: int | None) -> None:
         """Draw the panels (all of them when `turn` is None, else one in turn)."""
-        if run_id is not None and (run_id != self.run.run_id or not self.running):
+        if run_id is not None and (run_id != self.run_control.run_id or not self.running):
             return  # the run stopped meanwhile and everything was drawn since
         trainer = self.trainer
         running = turn is not None
@@ -385,14 +385,14 @@ class BackpropApp(FileActions, App[None]):
 
     def _halt(self) -> bool:
         """Ask a run to stop, without waiting for it; True if one was going.
-        What needs the trainer goes through `self.run.when_paused` instead."""
-        return self.run.stop()
+        What needs the trainer goes through `self.run_control.when_paused` instead."""
+        return self.run_control.stop()
 
     def _start(self, target: int | None) -> None:
         """Train in the child until `target` (None: until paused or stopped);
         once the run going on (if any) has ended."""
-        if self.run.busy:
-            self.run.when_paused(lambda: self._start(target), starts_run=True)
+        if self.run_control.busy:
+            self.run_control.when_paused(lambda: self._start(target), starts_run=True)
             return
         if self._refuse_when_done():
             return
@@ -402,13 +402,13 @@ class BackpropApp(FileActions, App[None]):
             # collection over them slowed a pause (docs/decisions.md).
             gc.freeze()
             self._frozen = True
-        self.run.start(target)
+        self.run_control.start(target)
         self._show_run_state()
 
     def _show_run_state(self) -> None:
         """The stats line while a run starts, goes on or stops."""
-        state = self.run.state
-        pace = "" if self.run.pace is None else f" · pace {pace_label(self.run.pace)}"
+        state = self.run_control.state
+        pace = "" if self.run_control.pace is None else f" · pace {pace_label(self.run_control.pace)}"
         if state is RunState.STARTING:
             self._set_state("running", "starting…" + pace)
         elif state is RunState.RUNNING:
@@ -421,7 +421,7 @@ class BackpropApp(FileActions, App[None]):
         self._refresh_enabled()
 
     def on_training_progress(self, message: TrainingProgress) -> None:
-        if not self.run.progress_arrived(message):
+        if not self.run_control.progress_arrived(message):
             return
         self.rate = message.rate
         if self.state_detail.startswith("starting"):
@@ -429,7 +429,7 @@ class BackpropApp(FileActions, App[None]):
         self._redraw(message.record)
 
     def on_run_ended(self, message: RunEnded) -> None:
-        result = self.run.run_ended(message)
+        result = self.run_control.run_ended(message)
         if result is None:
             return
         outcome = result.outcome
@@ -447,7 +447,7 @@ class BackpropApp(FileActions, App[None]):
                 self._error(outcome.reason)
         self._sync_form()
         self._redraw()
-        self.run.play_queue()
+        self.run_control.play_queue()
         self._show_run_state()
 
     def _diverged(self, sentence: str) -> None:
@@ -459,33 +459,37 @@ class BackpropApp(FileActions, App[None]):
             markup=False,
         )
 
-    def _move(self, change: Callable[[Trainer], object], then: Callable[[], object] | None = None) -> None:
+    def _move(self, change: Callable[[Trainer], object], then: Callable[[], object] | None = None) -> bool:
         """Apply `change` to the trainer on the UI thread, then redraw (and call
         `then` if it worked): now, or as soon as a run going on has ended.
+        False if it failed now, or was dropped (too many keys waiting).
 
         Errors become notifications; a divergence leaves the last good state.
         """
-        if not self.run.when_paused(lambda: self._apply(change, then)):
+        worked: list[bool] = []
+        if not self.run_control.when_paused(lambda: worked.append(self._apply(change, then))):
             self._error("too many keys are waiting for the run to pause; this one was dropped")
-        else:
-            self._show_run_state()
+            return False
+        self._show_run_state()
+        return worked[0] if worked else True
 
-    def _apply(self, change: Callable[[Trainer], object], then: Callable[[], object] | None) -> None:
+    def _apply(self, change: Callable[[Trainer], object], then: Callable[[], object] | None) -> bool:
         try:
             with np.errstate(all="ignore"):
                 change(self.trainer)
         except DivergenceError as exc:
             self._diverged(str(exc))
             self._redraw()
-            return
+            return False
         except (BackpropError, ValueError) as exc:
             self._error(str(exc))
-            return
+            return False
         self._settle()
         self._sync_form()
         self._redraw()
         if then is not None:
             then()
+        return True
 
     def _sync_form(self) -> None:
         """Going back past a hot change puts the older settings back in force."""
@@ -506,24 +510,24 @@ class BackpropApp(FileActions, App[None]):
         def go() -> None:
             self._start(self.trainer.epoch + self.trainer.config.epochs_per_step)
 
-        if self.run.running and self.run.target is not None:
-            self.run.after_run(go)  # n during an n run: N more after it
+        if self.run_control.running and self.run_control.target is not None:
+            self.run_control.after_run(go)  # n during an n run: N more after it
         else:
-            self.run.when_paused(go, starts_run=True)
+            self.run_control.when_paused(go, starts_run=True)
             self._show_run_state()
 
     def action_pace(self, step: int) -> None:
-        pace = self.run.set_pace(step)
+        pace = self.run_control.set_pace(step)
         self.notify(f"Run pace: {pace_label(pace)}", title="Pace", timeout=2)
-        if self.run.running:
+        if self.run_control.running:
             self._show_run_state()
-        elif not self.run.busy and self.state == "paused":
+        elif not self.run_control.busy and self.state == "paused":
             self._settle()
             self.query_one(StatsBar).set_state(self.state, self.state_detail, None)
 
     def action_toggle_run(self) -> None:
-        if self.run.busy:
-            self.run.toggle()
+        if self.run_control.busy:
+            self.run_control.toggle()
         else:
             self._start(None)
         self._show_run_state()
@@ -692,7 +696,7 @@ class BackpropApp(FileActions, App[None]):
 
     def _when_paused(self, move: Callable[[], object]) -> None:
         """Do `move` now, or once a run going on has paused (the trainer is the app's again)."""
-        if not self.run.when_paused(move):
+        if not self.run_control.when_paused(move):
             self._error("too many keys are waiting for the run to pause; this one was dropped")
         self._show_run_state()
 
@@ -777,8 +781,8 @@ class BackpropApp(FileActions, App[None]):
         if self.trainer.config.needs_rebuild(new):
             self._when_paused(lambda: self._ask_rebuild(new, field))
         else:
-            resume = self.run.running
-            target = self.run.target
+            resume = self.run_control.running
+            target = self.run_control.target
             self._when_paused(lambda: self._reconfigure(new, self.trainer.config, field, resume, target))
 
     def _ask_rebuild(self, new: Config, field: str) -> None:
@@ -879,6 +883,6 @@ class BackpropApp(FileActions, App[None]):
         self.push_screen(QuitScreen(epochs), answered)
 
     def on_unmount(self) -> None:
-        self.run.close()
+        self.run_control.close()
         if self._frozen:
             gc.unfreeze()

@@ -83,7 +83,7 @@ class FileActions:
     def action_save_session(self: "BackpropApp") -> None:
         if self._dialog_open():
             return
-        if self.run.busy:  # the epoch on screen is saved: the run pauses first
+        if self.run_control.busy:  # the epoch on screen is saved: the run pauses first
             self._when_paused(self.action_save_session)
             return
         self.push_screen(
@@ -104,7 +104,7 @@ class FileActions:
         self._ask_to_replace(path, partial(self._write_session, path), known=path == self._session_path)
 
     def _write_session(self: "BackpropApp", path: str) -> None:
-        if self.run.busy:
+        if self.run_control.busy:
             self._when_paused(partial(self._write_session, path))
             return
         try:
@@ -154,7 +154,7 @@ class FileActions:
         )
 
     def _use_session(self: "BackpropApp", trainer: Trainer, path: str) -> None:
-        if self.run.busy:
+        if self.run_control.busy:
             self._when_paused(partial(self._use_session, trainer, path))
             return
         self._use_trainer(trainer)
@@ -217,8 +217,8 @@ class FileActions:
     def _export(self: "BackpropApp", kind: str, path: str, resume: bool = False, target: int | None = None) -> None:
         """Write export `kind` to `path`; a file of the trainer waits for a run to
         pause (the epoch on screen is written) and `resume`s it after."""
-        if kind != "screenshot" and self.run.busy:
-            self._when_paused(partial(self._export, kind, path, self.run.running, self.run.target))
+        if kind != "screenshot" and self.run_control.busy:
+            self._when_paused(partial(self._export, kind, path, self.run_control.running, self.run_control.target))
             return
         name = EXPORTS[kind][0]
         try:

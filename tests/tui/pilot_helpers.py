@@ -24,10 +24,10 @@ async def settle_paused(pilot: Pilot, timeout: float = 20.0) -> None:
 
     app = pilot.app
     deadline = time.monotonic() + timeout
-    while app.run.busy or app.run.queued:
+    while app.run_control.busy or app.run_control.queued:
         if time.monotonic() > deadline:
-            raise AssertionError(f"the app did not settle: {app.run.state}, {app.run.queued} queued")
-        if app.run.state is RunState.RUNNING:
+            raise AssertionError(f"the app did not settle: {app.run_control.state}, {app.run_control.queued} queued")
+        if app.run_control.state is RunState.RUNNING:
             await pilot.press("r")
         await pilot.pause(0.02)
     await pilot.pause()

@@ -69,7 +69,7 @@ def stat(app: BackpropApp, name: str) -> str:
 
 
 def notes(app: BackpropApp, severity: str | None = None) -> list[str]:
-    return [n.message for n in app._notifications if severity is None or n.severity == severity]
+    return [n.message for n in app.__dict__.get("notes_log", []) if severity is None or n.severity == severity]
 
 
 async def form_of(pilot: Pilot) -> HyperparameterForm:
@@ -284,7 +284,7 @@ async def test_a_lost_training_process_keeps_the_run_start_and_the_app_goes_on()
         before = app.trainer.params.copy()
         await send_key(pilot, "r")
         await wait_for(pilot, lambda: app.shown.epoch > 50)
-        os.kill(app.run.process_pid, signal.SIGKILL)  # as the system's OOM killer would
+        os.kill(app.run_control.process_pid, signal.SIGKILL)  # as the system's OOM killer would
         await wait_for(pilot, lambda: not app.running)
         assert app.state == "paused"
         assert notes(app, "error")[-1] == (

@@ -37,7 +37,7 @@ SIZE = (80, 24)
 
 
 def notes(app: BackpropApp, severity: str | None = None) -> list[str]:
-    return [n.message for n in app._notifications if severity is None or n.severity == severity]
+    return [n.message for n in app.__dict__.get("notes_log", []) if severity is None or n.severity == severity]
 
 
 async def answer_dialog(pilot: Pilot, path: str | Path, option: str | None = None) -> None:

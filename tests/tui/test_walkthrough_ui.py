@@ -217,7 +217,7 @@ async def test_e_edits_a_weight_refuses_bad_text_and_b_goes_back():
         panel = app.query_one(WalkthroughPanel)
         assert panel.selection == (0, 0, 1) and values(panel)["now"] == fixed(2.5)
         assert values(panel)["delta"] == fixed(fresh.delta[0][0, 1])
-        assert any("set to +2.5000 at epoch 3" in n.message for n in app._notifications)
+        assert any("set to +2.5000 at epoch 3" in n.message for n in app.__dict__.get("notes_log", []))
 
         # b: the previous epoch, exactly as trained.
         await pilot.press("b")
