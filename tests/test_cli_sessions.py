@@ -243,7 +243,9 @@ def test_serve_runs_the_app_command_with_the_same_presets(monkeypatch):
     (_, command, host, served_port), serving = calls
     assert serving == ("serve",)
     assert (host, served_port) == ("127.0.0.1", port)  # this machine only, by default
-    assert shlex.split(command) == [sys.executable, "-m", "tui", "--dataset", "moons", "--lr", "0.25", "--hidden", "3 3"]
+    # The app runs isolated from the current folder (-I), from this copy of the code.
+    assert shlex.split(command)[:3] == [sys.executable, "-I", "-c"]
+    assert shlex.split(command)[4:] == [str(ROOT), "--dataset", "moons", "--lr", "0.25", "--hidden", "3 3"]
 
 
 def test_serve_checks_everything_before_serving(monkeypatch, tmp_path):
@@ -277,7 +279,7 @@ def test_serve_passes_a_session_on(monkeypatch, tmp_path):
     code, _, err = run(str(path), "--serve", "--host", "localhost", "--port", str(free_port()), "--epochs", "5")
     assert (code, err) == (0, "")
     command = calls[0][1]
-    assert shlex.split(command)[3:] == [str(path), "--epochs", "5"]
+    assert shlex.split(command)[5:] == [str(path), "--epochs", "5"]
 
 
 def test_app_arguments_drop_only_the_servers_options():

@@ -13,6 +13,7 @@ exports) as the user who started the server.
 
 from __future__ import annotations
 
+import os
 import shlex
 import socket
 import sys
@@ -51,9 +52,16 @@ def app_arguments(argv: Sequence[str]) -> list[str]:
     return out
 
 
+# Each tab's app is started with -I, so the folder the server was started in
+# (perhaps one with its own model.py or tui.py) is not on sys.path, and with
+# the folder that holds this copy of model/ and tui/ put first instead.
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_LAUNCH = "import sys; sys.path.insert(0, sys.argv.pop(1)); from tui.cli import main; raise SystemExit(main())"
+
+
 def app_command(argv: Sequence[str]) -> str:
     """The shell command textual-serve runs for each browser tab."""
-    return shlex.join([sys.executable, "-m", "tui", *app_arguments(argv)])
+    return shlex.join([sys.executable, "-I", "-c", _LAUNCH, _ROOT, *app_arguments(argv)])
 
 
 def port_number(text: str) -> int:
