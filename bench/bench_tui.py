@@ -2,7 +2,13 @@
 a plain trainer loop on the same XOR network, the redraw rate, and the time
 from launch to the first frame.
 
-    python bench/bench_tui.py [--seconds 3] [--repeats 3]
+    python bench/bench_tui.py [--seconds 3] [--repeats 3] [--long-epochs 2000000]
+
+Then, once: a long run of --long-epochs epochs of XOR 2-4-1 in run mode, with
+the memory the app and the training child grew by per epoch beyond the scalar
+history (32 bytes an epoch, held once, by the app), the pause after it and the
+time a `b` (back one epoch) takes; and the pause of a network whose one epoch
+takes seconds (2-4096-4096-1 full batch), where the epoch in flight is given up.
 
 Targets: run mode keeps at least 70% of the headless rate while redrawing at
 least 8 times a second; the first frame comes in under a second. Medians of
@@ -137,6 +143,71 @@ async def pause_seconds(config, seconds: float) -> float:
         return await key_latency(app, "r", lambda: app.state != "running")
 
 
+def rss_bytes(pid: int | str = "self") -> int:
+    """Resident memory of a process (Linux)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+async def long_run(epochs: int) -> dict[str, float]:
+    """Run XOR in run mode for `epochs` epochs; memory per epoch, then pause and back latency."""
+    from tui.app import BackpropApp
+
+    gc.collect()
+    app = BackpropApp(config=Config(max_epochs=10**9), show_form=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.3)
+        await key_latency(app, "r", lambda: app.running)
+        while app.shown.epoch < 20_000:
+            await asyncio.sleep(0.05)
+        pid = app.run_control.process_pid
+        epoch0, app0, child0 = app.shown.epoch, rss_bytes(), rss_bytes(pid)
+        start = time.perf_counter()
+        while app.shown.epoch < epochs:
+            await asyncio.sleep(0.2)
+        seconds = time.perf_counter() - start
+        epoch1, app1, child1 = app.shown.epoch, rss_bytes(), rss_bytes(pid)
+        pause = await key_latency(app, "r", lambda: not app.running)
+        await pilot.pause(0.5)
+        backs = []
+        for _ in range(5):
+            before = app.trainer.epoch
+            backs.append(await key_latency(app, "b", lambda: app.trainer.epoch == before - 1 and app.shown is app.trainer.record))
+            await pilot.pause(0.1)
+        grown = epoch1 - epoch0
+        return {
+            "epochs": float(app.trainer.epoch), "rate": grown / seconds,
+            "app": (app1 - app0) / grown, "child": (child1 - child0) / grown,
+            "pause": pause, "back": statistics.median(backs), "back_worst": max(backs),
+        }
+
+
+async def slow_epoch_pause(layers=(2, 4096, 4096, 1)) -> tuple[float, float]:
+    """(seconds one epoch takes here, seconds from r to paused) for a network
+    whose epochs take seconds: the pause gives up the epoch in flight."""
+    from tui.app import BackpropApp
+
+    config = Config(layers=layers, max_epochs=10**9, lr=0.01)
+    trainer = Trainer.from_config(config)
+    start = time.perf_counter()
+    with np.errstate(all="ignore"):
+        trainer.step()
+    epoch_seconds = time.perf_counter() - start
+    trainer.rewind(0)
+    gc.collect()
+    app = BackpropApp(trainer=trainer, show_form=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.3)
+        await key_latency(app, "r", lambda: app.running)
+        while app.shown.epoch < 2:  # the child has started and trains
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(epoch_seconds / 2)  # mid-epoch
+        return epoch_seconds, await key_latency(app, "r", lambda: not app.running)
+
+
 def first_frame_seconds() -> float:
     """From starting a fresh interpreter to the app's first painted frame."""
     start = time.monotonic()
@@ -151,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="length of each timed run")
     parser.add_argument("--repeats", type=int, default=3, help="runs per figure (the median is printed)")
+    parser.add_argument("--long-epochs", type=int, default=2_000_000, help="epochs of the long run (0: skip it)")
     args = parser.parse_args(argv)
 
     headless, running, redraws, latency, busy, frames, pauses, spiral = [], [], [], [], [], [], [], []
@@ -185,6 +257,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  pause, {SPIRAL_NAME} {1000 * statistics.median(spiral):6.0f} ms        (target < 100) {spread(spiral)}")
     print(f"  launch to first frame   {f:12.2f} s         (target < 1)")
     ok = share >= 0.7 and d >= 8 and f < 1 and max(k, statistics.median(pauses), statistics.median(spiral)) < 0.1
+    if args.long_epochs:
+        with np.errstate(all="ignore"):
+            long = asyncio.run(long_run(args.long_epochs))
+            epoch_seconds, slow_pause = asyncio.run(slow_epoch_pause())
+        print(f"After {long['epochs']:,.0f} epochs of XOR 2-4-1 in run mode ({long['rate']:,.0f} epochs/s):")
+        print(f"  app memory per epoch    {long['app']:12.1f} bytes     (the scalar history is 32)")
+        print(f"  child memory per epoch  {long['child']:12.1f} bytes")
+        beyond = long["app"] + long["child"] - 32
+        print(f"  beyond the history      {beyond:12.1f} bytes     (target <= 48)")
+        print(f"  pause (r)               {1000 * long['pause']:12.0f} ms        (target < 150)")
+        print(f"  back one epoch (b)      {1000 * long['back']:12.0f} ms        (target < 50; worst of 5: "
+              f"{1000 * long['back_worst']:.0f})")
+        print(f"  pause mid-epoch, 2-4096-4096-1 ({epoch_seconds:.1f} s an epoch) {1000 * slow_pause:6.0f} ms (target < 150)")
+        ok = ok and beyond <= 48 and long["pause"] < 0.15 and long["back"] < 0.05 and slow_pause < 0.15
     print("  all targets met" if ok else "  some targets missed")
     return 0
 

@@ -46,7 +46,9 @@ class History:
             return
         while capacity < needed:
             capacity *= 2
-        grown = np.full((capacity, len(self.NAMES)), np.nan)
+        # Rows past `length` are never read, so the new room is left untouched
+        # (np.empty): memory the system has not handed out yet, not 2x the rows.
+        grown = np.empty((capacity, len(self.NAMES)))
         kept = self.length - self.first
         grown[:kept] = self._rows[:kept]
         self._rows = grown

@@ -40,6 +40,7 @@ class RecordFigures(NamedTuple):
     test_loss: float | None
     test_accuracy: float | None
     params: Array
+    grad_norm: float | None = None  # when the sender had the gradient at hand (else computed when asked)
 
 
 class EpochRecord:
@@ -52,7 +53,7 @@ class EpochRecord:
 
     __slots__ = (
         "epoch", "loss", "accuracy", "test_loss", "test_accuracy", "params", "W", "b",
-        "_forward", "_backward", "_trainer",
+        "_forward", "_backward", "_trainer", "_grad_norm",
     )
 
     def __init__(
@@ -80,6 +81,7 @@ class EpochRecord:
         self._forward = forward
         self._backward = backward
         self._trainer = trainer
+        self._grad_norm: float | None = None
 
     def _ensure_detail(self) -> None:
         if self._forward is None or self._backward is None:
@@ -142,11 +144,20 @@ class EpochRecord:
 
     @property
     def grad_norm(self) -> float:
-        g = self.backward.grad
-        return math.sqrt(float(np.vdot(g, g)))
+        if self._grad_norm is None:
+            g = self.backward.grad
+            self._grad_norm = math.sqrt(float(np.vdot(g, g)))
+        return self._grad_norm
+
+    @property
+    def has_detail(self) -> bool:
+        """Whether z, a, delta and the gradients are computed (else the first use computes them)."""
+        return self._backward is not None
 
     def figures(self) -> RecordFigures:
-        return RecordFigures(self.epoch, self.loss, self.accuracy, self.test_loss, self.test_accuracy, self.params)
+        """The record's figures; the gradient norm only when it costs nothing here."""
+        norm = self.grad_norm if self._backward is not None else self._grad_norm
+        return RecordFigures(self.epoch, self.loss, self.accuracy, self.test_loss, self.test_accuracy, self.params, norm)
 
     def __repr__(self) -> str:
         return f"EpochRecord(epoch={self.epoch}, loss={self.loss:.6g}, accuracy={self.accuracy:.3f})"

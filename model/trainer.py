@@ -35,7 +35,7 @@ Array = np.ndarray
 
 # Memory that snapshots may use before their spacing doubles.
 SNAPSHOT_BYTES = 64 * 2**20
-MAX_SNAPSHOTS = 1024
+MAX_SNAPSHOTS = 4096  # a tiny network: replaying to any epoch of 2,000,000 is at most 511 epochs
 MIN_SNAPSHOTS = 16
 
 
@@ -184,10 +184,12 @@ class Trainer:
         """The record that `figures` describe, on this trainer's data and network
         (a copy of this trainer made them, at any epoch)."""
         W, b = self.layout.views(figures.params)
-        return EpochRecord(
+        record = EpochRecord(
             figures.epoch, figures.loss, figures.accuracy, figures.test_loss, figures.test_accuracy,
             figures.params, W, b, None, None, self,
         )
+        record._grad_norm = figures.grad_norm
+        return record
 
     def classify(self, output: Array) -> Array:
         """Class per row of network output: threshold 0.5 for one unit, else argmax."""

@@ -46,6 +46,9 @@ from tui.widgets.predictions import PredictionsTable
 from tui.widgets.stats_bar import StatsBar
 from tui.widgets.walkthrough_panel import WalkthroughPanel, weight_label
 
+# Parameters from which run mode draws only the stats line and the chart.
+LARGE_NETWORK = 1_000_000
+
 # Quitting asks first when at least this many epochs would be lost unsaved.
 UNSAVED_EPOCHS_TO_ASK = 300
 
@@ -355,10 +358,13 @@ class BackpropApp(FileActions, App[None]):
             return  # the run stopped meanwhile and everything was drawn since
         trainer = self.trainer
         running = turn is not None
+        # While a large network runs, the per-layer panels wait for the pause:
+        # their arrays would be a whole forward and backward pass on this thread.
+        heavy = running and not record.has_detail and trainer.layout.n_params > LARGE_NETWORK
         try:
-            if not running or turn == 0:
+            if (not running or turn == 0) and not heavy:
                 self.query_one(LayerInspector).show(record, self._previous)
-            if not running or turn == 3:
+            if (not running or turn == 3) and not heavy:
                 self.query_one(InsightTabs).show(trainer, record, self.query_one(LayerInspector).active_layer)
             if not running or turn == 1:
                 history = trainer.history  # while running, the relay adds the run's rows to it

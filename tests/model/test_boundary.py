@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -198,12 +197,3 @@ def test_any_size_works(width, height, margin):
     assert ((grid.point_cells >= 0) & (grid.point_cells < [height, width])).all()
     regions = discretise(grid)
     assert regions.classes.shape == regions.boundary.shape == (height, width)
-
-
-def test_fast_enough_for_ten_frames_a_second():
-    t = moons(layers=(2, 16, 16, 1))
-    decision_grid(t, 80, 80)
-    start = time.perf_counter()
-    for _ in range(10):
-        discretise(decision_grid(t, 80, 80))
-    assert (time.perf_counter() - start) / 10 < 0.05  # generous: it takes ~1 ms
