@@ -2,8 +2,8 @@
 
 A run sends the whole trainer to the child and, when it stops, back. Most of
 its bytes are arrays the other side already holds from the last transfer:
-the data, and the snapshots of past epochs (up to 64 MB), which is what made
-pausing a 2-32-32-3 Adam run take over 100 ms. The engine never changes an
+the data, and the snapshots of past epochs (up to 64 MB), which made pausing
+a run slow (docs/decisions.md). The engine never changes an
 array in place (a step makes new ones), History's rows excepted, so each
 side keeps the arrays of the last transfer under tokens both sides know, and
 the next transfer names those instead of carrying them. While a run goes

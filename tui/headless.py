@@ -6,10 +6,9 @@ accuracy), a divergence or Ctrl-C, then prints on stdout either a summary
 document. A progress bar goes to stderr, and only when stderr is a
 terminal, so piped output stays clean.
 
-Training runs in chunks of epochs whose length adapts to keep each chunk
-near 50 ms: the clock is read once per chunk and rich is called at most
-ten times a second, never once per epoch, so a fast network trains at the
-engine's full speed.
+Training is the engine's own loop (model/training_loop.py), the one run
+mode uses too; the progress bar is redrawn at most ten times a second,
+never once per epoch, so a fast network trains at the engine's full speed.
 """
 
 from __future__ import annotations
