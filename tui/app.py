@@ -232,6 +232,8 @@ class BackpropApp(FileActions, App[None]):
         if self.trainer.divergence is not None:  # a session saved after it diverged
             self._set_state("diverged", str(self.trainer.divergence))
         self._redraw()
+        # The training process starts in the background, so the first run starts at once.
+        self.call_after_refresh(self.run_control.prepare)
         if side.display:
             # The form is a third of all widgets: the first frame comes sooner without it.
             self.call_after_refresh(self._mount_form)

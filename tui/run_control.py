@@ -28,7 +28,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
 from model import Trainer
-from model.training_loop import Ending
+from model.training_loop import Ending, RunOutcome
 from tui.messages import RunEnded, TrainingProgress
 from tui.training_process import Progress, RunResult, TrainingProcess
 
@@ -94,6 +94,8 @@ class RunController:
         self.target: int | None = None  # the epoch the current run goes to (None: no end)
         self.run_id = 0
         self._stop = threading.Event()
+        self._abandoned = threading.Event()
+        self._progressed = False  # the run going on has sent a snapshot
         self._queue: deque[tuple[bool, Callable[[], object]]] = deque()  # (starts a run, move)
         self._start_queued = False  # a run/pause key asked for a run after this one ends
         self.pace: float | None = None
@@ -131,11 +133,18 @@ class RunController:
         self.run_id += 1
         self.target = target
         self._stop = threading.Event()
+        self._abandoned = threading.Event()
+        self._progressed = False
         self.state = RunState.STARTING
-        run_id, stop, trainer = self.run_id, self._stop, self._host.trainer
+        run_id, stop, abandoned, trainer = self.run_id, self._stop, self._abandoned, self._host.trainer
         self._host.run_worker(
-            lambda: self._relay(run_id, trainer, target, stop), thread=True, group="training", exit_on_error=False
+            lambda: self._relay(run_id, trainer, target, stop, abandoned),
+            thread=True, group="training", exit_on_error=False,
         )
+
+    def prepare(self) -> None:
+        """Start the training process ahead of the first run, off the UI thread."""
+        self._host.run_worker(self._process.prepare, thread=True, group="training", exit_on_error=False)
 
     def stop(self) -> bool:
         """Ask the run to stop (it ends soon after, with RunEnded); True if one was going."""
@@ -143,6 +152,12 @@ class RunController:
             return False
         self.state = RunState.STOPPING
         self._stop.set()
+        if not self._progressed:
+            # Nothing reported yet (the child may still be starting, or be reading
+            # a large trainer): give the run up at once instead of waiting for it.
+            # The trainer on screen was never touched, so it simply stays.
+            self._abandoned.set()
+            self._host.post_message(RunEnded(self.run_id, RunResult(RunOutcome(Ending.STOPPED), None)))
         return True
 
     def toggle(self) -> None:
@@ -197,6 +212,7 @@ class RunController:
         """True if the snapshot belongs to the run going on (draw it)."""
         if message.run_id != self.run_id or not self.busy:
             return False
+        self._progressed = True
         if self.state is RunState.STARTING:
             self.state = RunState.RUNNING
         return self.state is RunState.RUNNING
@@ -230,7 +246,9 @@ class RunController:
 
     # ------------------------------------------------------- the relay thread
 
-    def _relay(self, run_id: int, trainer: Trainer, target: int | None, stop: threading.Event) -> None:
+    def _relay(
+        self, run_id: int, trainer: Trainer, target: int | None, stop: threading.Event, abandoned: threading.Event
+    ) -> None:
         """In a thread worker: run the child and post what it sends."""
         from textual.worker import get_current_worker
 
@@ -243,10 +261,8 @@ class RunController:
         try:
             result = self._process.run(
                 trainer, target, 1.0 / REDRAWS_PER_SECOND, progress,
-                lambda: stop.is_set() or worker.is_cancelled, lambda: self.pace,
+                lambda: stop.is_set() or worker.is_cancelled, lambda: self.pace, abandoned.is_set,
             )
         except Exception as exc:  # shown to the user, never raised into the app
-            from model.training_loop import RunOutcome
-
             result = RunResult(RunOutcome(Ending.ERROR, f"training stopped: {type(exc).__name__}: {exc}"), None)
         host.post_message(RunEnded(run_id, result))

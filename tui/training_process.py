@@ -139,12 +139,15 @@ class TrainingProcess:
         on_progress: Callable[[Progress], object],
         asked_to_stop: Callable[[], bool],
         pace: Callable[[], float | None] | None = None,
+        abandoned: Callable[[], bool] = lambda: False,
     ) -> RunResult:
         """Train a copy of `trainer` in the child until `target` (None: no
         target), a stop condition, a divergence, or `asked_to_stop()`; call
         `on_progress` about every `period` seconds (after writing its rows
         into `trainer.history`). `pace()`: epochs per second, read while the
-        run goes on (None: as fast as it can). `trainer` itself is not moved."""
+        run goes on (None: as fast as it can). `trainer` itself is not moved.
+        `abandoned()`: the app has given this run up (it was paused before it
+        reported anything): from then on nothing is written to `trainer`."""
         with self._lock:
             start = trainer.epoch
             try:
@@ -154,7 +157,9 @@ class TrainingProcess:
             except Exception:  # no child here (no fork and exec, no pass_fds): train a copy in this thread
                 self._discard()
                 twin = pickle.loads(pickle.dumps(trainer, protocol=pickle.HIGHEST_PROTOCOL))
-                outcome, _ = train(twin, target, period, lambda p: _deliver(trainer, p, on_progress), asked_to_stop, pace)
+                outcome, _ = train(
+                    twin, target, period, lambda p: _deliver(trainer, p, on_progress, abandoned), asked_to_stop, pace
+                )
                 return RunResult(outcome, twin)
             self._runs += 1
             run = self._runs
@@ -171,6 +176,8 @@ class TrainingProcess:
                     elif asked_at is not None and time.monotonic() - asked_at > STOP_GRACE:
                         # The epoch in flight is slow: abandon it (and the child).
                         self._discard()
+                        if abandoned():
+                            return RunResult(RunOutcome(Ending.STOPPED), None)
                         return self._from_progress(trainer, latest)
                     elif pace is not None and (new_pace := pace()) != current_pace:
                         current_pace = new_pace
@@ -180,9 +187,11 @@ class TrainingProcess:
                     message = exchange.unpack(self._recv.recv_bytes())
                     if message[0] == "progress":
                         latest = message[1]
-                        _deliver(trainer, latest, on_progress)
+                        _deliver(trainer, latest, on_progress, abandoned)
                     elif message[0] == "stopped":
                         _, ending, reason, divergence, rows_start, rows, back = message
+                        if abandoned():
+                            return RunResult(RunOutcome(Ending.STOPPED), None)
                         if back is not None:
                             trainer.history.write(rows_start, rows)
                             trainer.history.truncate(back.history.length)
@@ -192,6 +201,8 @@ class TrainingProcess:
             except (EOFError, OSError, pickle.UnpicklingError) as exc:
                 code = self._exit_status()
                 self._discard()
+                if abandoned():
+                    return RunResult(RunOutcome(Ending.STOPPED), None)
                 if asked_at is not None or self._closed:  # we killed it, or were told to stop: not a loss
                     return self._from_progress(trainer, latest)
                 if code is None:
@@ -215,6 +226,17 @@ class TrainingProcess:
         went_on = copy.copy(trainer)  # shares every array; the trainer on screen stays as it was
         went_on.continue_from(latest.state, latest.figures)
         return RunResult(RunOutcome(Ending.STOPPED), went_on)
+
+    def prepare(self) -> None:
+        """Start the child now, ahead of the first run (call from a thread:
+        the child takes a moment to import NumPy and the engine)."""
+        with self._lock:
+            if self._closed:
+                return
+            try:
+                self._ensure_child()
+            except Exception:
+                self._discard()  # the first run will say so, or train in its thread
 
     def _exit_status(self) -> int | None:
         """The lost child's exit status (a pipe can close just before it ends)."""
@@ -253,7 +275,11 @@ def _for_the_child(trainer: Trainer) -> Trainer:
     return sent
 
 
-def _deliver(trainer: Trainer, progress: Progress, on_progress: Callable[[Progress], object]) -> None:
+def _deliver(
+    trainer: Trainer, progress: Progress, on_progress: Callable[[Progress], object], abandoned: Callable[[], bool]
+) -> None:
+    if abandoned():
+        return
     trainer.history.write(progress.start, progress.rows)
     on_progress(progress)
 
