@@ -256,7 +256,11 @@ class _Checker:
 
     def check(self) -> CheckReport:
         if not self.run.ok:
-            self.report.reason = self.run.reason
+            reason = self.run.reason or ""
+            if self.run.printed_lines and "printed" not in reason:
+                first = self.run.printed.splitlines()[0][:60] if self.run.printed else ""
+                reason += f" (it printed {self.run.printed_lines} line(s), the first: {first!r})"
+            self.report.reason = reason
             return self.report
         if self.run.printed_lines:
             self.report.notes.append(f"the file printed {self.run.printed_lines} line(s); the first: "
