@@ -312,3 +312,68 @@ class BuggedOptimizer(Optimizer):
             new_params, new_state = super().apply(params, total, state, n_weights)
             return new_params, OptimizerState(self.kind + _SUM_TAG, new_state.step, new_state.slots + (total,))
         return super().apply(params, grad, state, n_weights)
+
+
+# ------------------------------------------------------------- the lab's uses
+
+
+def bugs_for(sizes: tuple[int, ...], hidden: str, output: str, loss: str) -> list[Bug]:
+    """The bugs that have a line to plant in this network (the quiz draws from these)."""
+    return [bug for bug in CATALOGUE if not bug.refuses(tuple(sizes), hidden, output, loss)]
+
+
+def with_bug(trainer, bug: Bug | None):  # type: ignore[no-untyped-def]
+    """A new trainer on the same settings, data and initial weights, with `bug`
+    planted (or none: the verified engine again). Starts at epoch 0."""
+    from model.trainer import Trainer
+
+    return Trainer(trainer.config, trainer.data, trainer.initial_params, bug=bug)
+
+
+@dataclass(frozen=True)
+class Reveal:
+    """What the quiz shows at the end: the bug, its line, and where it first shows."""
+
+    bug: Bug
+    first: str  # the first quantity where the bugged pass and the verified one part, in words
+
+
+def reveal(trainer) -> Reveal:  # type: ignore[no-untyped-def]
+    """Compare the bugged pass with the verified one at the trainer's current weights:
+    the output, then each delta from the output back, then the gradients, then one update."""
+    bug = trainer.bug
+    if bug is None:
+        raise ValueError("no bug is planted")
+    net = trainer.network
+    plain = Network(net.layout, net.activations, net.loss, net.feedback)
+    W, b = trainer.layout.views(trainer.params)
+    with np.errstate(all="ignore"):
+        f_bug, f_ok = net.forward(trainer.X, W, b), plain.forward(trainer.X, W, b)
+        b_bug, b_ok = net.backward(f_bug, trainer.Y, W), plain.backward(f_ok, trainer.Y, W)
+    L = len(W)
+
+    def differ(x: Array, y: Array) -> float | None:
+        with np.errstate(all="ignore"):
+            d = float(np.max(np.abs(x - y))) if x.size else 0.0
+        return None if d == 0.0 else d
+
+    candidates = [(f"the output a{L}", f_bug.a[-1], f_ok.a[-1])]
+    candidates += [(f"the delta of layer {l + 1}", b_bug.delta[l], b_ok.delta[l]) for l in range(L - 1, -1, -1)]
+    candidates += [(f"dW of layer {l + 1}", b_bug.dW[l], b_ok.dW[l]) for l in range(L - 1, -1, -1)]
+    candidates += [(f"db of layer {l + 1}", b_bug.db[l], b_ok.db[l]) for l in range(L - 1, -1, -1)]
+    for words, x, y in candidates:
+        d = differ(x, y)
+        if d is not None:
+            return Reveal(bug, f"{words} (largest difference {d:.3g})")
+    optimizer = trainer.optimizer
+    plain_opt = Optimizer(**{k: v for k, v in asdict(optimizer).items() if k != "bug"})
+    state = trainer.optimizer_state
+    if bug.name == "accumulated_gradients":
+        return Reveal(bug, "the update: it steps with the running sum of every gradient so far (the deltas are right)")
+    new_bug = optimizer.apply(trainer.params, b_ok.grad, state, trainer.layout.n_weights)[0]
+    new_ok = plain_opt.apply(trainer.params, b_ok.grad, state, trainer.layout.n_weights)[0]
+    d = differ(new_bug, new_ok)
+    if d is not None:
+        kind, layer, _ = trainer.layout.locate(int(np.argmax(np.abs(new_bug - new_ok))))
+        return Reveal(bug, f"the update of {kind} in layer {layer + 1} (the deltas and gradients are right)")
+    return Reveal(bug, "nothing yet at these weights: the bug shows only later (large logits, or after an update)")

@@ -120,6 +120,14 @@ def render(report: CheckReport, path: str, the_plan: Plan) -> str:
             verdict += "  <- first"
         lines.append(f"{row.name:<22}  {_number(row.max_abs)}  {_number(row.max_rel)}  {verdict}")
     lines.append("")
+    lines += verdict_lines(report, c.lr)
+    lines.append("result: " + ("everything agrees" if report.status == 0 else "something disagrees"))
+    return "\n".join(lines)
+
+
+def verdict_lines(report: CheckReport, lr: float) -> list[str]:
+    """The words under the table: conventions, notes, the first difference and its likely bug, the epochs."""
+    lines: list[str] = []
     for text in report.conventions:
         lines.append(f"convention: {text}")
     for text in report.notes:
@@ -135,11 +143,10 @@ def render(report: CheckReport, path: str, the_plan: Plan) -> str:
                 lines.append(f"  seen in the wild: {bug.wild}")
     if report.epochs is not None:
         ep = report.epochs
-        scale = f" (lr {ep.engine_lr:g} for the engine, to match your gradients' convention)" if ep.engine_lr != c.lr else ""
+        scale = f" (lr {ep.engine_lr:g} for the engine, to match your gradients' convention)" if ep.engine_lr != lr else ""
         if ep.parted_at is None:
             lines.append(f"epochs: your loop and the engine's agree for all {ep.epochs} epochs{scale}; "
                          f"loss {ep.engine_loss:.6g}")
         else:
             lines.append(f"epochs: the runs part at epoch {ep.parted_at}{scale}: {ep.where}")
-    lines.append("result: " + ("everything agrees" if report.status == 0 else "something disagrees"))
-    return "\n".join(lines)
+    return lines
