@@ -50,7 +50,7 @@ class Row:
 
     @property
     def name(self) -> str:
-        """"dz1", "W1 updated", "dW2 (2nd call)": the layer after the quantity's first word."""
+        """ "dz1", "W1 updated", "dW2 (2nd call)": the layer after the quantity's first word."""
         if not self.layer:
             return self.quantity
         first, _, rest = self.quantity.partition(" ")
@@ -154,8 +154,10 @@ def describe_difference(mine: Array, ref: Array) -> str:
     bad = d > ATOL + RTOL * np.abs(ref).max()
     idx = np.unravel_index(int(np.argmax(d)), d.shape)
     where = "[" + ", ".join(str(int(i)) for i in idx) + "]"
-    return (f"{int(bad.sum())} of {bad.size} values differ; the largest at {where}: "
-            f"yours {float(mine[idx]):+.6g}, the engine's {float(ref[idx]):+.6g}")
+    return (
+        f"{int(bad.sum())} of {bad.size} values differ; the largest at {where}: "
+        f"yours {float(mine[idx]):+.6g}, the engine's {float(ref[idx]):+.6g}"
+    )
 
 
 class _Checker:
@@ -213,7 +215,11 @@ class _Checker:
             for prefix in ("backward", "again"):
                 if (dW := run.arrays.get(f"{prefix}/dW{l}")) is not None:
                     if dW.shape != w_shape:
-                        hint = " (it looks transposed: a_prev.T @ dz gives the right shape)" if dW.shape == w_shape[::-1] else ""
+                        hint = (
+                            " (it looks transposed: a_prev.T @ dz gives the right shape)"
+                            if dW.shape == w_shape[::-1]
+                            else ""
+                        )
                         return f"backward()['dW{l}'] has shape {dW.shape}; expected {w_shape}{hint}"
                     if run.transposed:
                         run.arrays[f"{prefix}/dW{l}"] = dW.T
@@ -233,7 +239,8 @@ class _Checker:
                 v = run.arrays.get(key)
                 if v is not None and v.shape != shape:
                     return f"{key.split('/')[0]}()['{key.split('/')[1]}'] has shape {v.shape}; expected {shape}"
-            for q, shape in (("W", (fan_in, fan_out)), ("b", (fan_out,))):
+            wanted: tuple[tuple[str, tuple[int, ...]], ...] = (("W", (fan_in, fan_out)), ("b", (fan_out,)))
+            for q, want_shape in wanted:
                 key = f"update/{q}{l}"
                 v = run.arrays.get(key)
                 if v is None:
@@ -241,8 +248,8 @@ class _Checker:
                 if q == "b" and v.shape == (1, fan_out):
                     run.arrays[key] = v.reshape(fan_out)
                     self.convention("bias as (1, n): update returns b with shape (1, n)")
-                elif v.shape != shape:
-                    return f"update()['{q}{l}'] has shape {v.shape}; expected {shape}"
+                elif v.shape != want_shape:
+                    return f"update()['{q}{l}'] has shape {v.shape}; expected {want_shape}"
         loss = run.arrays.get("loss")
         if loss is not None and loss.size != 1:
             return f"loss(Y, Y_hat) returned {loss.size} values; expected one number (the mean over the batch)"
@@ -256,18 +263,20 @@ class _Checker:
 
     def check(self) -> CheckReport:
         if not self.run.ok:
-            reason = self.run.reason or ""
+            reason: str = self.run.reason or ""
             if self.run.printed_lines and "printed" not in reason:
                 first = self.run.printed.splitlines()[0][:60] if self.run.printed else ""
                 reason += f" (it printed {self.run.printed_lines} line(s), the first: {first!r})"
             self.report.reason = reason
             return self.report
         if self.run.printed_lines:
-            self.report.notes.append(f"the file printed {self.run.printed_lines} line(s); the first: "
-                                     f"{self.run.printed.splitlines()[0][:80]!r}")
-        reason = self.shape_reason()
-        if reason is not None:
-            self.report.reason = reason
+            self.report.notes.append(
+                f"the file printed {self.run.printed_lines} line(s); the first: "
+                f"{self.run.printed.splitlines()[0][:80]!r}"
+            )
+        problem = self.shape_reason()
+        if problem is not None:
+            self.report.reason = problem
             return self.report
         if self.run.transposed:
             self.convention("weights stored transposed: W{l} as (fan_out, fan_in), z = a_prev @ W.T")
@@ -302,8 +311,12 @@ class _Checker:
             return
         value = float(mine.reshape(()))
         ref = self.loss
-        for factor, text in ((1.0, ""), (self.N, "the loss is summed over samples (the engine reports the mean)"),
-                             (0.5, "the loss is half the MSE (½·mean)"), (0.5 * self.N, "the loss is ½ · the sum")):
+        for factor, text in (
+            (1.0, ""),
+            (self.N, "the loss is summed over samples (the engine reports the mean)"),
+            (0.5, "the loss is half the MSE (½·mean)"),
+            (0.5 * self.N, "the loss is ½ · the sum"),
+        ):
             if text and self.loss_name != "mse" and factor in (0.5, 0.5 * self.N):
                 continue
             if _close(np.array([value]), np.array([factor * ref])):
@@ -312,8 +325,12 @@ class _Checker:
                 self.add("loss", 0, np.array([value / factor]), np.array([ref]))
                 return
         row = self.add("loss", 0, np.array([value]), np.array([ref]))
-        self.first(row, None, f"yours {value:+.6g}, the engine's {self.loss_name} {ref:+.6g}: "
-                              f"{describe_difference(np.array([value]), np.array([ref]))}")
+        self.first(
+            row,
+            None,
+            f"yours {value:+.6g}, the engine's {self.loss_name} {ref:+.6g}: "
+            f"{describe_difference(np.array([value]), np.array([ref]))}",
+        )
 
     def scales(self) -> None:
         """The learner's conventions: dz = s_dz * delta, dW = s_g * mean dW."""
@@ -334,17 +351,21 @@ class _Checker:
         half = self.s_dz in (0.5 / self.N, 0.5) and s_dz is not None
         if s_dz is not None and dz is not None:
             per_sample = self.s_dz * (2.0 if half else 1.0)
-            self.convention("dz is the gradient of the batch-mean loss (the engine's delta / N), as most write-ups do"
-                            if per_sample * self.N == 1.0 and self.N > 1 else
-                            "dz is the gradient of the summed loss (the engine's per-sample delta)")
+            self.convention(
+                "dz is the gradient of the batch-mean loss (the engine's delta / N), as most write-ups do"
+                if per_sample * self.N == 1.0 and self.N > 1
+                else "dz is the gradient of the summed loss (the engine's per-sample delta)"
+            )
         if s_g is not None:
             if (self.s_g * (2.0 if half else 1.0)) == 1.0:
                 self.convention("dW and db are batch means")
             else:
                 self.convention("dW and db are sums over the batch (an update with lr is the engine's with lr x N)")
         if half:
-            self.convention("the MSE gradient lacks its factor 2 (it is the gradient of ½·MSE): harmless, "
-                            "the same run as the engine's with lr / 2 (the lab's mse_no_factor_2)")
+            self.convention(
+                "the MSE gradient lacks its factor 2 (it is the gradient of ½·MSE): harmless, "
+                "the same run as the engine's with lr / 2 (the lab's mse_no_factor_2)"
+            )
             self.report.bug = "mse_no_factor_2"
 
     def backward(self) -> None:
@@ -372,8 +393,11 @@ class _Checker:
         if mine_db.shape != ref_db.shape:  # dz itself, not summed
             row = Row("db", n, float("inf"), float("inf"), False, "shape (N, n)")
             self.report.rows.append(row)
-            self.first(row, "missing_bias_gradient", f"db{n} is dz{n} itself: it is not summed over the samples "
-                                                     "(db = dz.sum(axis=0))")
+            self.first(
+                row,
+                "missing_bias_gradient",
+                f"db{n} is dz{n} itself: it is not summed over the samples (db = dz.sum(axis=0))",
+            )
             return
         row = self.add("db", n, mine_db, ref_db)
         if not row.agrees:
@@ -395,8 +419,10 @@ class _Checker:
             other = {"mse": "bce_delta_mse_loss"}.get(self.loss_name, "other_loss_delta")
             for k in scales:
                 if _close(mine, k * (a - Y)) and self.loss_name != "ce":
-                    return other, (f"dz{n} is (a{n} - Y): the delta of cross-entropy, but the loss is "
-                                   f"{self.loss_name}; the {act.name} derivative and the loss's factor are missing")
+                    return other, (
+                        f"dz{n} is (a{n} - Y): the delta of cross-entropy, but the loss is "
+                        f"{self.loss_name}; the {act.name} derivative and the loss's factor are missing"
+                    )
             if act.elementwise:
                 grad_a = self.t.network.loss.gradient(a, Y)
                 for k in scales:
@@ -411,21 +437,25 @@ class _Checker:
             back = (s * self.delta[l + 1]) @ W_next.T
             f = act.derivative(z, a)
             if not mine.any():
-                return "disconnected_hidden", (f"dz{n} is all zeros: nothing connects layer {n} to the output, "
-                                               f"so its weights never learn")
+                return "disconnected_hidden", (
+                    f"dz{n} is all zeros: nothing connects layer {n} to the output, so its weights never learn"
+                )
             if _close(mine, back * f * f):
                 return "derivative_twice", f"dz{n} has the {act.name} derivative applied twice: f'(z{n})^2"
             if f_at_a is not None and _close(mine, back * f_at_a):
-                return "derivative_at_a", (f"dz{n} uses the {act.name} derivative taken at a{n} instead of z{n} "
-                                           f"(f'(a) where f'(z) belongs)")
+                return "derivative_at_a", (
+                    f"dz{n} uses the {act.name} derivative taken at a{n} instead of z{n} (f'(a) where f'(z) belongs)"
+                )
             if _close(mine, back):
                 return "missing_derivative", f"dz{n} leaves out the {act.name} derivative f'(z{n})"
             mine_dW_next = self.arr(f"backward/dW{l + 2}")
             if mine_dW_next is not None:
                 for lr in (self.lr, self.lr * self.s_g, self.lr / max(self.s_g, 1e-300)):
                     if _close(mine, ((s * self.delta[l + 1]) @ (W_next - lr * mine_dW_next).T) * f):
-                        return "updated_weights_backward", (f"dz{n} was computed with W{n + 1} already updated "
-                                                            f"(W{n + 1} - lr dW{n + 1}), not the W{n + 1} of the forward pass")
+                        return "updated_weights_backward", (
+                            f"dz{n} was computed with W{n + 1} already updated "
+                            f"(W{n + 1} - lr dW{n + 1}), not the W{n + 1} of the forward pass"
+                        )
             if W_next.shape[0] == W_next.shape[1] and _close(mine, ((s * self.delta[l + 1]) @ W_next) * f):
                 return "wrong_transpose", f"dz{n} multiplies by W{n + 1} where W{n + 1}.T belongs (square, so it runs)"
         ref = s * self.delta[l]
@@ -441,16 +471,20 @@ class _Checker:
         ref = self.s_g * self.dW[l]
         inputs = "X" if l == 0 else f"a{l}"
         if mine.shape[0] == mine.shape[1] and _close(mine, ref.T):
-            return "wrong_transpose", (f"dW{n} is the transpose of the gradient: dz{n}.T @ {inputs} where "
-                                       f"{inputs}.T @ dz{n} belongs (square, so the shapes agree)")
+            return "wrong_transpose", (
+                f"dW{n} is the transpose of the gradient: dz{n}.T @ {inputs} where "
+                f"{inputs}.T @ dz{n} belongs (square, so the shapes agree)"
+            )
         if not mine.any():
             return "disconnected_hidden", f"dW{n} is all zeros: layer {n} never learns"
         if _close(mine, -ref):
             return "sign_flipped", f"dW{n} has its sign flipped"
         for k in (2.0, 0.5, float(self.N), 1.0 / self.N):
             if _close(mine, k * ref):
-                return "factor_off", (f"dW{n} is {k:g} x what your dz{n} implies: a factor N or 2 off "
-                                      f"(dW = a_prev.T @ dz needs no second division when dz is of the mean)")
+                return "factor_off", (
+                    f"dW{n} is {k:g} x what your dz{n} implies: a factor N or 2 off "
+                    f"(dW = a_prev.T @ dz needs no second division when dz is of the mean)"
+                )
         return None, f"dW{n}: {describe_difference(mine, ref)}"
 
     def again(self) -> None:
@@ -463,9 +497,12 @@ class _Checker:
                 row = self.add(f"{q} (2nd call)", l, second, first)
                 if not row.agrees:
                     ratio = describe_difference(second, first)
-                    self.first(row, "accumulated_gradients",
-                               f"a second call of backward on the same inputs gave {q}{l} {ratio}: gradients "
-                               f"accumulate across calls (a dict or array made once and added to, never reset)")
+                    self.first(
+                        row,
+                        "accumulated_gradients",
+                        f"a second call of backward on the same inputs gave {q}{l} {ratio}: gradients "
+                        f"accumulate across calls (a dict or array made once and added to, never reset)",
+                    )
         for name in (k.split("/")[1] for k in self.run.arrays if k.startswith("changed/")):
             self.report.notes.append(f"backward changed params['{name}'] in place")
 
@@ -483,8 +520,11 @@ class _Checker:
                 if row.agrees:
                     continue
                 if _close(mine, start + self.lr * grad):
-                    self.first(row, "lr_sign_flipped", f"{q}{l} moved up the gradient: {q} + lr d{q} where "
-                                                        f"{q} - lr d{q} belongs (the loss will rise)")
+                    self.first(
+                        row,
+                        "lr_sign_flipped",
+                        f"{q}{l} moved up the gradient: {q} + lr d{q} where {q} - lr d{q} belongs (the loss will rise)",
+                    )
                 elif np.array_equal(mine, start) and grad.any():
                     bug = "missing_bias_update" if q == "b" else None
                     self.first(row, bug, f"{q}{l} is not updated at all (d{q}{l} is computed but never applied)")
@@ -500,8 +540,12 @@ class _Checker:
         if not np.isfinite(mine).all() and np.isfinite(ref).all():
             row = Row("a (logits near 800)", self.L, float("inf"), float("inf"), False)
             self.report.rows.append(row)
-            self.first(row, "softmax_no_max", f"with a logit near 800, a{self.L} turns to NaN: exp overflows "
-                                              f"because softmax does not subtract the row's max first")
+            self.first(
+                row,
+                "softmax_no_max",
+                f"with a logit near 800, a{self.L} turns to NaN: exp overflows "
+                f"because softmax does not subtract the row's max first",
+            )
 
 
 def probe_weights(W: list[Array], b: list[Array]) -> tuple[list[Array], list[Array]]:
@@ -522,9 +566,18 @@ def compare_epochs(config: Config, trainer: Trainer, run: LearnerRun, report: Ch
     if history is None or not len(history):
         return
     engine_lr = config.lr * report.grad_scale
-    twin = Trainer(config.replace(lr=engine_lr, optimizer="sgd", mode="full", l1=0.0, l2=0.0,
-                                  max_epochs=max(config.max_epochs, len(history) + 1)),
-                   trainer.data, trainer.initial_params.copy())
+    twin = Trainer(
+        config.replace(
+            lr=engine_lr,
+            optimizer="sgd",
+            mode="full",
+            l1=0.0,
+            l2=0.0,
+            max_epochs=max(config.max_epochs, len(history) + 1),
+        ),
+        trainer.data,
+        trainer.initial_params.copy(),
+    )
     losses = run.arrays.get("epochs/loss")
     layout = twin.layout
     for e, row in enumerate(history):
@@ -533,8 +586,9 @@ def compare_epochs(config: Config, trainer: Trainer, run: LearnerRun, report: Ch
             twin.step()
         except Exception:  # noqa: BLE001 - the engine diverged: they part here unless the learner did too
             if np.isfinite(row).all():
-                report.epochs = EpochsResult(len(history), e + 1, "the engine diverged here", float("nan"),
-                                             float("nan"), engine_lr)
+                report.epochs = EpochsResult(
+                    len(history), e + 1, "the engine diverged here", float("nan"), float("nan"), engine_lr
+                )
             else:
                 report.epochs = EpochsResult(e + 1, None, "", float("nan"), float("nan"), engine_lr)
             return
@@ -543,13 +597,16 @@ def compare_epochs(config: Config, trainer: Trainer, run: LearnerRun, report: Ch
             d = np.abs(row - ref)
             bad = ~(d <= EPOCH_ATOL + EPOCH_RTOL * np.abs(ref))
         if bad.any():
-            kind, layer, index = layout.locate(int(np.argmax(bad)))
+            at = int(np.argmax(bad))
+            kind, layer, index = layout.locate(at)
             learner_loss = float(losses[e]) if losses is not None else float("nan")
-            where = f"{kind}{layer + 1}{list(index)}: yours {row[np.argmax(bad)]:+.6g}, the engine's {ref[np.argmax(bad)]:+.6g}"
+            where = f"{kind}{layer + 1}{list(index)}: yours {row[at]:+.6g}, the engine's {ref[at]:+.6g}"
             report.epochs = EpochsResult(len(history), e + 1, where, float(engine_before), learner_loss, engine_lr)
             return
     learner_loss = float(losses[-1]) if losses is not None else float("nan")
-    report.epochs = EpochsResult(len(history), None, "", float(twin.history.series("loss")[-2]), learner_loss, engine_lr)
+    report.epochs = EpochsResult(
+        len(history), None, "", float(twin.history.series("loss")[-2]), learner_loss, engine_lr
+    )
 
 
 def check_file(path: str, trainer: Trainer, epochs: int = 0, timeout: float | None = None) -> CheckReport:
@@ -565,8 +622,17 @@ def check_file(path: str, trainer: Trainer, epochs: int = 0, timeout: float | No
     W = [w.astype(np.float64) for w in rec.W]
     b = [v.astype(np.float64) for v in rec.b]
     probe = probe_weights(W, b) if trainer.network.activations[-1].name == "softmax" else None
-    run = run_learner(path, trainer.X.astype(np.float64), trainer.Y.astype(np.float64), W, b, config.lr,
-                      epochs=epochs, probe=probe, timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
+    run = run_learner(
+        path,
+        trainer.X.astype(np.float64),
+        trainer.Y.astype(np.float64),
+        W,
+        b,
+        config.lr,
+        epochs=epochs,
+        probe=probe,
+        timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+    )
     report = check_arrays(trainer, run, config.lr)
     if report.reason is None and epochs:
         compare_epochs(config, trainer, run, report)

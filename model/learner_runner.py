@@ -78,7 +78,7 @@ def run_learner(
         if probe is not None:
             arrays |= {f"probe_W{l + 1}": w for l, w in enumerate(probe[0])}
             arrays |= {f"probe_b{l + 1}": v for l, v in enumerate(probe[1])}
-        np.savez(request, **arrays)
+        np.savez(request, **arrays)  # type: ignore[arg-type]
         out_path, err_path = os.path.join(tmp, "stdout"), os.path.join(tmp, "stderr")
         code = "from model.learner_runner import child_main; child_main()"
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
@@ -108,7 +108,9 @@ def _wait(proc: subprocess.Popen, timeout: float, *outputs: str) -> str | None:
         if sum(os.path.getsize(p) for p in outputs) > OUTPUT_LIMIT:
             proc.kill()
             proc.wait()
-            return f"the file printed more than {OUTPUT_LIMIT // 1_000_000} MB; stopped it (remove the prints in a loop)"
+            return (
+                f"the file printed more than {OUTPUT_LIMIT // 1_000_000} MB; stopped it (remove the prints in a loop)"
+            )
         time.sleep(pause)
         pause = min(pause * 2, 0.05)
     return None
@@ -131,8 +133,11 @@ def _read_result(tmp: str, printed: tuple[str, int], err_path: str, returncode: 
         tail = _head(err_path, 1000)[0].strip().splitlines()
         last = tail[-1] if tail else ""
         why = f" ({last})" if last else ""
-        return LearnerRun(f"the file stopped the interpreter (exit status {returncode}){why}", printed=printed[0],
-                          printed_lines=printed[1])
+        return LearnerRun(
+            f"the file stopped the interpreter (exit status {returncode}){why}",
+            printed=printed[0],
+            printed_lines=printed[1],
+        )
     with open(meta_path, encoding="utf-8") as f:
         meta = json.load(f)
     run = LearnerRun(meta.get("reason"), printed=printed[0], printed_lines=printed[1])
@@ -169,7 +174,9 @@ def _call(path: str, what: str, fn, *args):  # type: ignore[no-untyped-def]
         return fn(*args)
     except Exception as exc:  # noqa: BLE001 - any error of the learner's code is a reason, not a crash
         message = str(exc).splitlines()[0] if str(exc) else ""
-        raise _Unusable(f"{what} raised {type(exc).__name__}{': ' + message if message else ''}{_where(exc, path)}") from None
+        raise _Unusable(
+            f"{what} raised {type(exc).__name__}{': ' + message if message else ''}{_where(exc, path)}"
+        ) from None
 
 
 def _array(what: str, value: object) -> Array:
@@ -224,7 +231,7 @@ def child_main() -> None:
     except MemoryError:
         meta["reason"] = "the file ran out of memory"
     if meta["reason"] is None:
-        np.savez(os.path.join(tmp, "result.npz"), **{k.replace("/", "|"): v for k, v in out.items()})
+        np.savez(os.path.join(tmp, "result.npz"), **{k.replace("/", "|"): v for k, v in out.items()})  # type: ignore[arg-type]
     with open(os.path.join(tmp, "result.json"), "w", encoding="utf-8") as f:
         json.dump(meta, f)
 
@@ -269,11 +276,15 @@ def _run(module, path: str, data: dict, meta: dict, out: dict[str, Array]) -> No
     for l in range(1, L + 1):
         for q in ("z", "a"):
             if f"{q}{l}" not in cache:
-                raise _Unusable(f"forward(X, params) returned no '{q}{l}' (its keys: {', '.join(map(str, cache)) or 'none'})")
+                raise _Unusable(
+                    f"forward(X, params) returned no '{q}{l}' (its keys: {', '.join(map(str, cache)) or 'none'})"
+                )
             out[f"forward/{q}{l}"] = _array(f"forward()['{q}{l}']", cache[f"{q}{l}"])
     params = _params(data, "", L, transposed)
-    grads = _dict("backward(X, Y, params, cache)",
-                  _call(path, "backward(X, Y, params, cache)", module.backward, X.copy(), Y.copy(), params, cache))
+    grads = _dict(
+        "backward(X, Y, params, cache)",
+        _call(path, "backward(X, Y, params, cache)", module.backward, X.copy(), Y.copy(), params, cache),
+    )
     _keep_grads(grads, L, "backward", out)
     for name, value in params.items():  # did backward change the weights it was given?
         original = data[name].T if (transposed and name.startswith("W")) else data[name]
@@ -308,7 +319,8 @@ def _keep_grads(grads: dict, L: int, prefix: str, out: dict[str, Array]) -> None
     for l in range(1, L + 1):
         for q in ("dW", "db"):
             if f"{q}{l}" not in grads:
-                raise _Unusable(f"backward(X, Y, params, cache) returned no '{q}{l}' (its keys: {', '.join(map(str, grads)) or 'none'})")
+                keys = ", ".join(map(str, grads)) or "none"
+                raise _Unusable(f"backward(X, Y, params, cache) returned no '{q}{l}' (its keys: {keys})")
             out[f"{prefix}/{q}{l}"] = _array(f"backward()['{q}{l}']", grads[f"{q}{l}"])
         for name in (f"dz{l}", f"delta{l}"):
             if name in grads:
@@ -316,8 +328,17 @@ def _keep_grads(grads: dict, L: int, prefix: str, out: dict[str, Array]) -> None
                 break
 
 
-def _train(module, path: str, data: dict, L: int, transposed: bool, lr: float, epochs: int,  # type: ignore[no-untyped-def]
-           meta: dict, out: dict[str, Array]) -> None:
+def _train(
+    module,
+    path: str,
+    data: dict,
+    L: int,
+    transposed: bool,
+    lr: float,
+    epochs: int,  # type: ignore[no-untyped-def]
+    meta: dict,
+    out: dict[str, Array],
+) -> None:
     """The learner's own loop: forward, backward, update, `epochs` times."""
     params = _params(data, "", L, transposed)
     X, Y = data["X"], data["Y"]
@@ -326,14 +347,20 @@ def _train(module, path: str, data: dict, L: int, transposed: bool, lr: float, e
     with np.errstate(all="ignore"):
         for e in range(epochs):
             cache = _dict("forward(X, params)", _call(path, "forward(X, params)", module.forward, X, params))
-            grads = _dict("backward(X, Y, params, cache)",
-                          _call(path, "backward(X, Y, params, cache)", module.backward, X, Y, params, cache))
+            grads = _dict(
+                "backward(X, Y, params, cache)",
+                _call(path, "backward(X, Y, params, cache)", module.backward, X, Y, params, cache),
+            )
             if meta["has_update"]:
-                params = _dict("update(params, grads, lr)",
-                               _call(path, "update(params, grads, lr)", module.update, params, grads, lr))
+                params = _dict(
+                    "update(params, grads, lr)",
+                    _call(path, "update(params, grads, lr)", module.update, params, grads, lr),
+                )
             else:
-                params = {k: np.asarray(params[k]) - lr * np.asarray(grads["d" + k]).reshape(np.shape(params[k]))
-                          for k in params}
+                params = {
+                    k: np.asarray(params[k]) - lr * np.asarray(grads["d" + k]).reshape(np.shape(params[k]))
+                    for k in params
+                }
             history[e] = _flat(params, L, transposed, "update(params, grads, lr)")
             if meta["has_loss"]:
                 # The loss at the weights before this update, as most loops print it.

@@ -10,6 +10,8 @@ the wild; the check's tests are those files.
 
 from __future__ import annotations
 
+import re
+
 # The derivative of each activation as a function of z (the template's style).
 _ACTIVATION_CODE = {
     "sigmoid": (
@@ -73,8 +75,9 @@ def template(sizes: tuple[int, ...], hidden: str, output: str, loss: str, lr: fl
     lines = [
         f'"""My forward and backward pass for a {arch} network ({hidden} hidden, {output} output, {loss} loss).',
         "",
-        f"Check it: backprop-tui check THIS_FILE.py --layers {','.join(map(str, sizes))} --activation {hidden} "
-        f"--output-activation {output} --loss {loss} --lr {lr:g}",
+        "Check it:",
+        f"    backprop-tui check THIS_FILE.py --layers {','.join(map(str, sizes))} --activation {hidden} \\",
+        f"        --output-activation {output} --loss {loss} --lr {lr:g}",
         "",
         "The contract: params holds W1, b1, W2, b2, ... with W{l} of shape (fan_in, fan_out) and b{l} of",
         "shape (fan_out,); X has one row per sample. forward returns z1, a1, ...; backward returns dz1, ...",
@@ -98,14 +101,24 @@ def template(sizes: tuple[int, ...], hidden: str, output: str, loss: str, lr: fl
     cache = ", ".join(f'"z{l}": z{l}, "a{l}": a{l}' for l in range(1, L + 1))
     lines += [f"    return {{{cache}}}", "", ""]
     lines += ["def loss(Y, Y_hat):", *_LOSS_CODE[loss].splitlines(), "", ""]
-    lines += [
-        "def backward(X, Y, params, cache):",
-        "    N, n_out = Y.shape",
-        f"    {names} = {unpack}",
-        "    " + ", ".join(f'z{l}, a{l} = cache["z{l}"], cache["a{l}"]' for l in range(1, L + 1)).replace(", z", "\n    z"),
-        "    # the output layer",
-        *_output_delta(L, output, loss),
-    ]
+    delta_lines = _output_delta(L, output, loss)
+    needs_zL = any(re.search(rf"\bz{L}\b", line) for line in delta_lines)
+    lines += ["def backward(X, Y, params, cache):", "    N, n_out = Y.shape"]
+    if L > 1:
+        lines.append(
+            "    "
+            + ", ".join(f"W{l}" for l in range(2, L + 1))
+            + " = "
+            + ", ".join(f'params["W{l}"]' for l in range(2, L + 1))
+        )
+    for l in range(1, L + 1):
+        if l < L:
+            lines.append(f'    z{l}, a{l} = cache["z{l}"], cache["a{l}"]')
+        elif needs_zL:
+            lines.append(f'    z{l}, a{l} = cache["z{l}"], cache["a{l}"]')
+        else:
+            lines.append(f'    a{l} = cache["a{l}"]')
+    lines += ["    # the output layer", *delta_lines]
     for l in range(L, 0, -1):
         inputs = "X" if l == 1 else f"a{l - 1}"
         lines += [f"    dW{l} = {inputs}.T @ dz{l}", f"    db{l} = dz{l}.sum(axis=0)"]
@@ -179,7 +192,9 @@ def plant(text: str, bug: str, sizes: tuple[int, ...], hidden: str, output: str,
             out,
         )
     if bug == "softmax_no_max":
-        return swap("    e = np.exp(z - z.max(axis=1, keepdims=True))  # subtract the max: no overflow", "    e = np.exp(z)")
+        return swap(
+            "    e = np.exp(z - z.max(axis=1, keepdims=True))  # subtract the max: no overflow", "    e = np.exp(z)"
+        )
     if bug == "updated_weights_backward":
         return swap(hidden_line, f"    W{L} = W{L} - {lr!r} * dW{L}  # updated first...\n" + hidden_line)
     if bug == "lr_sign_flipped":

@@ -60,8 +60,9 @@ def test_the_classic_write_up_passes_check_epochs_ten_thousand(tmp_path):
     np.random.seed(42)
     weights = tmp_path / "w.npz"
     save_weights(weights, [np.random.randn(2, 2), np.random.randn(2, 1)], [np.zeros(2), np.zeros(1)])
-    code, out, err = run("check", str(FILES / "classic_221_writeup.py"), *XOR_221, "--weights", str(weights),
-                         "--epochs", "10000")
+    code, out, err = run(
+        "check", str(FILES / "classic_221_writeup.py"), *XOR_221, "--weights", str(weights), "--epochs", "10000"
+    )
     assert code == 0, out + err
     assert "agree for all 10000 epochs" in out and "lr 0.2 for the engine" in out
 

@@ -30,16 +30,28 @@ from tui.cli import PROG, Plan, UsageError, _value, build_parser, error, one_lin
 from tui.format import fixed
 
 # Options of the main command line that mean nothing to a check.
-NOT_FOR_CHECK = ("headless", "json", "save_weights", "save_session", "serve", "port", "host", "target_loss",
-                 "stop_at_full_accuracy", "bug")
+NOT_FOR_CHECK = (
+    "headless",
+    "json",
+    "save_weights",
+    "save_session",
+    "serve",
+    "port",
+    "host",
+    "target_loss",
+    "stop_at_full_accuracy",
+    "bug",
+)
 
 
 def build_check_parser() -> argparse.ArgumentParser:
     p = build_parser()
     p.prog = f"{PROG} check"
     p.usage = "%(prog)s FILE.py [options]  |  %(prog)s --template [options]"
-    p.description = ("Run your own forward/backward functions (FILE.py) beside the verified engine, on its weights "
-                     "and data, and say which layer and quantity first goes wrong, and why.")
+    p.description = (
+        "Run your own forward/backward functions (FILE.py) beside the verified engine, on its weights "
+        "and data, and say which layer and quantity first goes wrong, and why."
+    )
     for action in p._actions:
         if action.dest == "session":
             action.metavar = "FILE.py"
@@ -47,7 +59,9 @@ def build_check_parser() -> argparse.ArgumentParser:
         if action.dest == "epochs":
             action.help = "also train N epochs with your loop and the engine's, to the first epoch where they part"
     check = p.add_argument_group("check")
-    check.add_argument("--template", action="store_true", help="print a correct, commented starting file for these options")
+    check.add_argument(
+        "--template", action="store_true", help="print a correct, commented starting file for these options"
+    )
     check.add_argument("--timeout", metavar="SECONDS", help=f"time limit for your file (default {DEFAULT_TIMEOUT:g})")
     return p
 
@@ -143,10 +157,13 @@ def verdict_lines(report: CheckReport, lr: float) -> list[str]:
                 lines.append(f"  seen in the wild: {bug.wild}")
     if report.epochs is not None:
         ep = report.epochs
-        scale = f" (lr {ep.engine_lr:g} for the engine, to match your gradients' convention)" if ep.engine_lr != lr else ""
+        scale = (
+            f" (lr {ep.engine_lr:g} for the engine, to match your gradients' convention)" if ep.engine_lr != lr else ""
+        )
         if ep.parted_at is None:
-            lines.append(f"epochs: your loop and the engine's agree for all {ep.epochs} epochs{scale}; "
-                         f"loss {ep.engine_loss:.6g}")
+            lines.append(
+                f"epochs: your loop and the engine's agree for all {ep.epochs} epochs{scale}; loss {ep.engine_loss:.6g}"
+            )
         else:
             lines.append(f"epochs: the runs part at epoch {ep.parted_at}{scale}: {ep.where}")
     return lines

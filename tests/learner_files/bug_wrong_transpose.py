@@ -1,8 +1,12 @@
 # Bug lab learner file: wrong_transpose (wrong transpose in the backward line).
-# Check: backprop-tui check tests/learner_files/bug_wrong_transpose.py --layers 2,2,1 --activation sigmoid --output-activation sigmoid --loss mse --lr 0.1
+# Check it:
+#   backprop-tui check tests/learner_files/bug_wrong_transpose.py \
+#     --layers 2,2,1 --activation sigmoid --output-activation sigmoid --loss mse --lr 0.1
 """My forward and backward pass for a 2-2-1 network (sigmoid hidden, sigmoid output, mse loss).
 
-Check it: backprop-tui check THIS_FILE.py --layers 2,2,1 --activation sigmoid --output-activation sigmoid --loss mse --lr 0.1
+Check it:
+    backprop-tui check THIS_FILE.py --layers 2,2,1 --activation sigmoid \
+        --output-activation sigmoid --loss mse --lr 0.1
 
 The contract: params holds W1, b1, W2, b2, ... with W{l} of shape (fan_in, fan_out) and b{l} of
 shape (fan_out,); X has one row per sample. forward returns z1, a1, ...; backward returns dz1, ...
@@ -40,7 +44,7 @@ def loss(Y, Y_hat):
 
 def backward(X, Y, params, cache):
     N, n_out = Y.shape
-    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    W2 = params["W2"]
     z1, a1 = cache["z1"], cache["a1"]
     z2, a2 = cache["z2"], cache["a2"]
     # the output layer

@@ -83,8 +83,13 @@ def test_the_softmax_template_passes_and_survives_large_logits():
 
 @pytest.mark.parametrize(
     "sizes, hidden, output, loss",
-    [((2, 4, 1), "tanh", "sigmoid", "bce"), ((2, 3, 3, 2), "relu", "softmax", "ce"), ((2, 2, 1), "leaky_relu", "linear", "mse"),
-     ((2, 3, 2), "tanh", "softmax", "mse"), ((2, 1), "sigmoid", "sigmoid", "bce")],
+    [
+        ((2, 4, 1), "tanh", "sigmoid", "bce"),
+        ((2, 3, 3, 2), "relu", "softmax", "ce"),
+        ((2, 2, 1), "leaky_relu", "linear", "mse"),
+        ((2, 3, 2), "tanh", "softmax", "mse"),
+        ((2, 1), "sigmoid", "sigmoid", "bce"),
+    ],
 )
 def test_the_template_for_other_architectures_passes(tmp_path, sizes, hidden, output, loss):
     config = Config(layers=sizes, activation=hidden, output_activation=output, loss=loss, lr=0.2)

@@ -14,7 +14,9 @@ from model import Config, ConfigError, Trainer
 from model.bugs import BUGS, CATALOGUE, BuggedNetwork, find
 from model.network import Network
 
-XOR_MSE = Config(layers=(2, 2, 1), activation="sigmoid", output_activation="sigmoid", loss="mse", lr=0.5, init="normal", seed=42)
+XOR_MSE = Config(
+    layers=(2, 2, 1), activation="sigmoid", output_activation="sigmoid", loss="mse", lr=0.5, init="normal", seed=42
+)
 SOFTMAX = Config(layers=(2, 3, 2), activation="sigmoid", output_activation="softmax", loss="ce", lr=0.5, seed=1)
 
 
@@ -68,8 +70,10 @@ t.run(300)
 assert ("model.bugs" in sys.modules) == (sys.argv[1] == "lab")
 sys.stdout.buffer.write(t.params.tobytes() + np.float64(t.record.loss).tobytes())
 """
-    out = [subprocess.run([sys.executable, "-c", script, mode], capture_output=True, check=True).stdout
-           for mode in ("plain", "lab")]
+    out = [
+        subprocess.run([sys.executable, "-c", script, mode], capture_output=True, check=True).stdout
+        for mode in ("plain", "lab")
+    ]
     assert out[0] == out[1] and len(out[0]) > 8
 
 

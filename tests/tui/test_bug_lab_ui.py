@@ -65,8 +65,11 @@ async def test_a_bug_this_network_cannot_hold_is_greyed_out():
         await pilot.press("k")
         await wait_for(pilot, lambda: isinstance(app.screen, BugLabScreen))
         options = app.screen.query_one(OptionList)
-        disabled = {options.get_option_at_index(i).id for i in range(options.option_count)
-                    if options.get_option_at_index(i).disabled}
+        disabled = {
+            options.get_option_at_index(i).id
+            for i in range(options.option_count)
+            if options.get_option_at_index(i).disabled
+        }
         assert disabled == {"softmax_no_max"}
         await pilot.press("escape")
 

@@ -78,8 +78,12 @@ class BugLabScreen(ModalScreen[tuple[str, str | None] | None]):
             options.append(Option(Text(f"{bug.title}{mark}"), id=bug.name, disabled=bug.name not in self.usable))
         with Vertical(classes="buglab-dialog") as dialog:
             dialog.border_title = "Bug lab (escape closes)"
-            yield Static(Text("Train this network with one classic bug planted on purpose; it restarts at "
-                              "epoch 0 from the same weights. Greyed bugs have no line to plant in this network."))
+            yield Static(
+                Text(
+                    "Train this network with one classic bug planted on purpose; it restarts at "
+                    "epoch 0 from the same weights. Greyed bugs have no line to plant in this network."
+                )
+            )
             yield OptionList(*options, id="buglab-list")
             yield Static("", id="buglab-detail", classes="buglab-detail")
 
@@ -100,8 +104,12 @@ class BugLabScreen(ModalScreen[tuple[str, str | None] | None]):
                 text += f"\nNot here: {why}"
             detail.update(Text(text))
         elif name == QUIZ:
-            detail.update(Text("One of the bugs this network can hold is planted and its name hidden. Step, "
-                               "run, read the deltas, the chain rule and the health tab; press k to guess."))
+            detail.update(
+                Text(
+                    "One of the bugs this network can hold is planted and its name hidden. Step, "
+                    "run, read the deltas, the chain rule and the health tab; press k to guess."
+                )
+            )
         else:
             detail.update(Text("The verified engine, with no bug."))
 

@@ -33,7 +33,9 @@ class CheckReportScreen(ModalScreen[None]):
 
     DEFAULT_CSS = """
     CheckReportScreen { align: center middle; }
-    #check-dialog { width: 100; max-width: 100%; height: 90%; border: round $accent; background: $surface; padding: 0 1; }
+    #check-dialog {
+        width: 100; max-width: 100%; height: 90%; border: round $accent; background: $surface; padding: 0 1;
+    }
     #check-body { height: 1fr; }
     #check-rows { height: auto; }
     #check-verdict, #check-words { height: auto; }
@@ -49,10 +51,13 @@ class CheckReportScreen(ModalScreen[None]):
         c = self.trainer.config
         with Vertical(id="check-dialog") as dialog:
             dialog.border_title = "Check your backward pass (escape closes)"
-            yield Static(Text(
-                f"Your file's forward/backward run beside the engine at epoch {self.trainer.epoch}'s weights "
-                f"({'-'.join(map(str, c.layers))}, {c.activation}, {c.output_activation}, {c.loss}, lr {c.lr:g}). "
-                "A starting file: backprop-tui check --template (with the same options)."))
+            yield Static(
+                Text(
+                    f"Your file's forward/backward run beside the engine at epoch {self.trainer.epoch}'s weights "
+                    f"({'-'.join(map(str, c.layers))}, {c.activation}, {c.output_activation}, {c.loss}, lr {c.lr:g}). "
+                    "A starting file: backprop-tui check --template (with the same options)."
+                )
+            )
             yield Input(placeholder="path of your .py file, then enter", id="check-path")
             yield Static("", id="check-verdict")
             with VerticalScroll(id="check-body"):
@@ -104,10 +109,19 @@ class CheckReportScreen(ModalScreen[None]):
             return
         for i, row in enumerate(report.rows):
             word = "agrees" if row.agrees else ("DIFFERS ← first" if row is report.first else "DIFFERS")
-            table.add_row(row.name, fixed(row.max_abs, 10, 3), fixed(row.max_rel, 10, 3),
-                          Text(word, style=positive if row.agrees else f"bold {negative}"), key=f"row-{i}")
-        verdict.update(Text("Everything agrees." if report.status == 0 else "Something disagrees.",
-                            style=positive if report.status == 0 else f"bold {negative}"))
+            table.add_row(
+                row.name,
+                fixed(row.max_abs, 10, 3),
+                fixed(row.max_rel, 10, 3),
+                Text(word, style=positive if row.agrees else f"bold {negative}"),
+                key=f"row-{i}",
+            )
+        verdict.update(
+            Text(
+                "Everything agrees." if report.status == 0 else "Something disagrees.",
+                style=positive if report.status == 0 else f"bold {negative}",
+            )
+        )
         self.query_one("#check-words", Static).update(Text("\n".join(verdict_lines(report, self.trainer.config.lr))))
 
     def action_close(self) -> None:
