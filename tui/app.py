@@ -164,8 +164,8 @@ class BackpropApp(FileActions, App[None]):
         Binding("ctrl+o", "open_session", "Open", id="open_session", tooltip="Open session"),
         Binding("escape", "leave_form", "Leave form", show=False, id="leave_form"),
         # Bug lab and learner check (issue 12): tui/screens/bug_lab.py, tui/screens/check_report.py
-        Binding("k", "bug_lab", "Bug lab", id="bug_lab", tooltip="Bug lab: plant a classic bug, or a quiz"),
-        Binding("K", "check_file", "Check file", id="check_file", tooltip="Check your own backward pass"),
+        Binding("k", "bug_lab", "Bug lab", id="bug_lab", tooltip="Bug lab and quiz"),
+        Binding("K", "check_file", "Check file", id="check_file", tooltip="Check your backward pass"),
     ]
 
     def __init__(
