@@ -109,3 +109,14 @@ def test_bug_errors_name_the_option(tmp_path):
     assert code == 2 and "--bug: softmax_no_max: needs --output-activation softmax" in err
     code, _, err = run("--bug", "missing_bias_update", "--headless", "--save-session", str(tmp_path / "s.npz"))
     assert code == 2 and "not saved as sessions" in err
+
+
+def test_the_app_opens_on_the_planted_trainer(monkeypatch):
+    from tui.app import BackpropApp
+    from tui.cli import build_parser, launch, plan
+
+    opened = []
+    monkeypatch.setattr(BackpropApp, "run", lambda self: opened.append(self))
+    the_plan = plan(build_parser().parse_args(["--bug", "derivative_twice", *XOR_221]))
+    assert launch(the_plan) == 0
+    assert opened[0].trainer.bug is not None and opened[0].trainer.bug.name == "derivative_twice"

@@ -504,9 +504,11 @@ def launch(the_plan: Plan) -> int:
         print(f"{PROG}: the UI is not available: {one_line(f'{type(e).__name__}: {e}')}", file=sys.stderr)
         return EXIT_NO_UI
     try:
-        if the_plan.session is not None or the_plan.trainer.bug is not None:  # a session, or a planted bug
+        if the_plan.session is not None:
             app = BackpropApp(trainer=the_plan.trainer)
             app.remember_session(the_plan.session)
+        elif the_plan.trainer.bug is not None:  # --bug: the planted trainer itself
+            app = BackpropApp(trainer=the_plan.trainer)
         else:
             app = BackpropApp(config=the_plan.config, params=the_plan.params)
     except BackpropError as e:
