@@ -461,8 +461,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if the_plan.headless:
         from tui.headless import run_headless
 
-        if the_plan.trainer.bug is not None:  # never silently
-            print(f"{PROG}: bug lab: {the_plan.trainer.bug.name} is planted ({the_plan.trainer.bug.title})", file=sys.stderr)
+        bug = the_plan.trainer.bug
+        if bug is not None:  # never silently
+            print(f"{PROG}: bug lab: {bug.name} is planted ({bug.title})", file=sys.stderr)
 
         try:
             return run_headless(the_plan)
