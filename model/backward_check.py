@@ -615,9 +615,10 @@ def check_file(path: str, trainer: Trainer, epochs: int = 0, timeout: float | No
     from model.learner_runner import DEFAULT_TIMEOUT, run_learner
 
     config = trainer.config
-    if trainer.bug is not None or trainer.network.feedback is not None:
-        # Always against the verified engine, at the same weights.
-        trainer = Trainer(config.replace(feedback_alignment=False), trainer.data, trainer.params)
+    if trainer.bug is not None or trainer.network.feedback is not None or trainer.params.dtype != np.float64:
+        # Always against the verified engine, in float64, at the same weights.
+        config = config.replace(feedback_alignment=False, dtype="float64")
+        trainer = Trainer(config, trainer.data, trainer.params.astype(np.float64))
     rec = trainer.record
     W = [w.astype(np.float64) for w in rec.W]
     b = [v.astype(np.float64) for v in rec.b]

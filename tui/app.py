@@ -839,6 +839,10 @@ class BackpropApp(FileActions, App[None]):
     def action_check_file(self) -> None:
         from tui.screens.check_report import CheckReportScreen
 
+        if self.is_web:  # served to a browser: whoever is on the page would run Python files on this machine
+            self.notify("Checking a file runs it as Python on the server; not offered in a browser.",
+                        severity="error", title="Check", markup=False)
+            return
         if self._halt():
             self._redraw()
         self.push_screen(CheckReportScreen(self.trainer))

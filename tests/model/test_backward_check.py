@@ -148,3 +148,8 @@ def test_the_crash_reason_points_at_the_learners_line():
 def test_a_bugged_trainer_is_checked_against_the_verified_engine():
     bugged = Trainer.from_config(C221, bug=BUGS["derivative_twice"])
     assert check_file(str(FILES / "correct_221_mean.py"), bugged).status == EXIT_AGREES
+
+
+def test_a_float32_run_is_checked_in_float64_at_its_weights():
+    t32 = Trainer.from_config(C221.replace(dtype="float32"))
+    assert check_file(str(FILES / "correct_221_mean.py"), t32).status == EXIT_AGREES

@@ -133,3 +133,12 @@ async def test_K_says_why_a_file_cannot_be_used():
         await pilot.pause()
         assert "no function backward" in str(screen.query_one("#check-verdict", Static).render())
         assert screen.query_one(DataTable).row_count == 0
+
+
+async def test_K_is_refused_when_the_app_is_served_to_a_browser(monkeypatch):
+    monkeypatch.setattr(BackpropApp, "is_web", property(lambda self: True))
+    app = BackpropApp(config=XOR_221, show_form=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("K")
+        await pilot.pause()
+        assert not isinstance(app.screen, CheckReportScreen)
