@@ -57,16 +57,20 @@ def main() -> None:
                 report = check_file(path, trainer, epochs=epochs)
                 times.append(time.perf_counter() - start)
                 assert report.status == 0
-            print(f"check 2-2-1 template, --epochs {epochs:>6}: median {statistics.median(times):.2f} s "
-                  f"(min {min(times):.2f}, max {max(times):.2f}, {args.repeats} runs)")
+            print(
+                f"check 2-2-1 template, --epochs {epochs:>6}: median {statistics.median(times):.2f} s "
+                f"(min {min(times):.2f}, max {max(times):.2f}, {args.repeats} runs)"
+            )
     per_mode: dict[str, list[float]] = {"plain": [], "lab": []}
     for i in range(6):  # A B, B A, ...: load from other programs falls on both alike
         for mode in ("plain", "lab") if i % 2 == 0 else ("lab", "plain"):
             out = subprocess.run([sys.executable, "-c", STEP_SCRIPT, mode], capture_output=True, text=True, check=True)
             per_mode[mode].append(float(out.stdout))
     for mode, values in per_mode.items():
-        print(f"Trainer.step XOR 2-2-1, {mode:>5} process: median {statistics.median(values):.1f} us/epoch (CPU), "
-              f"runs {', '.join(f'{v:.1f}' for v in values)}")
+        print(
+            f"Trainer.step XOR 2-2-1, {mode:>5} process: median {statistics.median(values):.1f} us/epoch (CPU), "
+            f"runs {', '.join(f'{v:.1f}' for v in values)}"
+        )
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ XOR_221 = ("--dataset", "xor", "--layers", "2,2,1", "--activation", "sigmoid", "
 def test_a_correct_file_exits_zero_with_a_table_and_the_conventions():
     code, out, err = run("check", str(FILES / "correct_221_mean.py"), *XOR_221)
     assert code == 0, err
-    assert "dz1" in out and "agrees" in out and "DIFFERS" not in out
+    assert "\ndz                  1" in out and "agrees" in out and "DIFFERS" not in out
     assert "convention: dz is the gradient of the batch-mean loss" in out
     assert out.rstrip().endswith("result: everything agrees")
 
@@ -29,7 +29,7 @@ def test_a_bug_exits_one_naming_the_first_quantity_and_the_likely_bug():
     assert code == 1
     assert "first difference: dz1: dz1 is all zeros" in out
     assert "most likely: disconnected hidden layer (disconnected_hidden)" in out
-    assert "dz1                         " in out and "<- first" in out
+    assert "\ndz                  1" in out and "<- first" in out
 
 
 def test_an_unusable_file_exits_two_with_one_line():

@@ -126,13 +126,14 @@ def render(report: CheckReport, path: str, the_plan: Plan) -> str:
         f"{PROG} check: {one_line(path)} against the engine ({'-'.join(map(str, c.layers))}, {c.activation} hidden, "
         f"{c.output_activation} output, {c.loss}, lr {c.lr:g}, {n} samples)",
         "",
-        f"{'quantity':<22}{'max |diff|':>12}{'relative':>12}  verdict",
+        f"{'quantity':<16}{'layer':>5}{'max |diff|':>12}{'relative':>12}  verdict",
     ]
     for row in report.rows:
         verdict = "agrees" if row.agrees else "DIFFERS"
         if report.first is row:
             verdict += "  <- first"
-        lines.append(f"{row.name:<22}  {_number(row.max_abs)}  {_number(row.max_rel)}  {verdict}")
+        layer = str(row.layer) if row.layer else "-"
+        lines.append(f"{row.quantity:<16}{layer:>5}  {_number(row.max_abs)}  {_number(row.max_rel)}  {verdict}")
     lines.append("")
     lines += verdict_lines(report, c.lr)
     lines.append("result: " + ("everything agrees" if report.status == 0 else "something disagrees"))

@@ -21,8 +21,15 @@ def networks(draw):
     output, loss = draw(st.sampled_from(OUTPUTS))
     hidden = draw(st.lists(st.integers(2, 5), min_size=1, max_size=2))
     n_out = 2 if output == "softmax" else 1
-    config = Config(dataset="xor", layers=(2, *hidden, n_out), activation=draw(st.sampled_from(HIDDEN)),
-                    output_activation=output, loss=loss, lr=0.3, seed=draw(st.integers(0, 50)))
+    config = Config(
+        dataset="xor",
+        layers=(2, *hidden, n_out),
+        activation=draw(st.sampled_from(HIDDEN)),
+        output_activation=output,
+        loss=loss,
+        lr=0.3,
+        seed=draw(st.integers(0, 50)),
+    )
     return Trainer.from_config(config)
 
 

@@ -113,10 +113,10 @@ async def test_K_checks_a_file_and_the_table_reads_the_report():
         await pilot.pause()
         expected = check_file(path, app.trainer)
         table = screen.query_one(DataTable)
-        names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
-        assert names == [row.name for row in expected.rows]
-        first = names.index("dz1")
-        assert "first" in str(table.get_row_at(first)[3])
+        names = [(str(table.get_row_at(i)[0]), str(table.get_row_at(i)[1])) for i in range(table.row_count)]
+        assert names == [(row.quantity, str(row.layer) if row.layer else "-") for row in expected.rows]
+        first = names.index(("dz", "1"))
+        assert "first" in str(table.get_row_at(first)[4])
         words = str(screen.query_one("#check-words", Static).render())
         assert "derivative_twice" in words
 

@@ -66,7 +66,8 @@ class CheckReportScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#check-rows", DataTable)
-        table.add_column("quantity", key="quantity", width=22)
+        table.add_column("quantity", key="quantity", width=20)
+        table.add_column("layer", key="layer", width=5)
         table.add_column("max |diff|", key="abs", width=10)
         table.add_column("relative", key="rel", width=10)
         table.add_column("verdict", key="verdict", width=16)
@@ -110,7 +111,8 @@ class CheckReportScreen(ModalScreen[None]):
         for i, row in enumerate(report.rows):
             word = "agrees" if row.agrees else ("DIFFERS ← first" if row is report.first else "DIFFERS")
             table.add_row(
-                row.name,
+                row.quantity,
+                str(row.layer) if row.layer else "-",
                 fixed(row.max_abs, 10, 3),
                 fixed(row.max_rel, 10, 3),
                 Text(word, style=positive if row.agrees else f"bold {negative}"),
