@@ -121,6 +121,22 @@ async def test_K_checks_a_file_and_the_table_reads_the_report():
         assert "derivative_twice" in words
 
 
+async def test_K_compares_whole_runs_when_given_epochs():
+    app = BackpropApp(config=XOR_221.replace(lr=0.1), show_form=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("K")
+        await wait_for(pilot, lambda: isinstance(app.screen, CheckReportScreen))
+        screen = app.screen
+        screen.query_one("#check-epochs", Input).value = "200"
+        screen.query_one("#check-path", Input).value = str(FILES / "correct_221_mean.py")
+        screen.query_one("#check-path", Input).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.report is not None, timeout=30)
+        await pilot.pause()
+        assert screen.report.status == 0 and screen.report.epochs.epochs == 200
+        assert "agree for all 200 epochs" in str(screen.query_one("#check-words", Static).render())
+
+
 async def test_K_says_why_a_file_cannot_be_used():
     app = BackpropApp(config=XOR_221, show_form=False)
     async with app.run_test(size=SIZE) as pilot:

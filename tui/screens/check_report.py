@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from model import Trainer
 
 
+MAX_EPOCHS = 1_000_000
+
+
 class CheckReportScreen(ModalScreen[None]):
     """A path in, a table of quantities and the verdict out."""
 
@@ -36,6 +39,9 @@ class CheckReportScreen(ModalScreen[None]):
     #check-dialog {
         width: 100; max-width: 100%; height: 90%; border: round $accent; background: $surface; padding: 0 1;
     }
+    #check-inputs { height: auto; }
+    #check-path { width: 2fr; }
+    #check-epochs { width: 1fr; }
     #check-body { height: 1fr; }
     #check-rows { height: auto; }
     #check-verdict, #check-words { height: auto; }
@@ -58,7 +64,9 @@ class CheckReportScreen(ModalScreen[None]):
                     "A starting file: backprop-tui check --template (with the same options)."
                 )
             )
-            yield Input(placeholder="path of your .py file, then enter", id="check-path")
+            with Horizontal(id="check-inputs"):
+                yield Input(placeholder="path of your .py file, then enter", id="check-path")
+                yield Input(placeholder="epochs side by side (optional)", id="check-epochs", restrict=r"[0-9]*")
             yield Static("", id="check-verdict")
             with VerticalScroll(id="check-body"):
                 yield Static("", id="check-words")
@@ -74,17 +82,24 @@ class CheckReportScreen(ModalScreen[None]):
         self.query_one("#check-path", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        path = os.path.expanduser(event.value.strip())
+        path = os.path.expanduser(self.query_one("#check-path", Input).value.strip())
         if not path:
             self.notify("Type the path of your .py file.", severity="error", title="Check", markup=False)
+            self.query_one("#check-path", Input).focus()
             return
-        self.query_one("#check-verdict", Static).update(Text(f"Checking {path}…"))
-        self._run(path)
+        text = self.query_one("#check-epochs", Input).value.strip()
+        epochs = int(text) if text else 0
+        if epochs > MAX_EPOCHS:
+            self.notify(f"At most {MAX_EPOCHS} epochs side by side.", severity="error", title="Check", markup=False)
+            return
+        what = f" and {epochs} epochs side by side" if epochs else ""
+        self.query_one("#check-verdict", Static).update(Text(f"Checking {path}{what}…"))
+        self._run(path, epochs)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
-    def _run(self, path: str) -> None:
+    def _run(self, path: str, epochs: int = 0) -> None:
         try:
-            report = check_file(path, self.trainer)
+            report = check_file(path, self.trainer, epochs=epochs)
         except Exception as exc:  # noqa: BLE001 - said on the screen, never raised into the app
             self.app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
             return
