@@ -138,7 +138,13 @@ def install_run(trainer: Trainer, run: Run) -> None:
 
 
 def save_session(trainer: Trainer, path: str | os.PathLike) -> None:
-    """Write the whole session to `path` atomically (see exports.write_atomically)."""
+    """Write the whole session to `path` atomically (see exports.write_atomically).
+
+    A bug-lab run (a planted bug) is refused: a session file must replay the
+    verified engine, and a file that silently carried a bug would mislead.
+    """
+    if getattr(trainer, "bug", None) is not None:
+        raise SessionError(f"a bug is planted ({trainer.bug.name}); bug-lab runs are not saved as sessions")
     meta, arrays = encode(read_run(trainer), trainer.data)
     blob = np.frombuffer(json.dumps(meta, separators=(",", ":")).encode("utf-8"), dtype=np.uint8)
     try:

@@ -13,7 +13,7 @@ for bit as the original did, within a bounded amount of memory.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,9 @@ from model.records import Branch, EpochRecord, RecordFigures
 # Older names, kept importable: sessions and run mode read them from here.
 _State = TrainerState
 __all__ = ["Branch", "Divergence", "DivergenceError", "EpochRecord", "History", "RecordFigures", "Trainer", "load_data"]
+
+if TYPE_CHECKING:
+    from model.bugs import Bug
 
 Array = np.ndarray
 
@@ -57,7 +60,12 @@ class Trainer:
         config: Config,
         data: Dataset,
         params: Array | None = None,
+        bug: "Bug | None" = None,
     ):
+        # The bug lab's one way in (model/bugs.py): None builds the verified network and optimizers.
+        self.bug = bug
+        if bug is not None:
+            bug.check(config.layers, config.activation, config.output_activation, config.loss)
         sizes = config.layers
         if data.n_features != sizes[0]:
             raise ConfigError(
@@ -102,6 +110,8 @@ class Trainer:
                 for shape in self.layout.shapes
             )
         self.network = Network.build(sizes, config.activation, config.output_activation, config.loss, feedback)
+        if bug is not None:
+            self.network = bug.network(self.network, config.lr)
         self._rng = rng
         self._segments: list[tuple[int, Config, Optimizer]] = []
         self._add_segment(0, config)
@@ -123,14 +133,16 @@ class Trainer:
     # ------------------------------------------------------------- building
 
     @classmethod
-    def from_config(cls, config: Config, params: Array | None = None) -> "Trainer":
+    def from_config(cls, config: Config, params: Array | None = None, bug: "Bug | None" = None) -> "Trainer":
         """Load the data the config names and build the trainer on it."""
-        return cls(config, load_data(config), params)
+        return cls(config, load_data(config), params, bug)
 
     def _add_segment(self, start: int, config: Config) -> None:
         optimizer = Optimizer(
             config.optimizer, config.lr, config.momentum, config.beta1, config.beta2, 1e-8, config.l1, config.l2
         )
+        if self.bug is not None:
+            optimizer = self.bug.optimizer(optimizer)
         self._segments = [s for s in self._segments if s[0] < start] + [(start, config, optimizer)]
 
     def _segment(self, epoch: int) -> tuple[int, Config, Optimizer]:

@@ -92,6 +92,14 @@ EXPLAIN = {
         "weights. It needs a new network, so it asks first."
     ),
     "next_insight": "Show the next tab of the lower-right panel: predictions, decision boundary, layer health, ...",
+    "bug_lab": (
+        "Bug lab: train with one classic backprop bug planted on purpose (or the verified engine again), or a "
+        "quiz that hides which one; during a quiz, k is where you guess and see the planted line."
+    ),
+    "check_file": (
+        "Check your own forward/backward file against the engine at the weights on screen: which layer and "
+        "quantity first differs, and the classic bug it looks like (as backprop-tui check FILE.py)."
+    ),
     "boundary_mode": (
         "Decision boundary tab: switch between the network's probabilities (shade = how sure) and flat class "
         "regions with their borders drawn."
@@ -160,6 +168,9 @@ class BackpropApp(FileActions, App[None]):
         Binding("ctrl+s", "save_session", "Save", id="save_session", tooltip="Save session"),
         Binding("ctrl+o", "open_session", "Open", id="open_session", tooltip="Open session"),
         Binding("escape", "leave_form", "Leave form", show=False, id="leave_form"),
+        # Bug lab and learner check (issue 12): tui/screens/bug_lab.py, tui/screens/check_report.py
+        Binding("k", "bug_lab", "Bug lab", id="bug_lab", tooltip="Bug lab and quiz"),
+        Binding("K", "check_file", "Check file", id="check_file", tooltip="Check your backward pass"),
     ]
 
     def __init__(
@@ -678,6 +689,10 @@ class BackpropApp(FileActions, App[None]):
     def _mark_feedback(self) -> None:
         """Say on the inspector's frame when the error goes back through B, not W."""
         title = "Layers · feedback alignment" if self.trainer.network.feedback is not None else "Layers"
+        if self.trainer.bug is not None:  # never silently (issue 12)
+            from tui.screens.bug_lab import title_note
+
+            title += title_note(self.trainer, self.bug_quiz)
         inspector = self.query_one(LayerInspector)
         if inspector.border_title != title:
             inspector.border_title = title
@@ -843,7 +858,7 @@ class BackpropApp(FileActions, App[None]):
 
     def _rebuild(self, new: Config, old: Config, field: str) -> None:
         try:
-            trainer = Trainer.from_config(new)
+            trainer = Trainer.from_config(new, bug=self.trainer.bug)  # a planted bug stays planted
         except BackpropError as exc:
             self._error(f"No new network: {exc}")
             self._undo_form(old, field, str(exc))
@@ -862,6 +877,28 @@ class BackpropApp(FileActions, App[None]):
         self._sync_form()
         self._redraw()
         self._keep_focus_on_tables()  # the inspector rebuilds its tables
+
+    # ------------------------------------------------------- bug lab and check (issue 12)
+
+    bug_quiz = False  # a bug is planted and its name hidden until the learner guesses
+
+    def action_bug_lab(self) -> None:
+        from tui.screens.bug_lab import open_bug_lab
+
+        if self._halt():
+            self._redraw()
+        open_bug_lab(self)
+
+    def action_check_file(self) -> None:
+        from tui.screens.check_report import CheckReportScreen
+
+        if self.is_web:  # served to a browser: whoever is on the page would run Python files on this machine
+            self.notify("Checking a file runs it as Python on the server; not offered in a browser.",
+                        severity="error", title="Check", markup=False)
+            return
+        if self._halt():
+            self._redraw()
+        self.push_screen(CheckReportScreen(self.trainer))
 
     # ------------------------------------------------------------------ exit
 

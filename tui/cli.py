@@ -118,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     net.add_argument("--weights", metavar="FILE", help="start from the weights in a .npz file (sets the layers when none are given)")
     net.add_argument("--dtype", metavar="TYPE", help="float64 or float32")
     net.add_argument("--seed", metavar="N", help="seed of the data and the initial weights")
+    net.add_argument("--bug", metavar="NAME", help="bug lab: train with one classic backprop bug planted on purpose "
+                     "(names: backprop-tui --bug list)")
 
     train = p.add_argument_group("training")
     train.add_argument("--lr", metavar="X", help="learning rate")
@@ -328,10 +330,22 @@ def plan(args: argparse.Namespace) -> Plan:
                 f"the configuration asks for {describe(config.layers)}"
             )
         params = Layout(config.layers).flatten(W, b)
+    bug = None
+    if getattr(args, "bug", None) is not None:
+        from model.bugs import find
+
+        try:
+            bug = find(args.bug.strip())
+        except ConfigError as e:
+            raise UsageError(f"--bug: {e.message}") from None
+        if args.save_session is not None:
+            raise UsageError("--save-session: not with --bug; bug-lab runs are not saved as sessions")
     try:
         # The engine's own checks: inputs against features, outputs against classes.
-        trainer = Trainer(config, data, params)
+        trainer = Trainer(config, data, params, bug=bug)
     except ConfigError as e:
+        if e.field == "bug":
+            raise UsageError(f"--bug: {e.message}") from None
         raise _engine_error(e, layers_option) from None
     return Plan(config, trainer, params, args)
 
@@ -415,9 +429,20 @@ def version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["check"]:  # the check verb (tui/check_command.py)
+        from tui.check_command import main as check_main
+
+        return check_main(words[1:])
+    if words[:2] == ["--bug", "list"]:
+        from model.bugs import CATALOGUE
+
+        for bug in CATALOGUE:
+            print(f"{bug.name:<26} {bug.title}")
+        return EXIT_OK
     parser = build_parser()
     try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        args = parser.parse_args(words)
     except UsageError as e:
         return error(str(e))
     except SystemExit as e:  # --help has been printed
@@ -435,6 +460,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error("not enough memory for this network and data; use fewer units or samples")
     if the_plan.headless:
         from tui.headless import run_headless
+
+        bug = the_plan.trainer.bug
+        if bug is not None:  # never silently
+            print(f"{PROG}: bug lab: {bug.name} is planted ({bug.title})", file=sys.stderr)
 
         try:
             return run_headless(the_plan)
@@ -479,6 +508,8 @@ def launch(the_plan: Plan) -> int:
         if the_plan.session is not None:
             app = BackpropApp(trainer=the_plan.trainer)
             app.remember_session(the_plan.session)
+        elif the_plan.trainer.bug is not None:  # --bug: the planted trainer itself
+            app = BackpropApp(trainer=the_plan.trainer)
         else:
             app = BackpropApp(config=the_plan.config, params=the_plan.params)
     except BackpropError as e:

@@ -1,0 +1,5 @@
+"""No backward function."""
+
+
+def forward(X, params):
+    return {}
