@@ -336,6 +336,15 @@ class PhaseWalk:
             self.position -= 1
         return self.current
 
+    @property
+    def count(self) -> int:
+        """How many phases the epoch has."""
+        return self._fetch(0).count
+
+    def go_to_last(self) -> Phase:
+        """Show the update that ends the epoch (every batch is computed)."""
+        return self.go_to(self.count - 1)
+
     def go_to(self, index: int) -> Phase:
         """Show phase `index` (0-based), computing the batches up to it."""
         self.position = -1

@@ -32,6 +32,7 @@ from tui.messages import WeightSelected
 
 if TYPE_CHECKING:
     from model import EpochRecord
+    from model.phases import Highlight
 
 VIEWS: tuple[str, ...] = ("weights", "grads", "deltas", "acts")
 VIEW_TITLES = {"weights": "Weights", "grads": "Gradients", "deltas": "Deltas", "acts": "Activations"}
@@ -135,6 +136,7 @@ class LayerInspector(Vertical):
         self._grids: dict[tuple[int, str], _Grid] = {}
         self._todo: dict[tuple[int, str], set[int]] = {}  # rows not yet showing their grid
         self._colours: tuple[str, str] | None = None
+        self._highlight: Highlight | None = None
 
     # ------------------------------------------------------------ public
 
@@ -176,6 +178,36 @@ class LayerInspector(Vertical):
                 self.refresh(recompose=True)  # compose draws the visible table
             return
         self._draw(self._layer, self._view)
+
+    @property
+    def highlight(self) -> "Highlight | None":
+        """The cells marked as computed by the phase on screen (see model.phases.Highlight)."""
+        return self._highlight
+
+    def set_highlight(self, highlight: "Highlight | None") -> None:
+        """Mark the cells a phase computes (reversed), bringing its layer and view
+        into sight; None removes the marks."""
+        if highlight == self._highlight:
+            return
+        self._highlight = highlight
+        if highlight is not None and self.n_layers:
+            layer = self._layer if self._layer in highlight.layers else highlight.layers[0]
+            if (layer, highlight.view) != (self._layer, self._view):
+                self._activate(layer, highlight.view)
+                return
+        self._draw(self._layer, self._view)
+
+    def highlighted_rows(self, layer: int, view: str) -> set[int] | None:
+        """Row positions of a table marked by the phase: None (none), or a set."""
+        hl = self._highlight
+        if hl is None or hl.view != view or layer not in hl.layers:
+            return None
+        key = (layer, view)
+        grid = self._grids.get(key)
+        n = len(grid.row_keys) if grid is not None else 0
+        if hl.rows is None:
+            return set(range(n))
+        return {i for i in hl.rows if i < n}
 
     def select_layer(self, index: int) -> None:
         if not 0 <= index < self.n_layers:
@@ -323,10 +355,14 @@ class LayerInspector(Vertical):
             window = range(max(0, top - ROW_MARGIN), min(n, top + height + ROW_MARGIN))
         rows = [i for i in window if i in todo]
         columns = grid.column_keys
+        marked = self.highlighted_rows(*key) or ()
         for i in rows:
             rk = grid.row_keys[i]
             for j, ck in enumerate(columns):
-                table.update_cell(rk, ck, grid.cell(i, j, positive, negative))
+                cell = grid.cell(i, j, positive, negative)
+                if i in marked:
+                    cell.stylize("reverse")
+                table.update_cell(rk, ck, cell)
         todo.difference_update(rows)
 
     def _grid(self, record: "EpochRecord", layer: int, view: str) -> _Grid:
