@@ -217,11 +217,10 @@ def epoch_phases(trainer: "Trainer") -> Iterator[Phase]:
             return record
 
         for l in range(L):
-            act = network.activations[l].name
             yield phase(
                 "forward",
                 l,
-                f"z{l + 1} = a{l} @ W{l + 1} + b{l + 1};  a{l + 1} = {act}(z{l + 1})",
+                f"z{l + 1} = a{l} @ W{l + 1} + b{l + 1};  a{l + 1} = {network.activations[l].name}(z{l + 1})",
                 {"a_prev": fwd.layer_input(l), "W": W[l], "b": b[l], "z": fwd.z[l], "a": fwd.a[l]},
                 ("z", "a"),
             )

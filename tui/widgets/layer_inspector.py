@@ -120,6 +120,8 @@ class LayerInspector(Vertical):
     LayerInspector .inspector-pane { height: 1fr; }
     LayerInspector .inspector-caption { height: auto; color: $text-muted; padding: 0 1; }
     LayerInspector DataTable { height: 1fr; }
+    LayerInspector.-stacked #inspector-tabs { layout: vertical; height: 4; }
+    LayerInspector.-stacked #layer-tabs, LayerInspector.-stacked #view-tabs { width: 1fr; }
     """
 
     def __init__(self, **widget_kwargs) -> None:
@@ -175,6 +177,7 @@ class LayerInspector(Vertical):
             self._layer = min(self._layer, self.n_layers - 1)
             self._tables, self._captions, self._built, self._grids, self._todo = {}, {}, {}, {}, {}
             if self.is_mounted:
+                self._fit_tabs()
                 self.refresh(recompose=True)  # compose draws the visible table
             return
         self._draw(self._layer, self._view)
@@ -259,6 +262,15 @@ class LayerInspector(Vertical):
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def on_resize(self, _: events.Resize) -> None:
+        self._fit_tabs()
+
+    def _fit_tabs(self) -> None:
+        """Too narrow for the layer tabs beside the view tabs (the Network panel
+        shares the row): put them on two rows instead of hiding the layers."""
+        if self.size.width:
+            self.set_class(self.size.width < 42 + 9 * self.n_layers, "-stacked")
 
     def _theme_changed(self, _theme) -> None:
         self._colours = None

@@ -213,6 +213,8 @@ class LossChart(PlotextPlot):
         self.plt.yticks(ticks, labels)
 
     def _draw(self) -> None:
+        if self._data is None:
+            return
         loss, test_loss, marker, branches = self._data
         plt = self.plt
         plt.clear_data()
@@ -247,7 +249,7 @@ class LossChart(PlotextPlot):
         plt.xlim(0, right)
         ticks = epoch_ticks(right, max(self.size.width // 10, 2))
         self.x_ticks = ticks
-        plt.xticks(ticks, [str(t) for t in ticks])
+        plt.xticks([float(t) for t in ticks], [str(t) for t in ticks])
         plt.xlabel("epoch")
         notes = ["log scale"] if self.log_scale else []
         if marker is not None:

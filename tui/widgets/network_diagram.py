@@ -236,8 +236,8 @@ def draw(
     out = []
     for row in lines:
         text = Text(no_wrap=True, overflow="crop")
-        for char, style in row:
-            text.append(char, style)
+        for char, cell_style in row:
+            text.append(char, cell_style)
         out.append(text)
     return out
 

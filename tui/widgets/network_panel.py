@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from model import EpochRecord, Trainer
 
 
+def _number(x: float | None) -> str:
+    return "–" if x is None else fixed(x).strip()
+
+
 def card_text(card: UnitCard) -> str:
     """A unit's card in two or three lines, every number fixed-width."""
     head = card.title
@@ -33,9 +37,9 @@ def card_text(card: UnitCard) -> str:
     incoming = " ".join(fixed(w) for w in card.incoming[:6])
     more = f" … {len(card.incoming) - 6} more" if len(card.incoming) > 6 else ""
     return (
-        f"{head}: in W = {incoming}{more}  b = {fixed(card.bias).strip()}\n"
-        f"z = {fixed(card.z).strip()}  a = {fixed(card.a).strip()}  f'(z) = {fixed(card.fprime).strip()}"
-        f"  delta = {fixed(card.delta).strip()}"
+        f"{head}: in W = {incoming}{more}  b = {_number(card.bias)}\n"
+        f"z = {_number(card.z)}  a = {_number(card.a)}  f'(z) = {_number(card.fprime)}"
+        f"  delta = {_number(card.delta)}"
     )
 
 

@@ -48,7 +48,7 @@ def array_lines(label: str, array: np.ndarray, sample_names: list[str]) -> list[
     """An array as lines: whole when small, else its shape and its first row."""
     x = np.asarray(array)
     if x.ndim == 0:
-        return [f"{label} = {fixed(x).strip()}"]
+        return [f"{label} = {fixed(float(x)).strip()}"]
     if x.ndim == 1:
         return [f"{label} ({x.shape[0]}) = {_row(x)}"]
     rows, columns = x.shape
@@ -92,7 +92,7 @@ def phase_lines(phase: Phase, width: int = 80) -> tuple[str, list[str]]:
             body += array_lines(f"W{l + 1}", phase.arrays[f"W{l}"], _input_names(l, phase.arrays[f"W{l}"].shape[0]))
             body += array_lines(f"b{l + 1}", phase.arrays[f"b{l}"], [])
         if "epoch_loss" in phase.arrays:
-            epoch_loss = fixed(phase.arrays["epoch_loss"]).strip()
+            epoch_loss = fixed(float(phase.arrays["epoch_loss"])).strip()
             body.append(f"train loss of the epoch (mean over its batches) = {epoch_loss}")
         if phase.last:
             body.append(f"The epoch is done: this is epoch {phase.epoch + 1}, as one step (space) gives it.")
