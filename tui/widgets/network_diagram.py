@@ -15,10 +15,11 @@ test can check that it never draws outside its region.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from rich.style import Style
-from rich.text import Text
+from rich.text import Span, Text
 from textual import events
 from textual.binding import Binding
 from textual.color import Color, ColorParseError
@@ -33,6 +34,7 @@ NODE = "●"
 NODE_HOT = "◉"
 # Braille dot bits by (x, y) inside a cell of 2 x 4 dots.
 _DOT_BITS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
+_BITS = np.array(_DOT_BITS, dtype=np.int16)
 
 
 @dataclass(frozen=True)
@@ -47,16 +49,24 @@ class Palette:
     muted: str
 
     def shade(self, value: float, scale: float, dim: bool = False) -> Style:
-        """The sign's colour, faded towards the background as |value| / scale falls."""
+        """The sign's colour, faded towards the background as |value| / scale falls
+        (in 16 steps: the eye tells no more apart, and the styles are reused)."""
         if not np.isfinite(value):
-            return Style(color=self.negative, bold=True)
-        base = Color.parse(self.positive if value >= 0 else self.negative)
+            return _style(self.negative, self.background, -1, dim)
         strength = 0.0 if scale <= 0 else min(abs(value) / scale, 1.0)
-        keep = 0.25 + 0.75 * strength
-        if dim:
-            keep *= 0.45
-        colour = base.blend(Color.parse(self.background), 1.0 - keep)
-        return Style(color=colour.hex, bold=strength >= 0.5 and not dim)
+        return _style(self.positive if value >= 0 else self.negative, self.background, round(strength * 15), dim)
+
+
+@lru_cache(maxsize=1024)
+def _style(colour: str, background: str, level: int, dim: bool) -> Style:
+    """Style of a value of `level` 0..15 (-1: not a finite number) in `colour`."""
+    if level < 0:
+        return Style(color=colour, bold=True)
+    keep = 0.25 + 0.75 * level / 15
+    if dim:
+        keep *= 0.45
+    faded = Color.parse(colour).blend(Color.parse(background), 1.0 - keep)
+    return Style(color=faded.hex6, bold=level >= 8 and not dim)
 
 
 PLAIN_PALETTE = Palette("#4caf50", "#e53935", "#000000", "#e0e0e0", "#ffb300", "#808080")
@@ -162,41 +172,36 @@ def draw(
 
     # Edges on a braille canvas: per cell, the dots and the strongest edge through it.
     dots = np.zeros((height, width), dtype=np.int16)
-    strongest = np.zeros((height, width))
-    owner: dict[tuple[int, int], tuple[float, float, bool]] = {}
+    owner = np.full((height, width), -1, dtype=np.int32)
+    edge_styles: list[Style] = []
     for l, matrix in enumerate(values.edges):
         shown_in, shown_out = geo.shown[l], geo.shown[l + 1]
         block = np.asarray(matrix, dtype=float)[:shown_in, :shown_out]
         finite = np.abs(block[np.isfinite(block)])
         scale = float(finite.max()) if finite.size else 0.0
         x0, x1 = geo.xs[l] + 1, geo.xs[l + 1] - 1
-        hot = l in hot_edges
+        dim = phase_on and l not in hot_edges
         # Weak edges first, so a strong one owns the cells they share.
         order = np.argsort(np.abs(np.nan_to_num(block, nan=np.inf)), axis=None)
-        for flat in order:
-            i, j = divmod(int(flat), shown_out)
-            value = float(block[i, j])
+        for flat in order.tolist():
+            i, j = divmod(flat, shown_out)
             y0, y1 = geo.ys[l][i], geo.ys[l + 1][j]
             # In dots: 2 across and 4 down per cell, the line from cell centre to cell centre.
             dx0, dy0, dx1, dy1 = 2 * x0 + 1, 4 * y0 + 2, 2 * x1, 4 * y1 + 2
             steps = max(abs(dx1 - dx0), abs(dy1 - dy0), 1)
             t = np.linspace(0.0, 1.0, steps + 1)
-            px = np.rint(dx0 + (dx1 - dx0) * t).astype(int)
-            py = np.rint(dy0 + (dy1 - dy0) * t).astype(int)
+            px = np.rint(dx0 + (dx1 - dx0) * t).astype(np.intp)
+            py = np.rint(dy0 + (dy1 - dy0) * t).astype(np.intp)
             cx, cy = px // 2, py // 4
             ok = (cx >= 0) & (cx < width) & (cy >= 0) & (cy < height)
             px, py, cx, cy = px[ok], py[ok], cx[ok], cy[ok]
-            bits = np.array([_DOT_BITS[x % 2][y % 4] for x, y in zip(px, py)], dtype=np.int16)
-            np.bitwise_or.at(dots, (cy, cx), bits)
-            strength = abs(value) if np.isfinite(value) else np.inf
-            for y, x in set(zip(cy.tolist(), cx.tolist())):
-                if strength >= strongest[y, x]:
-                    strongest[y, x] = strength
-                    owner[(y, x)] = (value, scale, hot)
+            np.bitwise_or.at(dots, (cy, cx), _BITS[px % 2, py % 4])
+            owner[cy, cx] = len(edge_styles)
+            edge_styles.append(palette.shade(float(block[i, j]), scale, dim=dim))
 
     lines: list[list[tuple[str, Style | None]]] = [[(" ", None)] * width for _ in range(height)]
-    for (y, x), (value, scale, hot) in owner.items():
-        lines[y][x] = (chr(0x2800 + int(dots[y, x])), palette.shade(value, scale, dim=phase_on and not hot))
+    for y, x in zip(*np.nonzero(owner >= 0)):
+        lines[y][x] = (chr(0x2800 + int(dots[y, x])), edge_styles[owner[y, x]])
 
     # Column titles, then nodes and "+N" notes on top of the edges.
     muted = Style(color=palette.muted)
@@ -235,10 +240,16 @@ def draw(
 
     out = []
     for row in lines:
-        text = Text(no_wrap=True, overflow="crop")
-        for char, cell_style in row:
-            text.append(char, cell_style)
-        out.append(text)
+        plain = "".join(char for char, _ in row)
+        spans = []
+        run_start, run_style = 0, row[0][1] if row else None
+        for x in range(1, len(row) + 1):
+            cell_style = row[x][1] if x < len(row) else None
+            if x == len(row) or cell_style is not run_style:
+                if run_style is not None:
+                    spans.append(Span(run_start, x, run_style))
+                run_start, run_style = x, cell_style
+        out.append(Text(plain, spans=spans, no_wrap=True, overflow="crop"))
     return out
 
 
