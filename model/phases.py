@@ -208,7 +208,9 @@ def epoch_phases(trainer: "Trainer") -> Iterator[Phase]:
             bwd = network.backward(fwd, Y, W)
         m = idx.shape[0]
 
-        def phase(kind: str, layer: int | None, formula: str, arrays: dict[str, Array], produced: tuple[str, ...]) -> Phase:
+        def phase(
+            kind: str, layer: int | None, formula: str, arrays: dict[str, Array], produced: tuple[str, ...]
+        ) -> Phase:
             nonlocal index
             record = Phase(
                 epoch, index, count, kind, layer, L, batch, len(batches), mode, idx, formula, arrays, produced

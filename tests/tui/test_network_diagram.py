@@ -52,7 +52,8 @@ def test_the_diagram_stays_inside_its_region(picture):
 
 
 def test_every_shown_node_is_drawn_and_wide_layers_say_how_many_are_left():
-    trainer = Trainer.from_config(Config(dataset="spiral", classes=3, layers=(2, 32, 32, 3), output_activation="softmax", loss="ce"))
+    config = Config(dataset="spiral", classes=3, layers=(2, 32, 32, 3), output_activation="softmax", loss="ce")
+    trainer = Trainer.from_config(config)
     values = diagram_values(trainer.record)
     lines = draw(values, 60, 24)
     geo = geometry(values.sizes, 60, 24)

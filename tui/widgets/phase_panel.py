@@ -77,7 +77,7 @@ def side_by_side(labels: list[str], arrays: list[np.ndarray], sample_names: list
         return None
     lines = [" " * (2 + name_width) + " ".join(c.rjust(cell) for c, _ in columns)]
     for i, name in enumerate(sample_names):
-        lines.append(f"  {name:>{name_width}} " + " ".join(fixed(v).rjust(cell) for _, v in ((c, col[i]) for c, col in columns)))
+        lines.append(f"  {name:>{name_width}} " + " ".join(fixed(col[i]).rjust(cell) for _, col in columns))
     return lines
 
 
