@@ -25,6 +25,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Footer, TabPane
 
 from model import BackpropError, Config, DivergenceError, Trainer
+from model.phases import PhaseWalk
 from tui.file_actions import FileActions
 from tui.format import fixed
 from tui.messages import (
@@ -42,6 +43,7 @@ from tui.widgets.insight_tabs import InsightTabs
 from tui.widgets.layer_health import LayerHealthView
 from tui.widgets.layer_inspector import LayerInspector
 from tui.widgets.loss_chart import LossChart
+from tui.widgets.network_panel import NetworkPanel
 from tui.widgets.predictions import PredictionsTable
 from tui.widgets.stats_bar import StatsBar
 from tui.widgets.walkthrough_panel import WalkthroughPanel, weight_label
@@ -104,6 +106,19 @@ EXPLAIN = {
         "Decision boundary tab: switch between the network's probabilities (shade = how sure) and flat class "
         "regions with their borders drawn."
     ),
+    # Issue 11: phases, the network diagram, jumping.
+    "step_phase": (
+        "Step one phase of the epoch: forward through each layer, the loss, the output delta, each hidden "
+        "delta, the gradients, the update. The Network panel names the phase and shows its formula with this "
+        "epoch's numbers; the tables mark the cells it computes. After the update the epoch has advanced, "
+        "exactly as one step (space) gives it."
+    ),
+    "back_phase": "Back one phase (from the start of an epoch: to the previous epoch's update).",
+    "jump_epoch": "Jump to an epoch by number: recorded epochs exactly, by rewind; a later one is trained to.",
+    "diagram_edges": "Network panel: colour the edges by the weights W or by their gradients dW.",
+    "diagram_nodes": "Network panel: colour the nodes by activation a, by delta, or not at all.",
+    "diagram_sample": "Network panel: node values of the batch mean, or of one training sample after another.",
+    "network_full": "Show the Network panel (diagram and phases) over the whole window, or put it back.",
 }
 
 # How a hot change is named in its notification.
@@ -171,6 +186,14 @@ class BackpropApp(FileActions, App[None]):
         # Bug lab and learner check (issue 12): tui/screens/bug_lab.py, tui/screens/check_report.py
         Binding("k", "bug_lab", "Bug lab", id="bug_lab", tooltip="Bug lab and quiz"),
         Binding("K", "check_file", "Check file", id="check_file", tooltip="Check your backward pass"),
+        # Issue 11: phases, the network diagram, jumping.
+        Binding("s", "step_phase", "Phase", id="step_phase", tooltip="Step one phase"),
+        Binding("S", "back_phase", "Phase back", id="back_phase", tooltip="Back one phase"),
+        Binding("j", "jump_epoch", "Jump", id="jump_epoch", tooltip="Jump to epoch"),
+        Binding("w", "diagram_edges", "W/dW", id="diagram_edges", tooltip="Diagram edges: W or dW"),
+        Binding("a", "diagram_nodes", "a/delta", id="diagram_nodes", tooltip="Diagram nodes: a, delta or none"),
+        Binding("m", "diagram_sample", "Mean/sample", id="diagram_sample", tooltip="Diagram: batch mean or a sample"),
+        Binding("N", "network_full", "Network", id="network_full", tooltip="Network panel full screen"),
     ]
 
     def __init__(
@@ -213,12 +236,16 @@ class BackpropApp(FileActions, App[None]):
             with Vertical(id="side") as side:
                 side.border_title = "Hyperparameters"
             with Vertical(id="main"):
-                inspector = LayerInspector(id="inspector")
-                inspector.border_title = "Layers"
-                # Given a record before mounting, it composes its tables at once,
-                # so AUTO_FOCUS finds the first one.
-                inspector.show(self.trainer.record)
-                yield inspector
+                with Horizontal(id="upper"):
+                    inspector = LayerInspector(id="inspector")
+                    inspector.border_title = "Layers"
+                    # Given a record before mounting, it composes its tables at once,
+                    # so AUTO_FOCUS finds the first one.
+                    inspector.show(self.trainer.record)
+                    yield inspector
+                    network = NetworkPanel(id="network")
+                    network.border_title = "Network"
+                    yield network
                 with Horizontal(id="lower"):
                     chart = LossChart(id="chart")
                     chart.border_title = "Loss"
@@ -391,6 +418,8 @@ class BackpropApp(FileActions, App[None]):
                 self.query_one(LossChart).show(loss, test_loss, marker, tuple(trainer.branches))
             if not running or turn == 3:
                 self._mark_feedback()
+            if (not running or turn == 2) and not heavy:
+                self._draw_network(record)
         except Exception as exc:  # a drawing bug must not take the run with it
             self._error(f"could not draw epoch {record.epoch}: {type(exc).__name__}: {exc}")
             self.log.error(exc)
@@ -885,9 +914,7 @@ class BackpropApp(FileActions, App[None]):
     def action_bug_lab(self) -> None:
         from tui.screens.bug_lab import open_bug_lab
 
-        if self._halt():
-            self._redraw()
-        open_bug_lab(self)
+        self._when_paused(lambda: open_bug_lab(self))
 
     def action_check_file(self) -> None:
         from tui.screens.check_report import CheckReportScreen
@@ -896,9 +923,7 @@ class BackpropApp(FileActions, App[None]):
             self.notify("Checking a file runs it as Python on the server; not offered in a browser.",
                         severity="error", title="Check", markup=False)
             return
-        if self._halt():
-            self._redraw()
-        self.push_screen(CheckReportScreen(self.trainer))
+        self._when_paused(lambda: self.push_screen(CheckReportScreen(self.trainer)))
 
     # ------------------------------------------------------------------ exit
 
@@ -931,3 +956,142 @@ class BackpropApp(FileActions, App[None]):
         self.run_control.close()
         if self._frozen:
             gc.unfreeze()
+
+    # ------------------------------------------ issue 11: phases, diagram, jump
+
+    _walk: PhaseWalk | None = None  # the epoch being stepped phase by phase
+
+    def _phase_on_screen(self):
+        """The phase shown, if the trainer is still where that phase leaves it
+        (any other move, a run, an edit or a rebuild ends phase stepping)."""
+        walk = self._walk
+        if walk is None or walk.current is None or self.running:
+            return None
+        trainer = self.trainer
+        if walk.finished:
+            params, epoch = walk.current.arrays["params"], walk.epoch + 1
+        else:
+            params, epoch = walk.start_params, walk.epoch
+        if trainer.epoch != epoch or trainer.params.shape != params.shape:
+            return None
+        if trainer.params is not params and not np.array_equal(trainer.params, params):
+            return None
+        return walk.current
+
+    def _draw_network(self, record) -> None:
+        """The Network panel and the inspector's marks for the phase on screen."""
+        phase = self._phase_on_screen()
+        if phase is None:
+            self._walk = None
+        self.query_one(LayerInspector).set_highlight(phase.highlight if phase is not None else None)
+        self.query_one(NetworkPanel).show(self.trainer, record, phase)
+
+    def action_step_phase(self) -> None:
+        """Advance one phase; the last one (the update) is the trainer's own step.
+
+        Callable from a timer (a "play phases" pace): it never blocks, and at
+        the end of an epoch the next call starts the next epoch.
+        """
+        if self.running:  # a run pauses first
+            self._when_paused(self.action_step_phase)
+            return
+        if self.state == "diverged":
+            self._error("The run diverged: step back (b) before stepping phases.")
+            return
+        if self._phase_on_screen() is None or self._walk is None or self._walk.finished:
+            self._walk = PhaseWalk(self.trainer)
+        walk = self._walk
+        try:
+            with np.errstate(all="ignore"):
+                phase = walk.forward()
+        except (BackpropError, ValueError, FloatingPointError) as exc:
+            self._walk = None
+            self._error(f"could not compute the phase: {exc}")
+            return
+        self._show_network_if_hidden()
+        if phase.last:
+            if not self._move(lambda t: t.step()):
+                walk.back()  # the update was refused (divergence): its phase is not done
+                self._draw_network(self.trainer.record)
+            return
+        self._draw_network(self.trainer.record)
+
+    def action_back_phase(self) -> None:
+        """Go back one phase; from an epoch's first phase (or none), to the
+        update of the epoch before, which is where the trainer stands."""
+        if self.running:
+            self._when_paused(self.action_back_phase)
+            return
+        walk = self._walk if self._phase_on_screen() is not None else None
+        trainer = self.trainer
+        if walk is None:
+            epoch = trainer.epoch
+            if epoch == 0:
+                self.notify("Epoch 0 has no phase before it.", title="Phases")
+                return
+            try:
+                with np.errstate(all="ignore"):
+                    trainer.rewind(epoch - 1)
+                    walk = PhaseWalk(trainer)
+                    last = walk.go_to_last()
+                    trainer.rewind(epoch)
+            except (BackpropError, ValueError) as exc:
+                self._error(str(exc))
+                return
+            self._walk = walk
+            if not np.array_equal(trainer.params, last.arrays["params"]):
+                self._walk = None  # a hand edit at this epoch: its phases are not the previous epoch's
+            self._settle()
+            self._redraw()
+            return
+        if walk.finished:
+            walk.back()
+            self._move(lambda t: t.rewind(walk.epoch))  # undo the step; the redraw shows the phase before
+            return
+        walk.back()
+        if walk.current is None:
+            self._walk = None
+        self._draw_network(trainer.record)
+
+    def _show_network_if_hidden(self) -> None:
+        """On a small terminal the Network panel is hidden: stepping phases shows it."""
+        if not self.query_one(NetworkPanel).display or self.screen.has_class("-short"):
+            self.screen.add_class("-network-full")
+
+    def action_network_full(self) -> None:
+        self.screen.toggle_class("-network-full")
+        if not self.screen.has_class("-network-full"):
+            self._focus_tables()
+
+    def action_diagram_edges(self) -> None:
+        self.query_one(NetworkPanel).next_edge_kind()
+
+    def action_diagram_nodes(self) -> None:
+        self.query_one(NetworkPanel).next_node_kind()
+
+    def action_diagram_sample(self) -> None:
+        self.query_one(NetworkPanel).next_sample(self.trainer.X.shape[0])
+
+    def action_jump_epoch(self) -> None:
+        from tui.screens.jump_epoch import JumpEpochScreen
+
+        self._when_paused(
+            lambda: self.push_screen(JumpEpochScreen(self.trainer.epoch, self.trainer.last_epoch), self.jump_to)
+        )
+
+    def jump_to(self, epoch: int | None) -> None:
+        """Show `epoch`: recorded ones exactly, by rewind; a later one is trained to."""
+        if epoch is None:
+            return
+        if self.running:
+            self._when_paused(lambda: self.jump_to(epoch))
+            return
+        if epoch <= self.trainer.last_epoch:
+            self._move(lambda t: t.rewind(epoch))
+        else:
+            self._start(epoch)
+
+    def on_loss_chart_epoch_clicked(self, message: LossChart.EpochClicked) -> None:
+        """A click on the loss chart jumps to the epoch under the pointer."""
+        message.stop()
+        self.jump_to(min(max(message.epoch, 0), self.trainer.last_epoch))

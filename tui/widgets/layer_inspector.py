@@ -32,6 +32,7 @@ from tui.messages import WeightSelected
 
 if TYPE_CHECKING:
     from model import EpochRecord
+    from model.phases import Highlight
 
 VIEWS: tuple[str, ...] = ("weights", "grads", "deltas", "acts")
 VIEW_TITLES = {"weights": "Weights", "grads": "Gradients", "deltas": "Deltas", "acts": "Activations"}
@@ -119,6 +120,8 @@ class LayerInspector(Vertical):
     LayerInspector .inspector-pane { height: 1fr; }
     LayerInspector .inspector-caption { height: auto; color: $text-muted; padding: 0 1; }
     LayerInspector DataTable { height: 1fr; }
+    LayerInspector.-stacked #inspector-tabs { layout: vertical; height: 4; }
+    LayerInspector.-stacked #layer-tabs, LayerInspector.-stacked #view-tabs { width: 1fr; }
     """
 
     def __init__(self, **widget_kwargs) -> None:
@@ -135,6 +138,7 @@ class LayerInspector(Vertical):
         self._grids: dict[tuple[int, str], _Grid] = {}
         self._todo: dict[tuple[int, str], set[int]] = {}  # rows not yet showing their grid
         self._colours: tuple[str, str] | None = None
+        self._highlight: Highlight | None = None
 
     # ------------------------------------------------------------ public
 
@@ -173,9 +177,40 @@ class LayerInspector(Vertical):
             self._layer = min(self._layer, self.n_layers - 1)
             self._tables, self._captions, self._built, self._grids, self._todo = {}, {}, {}, {}, {}
             if self.is_mounted:
+                self._fit_tabs()
                 self.refresh(recompose=True)  # compose draws the visible table
             return
         self._draw(self._layer, self._view)
+
+    @property
+    def highlight(self) -> "Highlight | None":
+        """The cells marked as computed by the phase on screen (see model.phases.Highlight)."""
+        return self._highlight
+
+    def set_highlight(self, highlight: "Highlight | None") -> None:
+        """Mark the cells a phase computes (reversed), bringing its layer and view
+        into sight; None removes the marks."""
+        if highlight == self._highlight:
+            return
+        self._highlight = highlight
+        if highlight is not None and self.n_layers:
+            layer = self._layer if self._layer in highlight.layers else highlight.layers[0]
+            if (layer, highlight.view) != (self._layer, self._view):
+                self._activate(layer, highlight.view)
+                return
+        self._draw(self._layer, self._view)
+
+    def highlighted_rows(self, layer: int, view: str) -> set[int] | None:
+        """Row positions of a table marked by the phase: None (none), or a set."""
+        hl = self._highlight
+        if hl is None or hl.view != view or layer not in hl.layers:
+            return None
+        key = (layer, view)
+        grid = self._grids.get(key)
+        n = len(grid.row_keys) if grid is not None else 0
+        if hl.rows is None:
+            return set(range(n))
+        return {i for i in hl.rows if i < n}
 
     def select_layer(self, index: int) -> None:
         if not 0 <= index < self.n_layers:
@@ -227,6 +262,15 @@ class LayerInspector(Vertical):
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def on_resize(self, _: events.Resize) -> None:
+        self._fit_tabs()
+
+    def _fit_tabs(self) -> None:
+        """Too narrow for the layer tabs beside the view tabs (the Network panel
+        shares the row): put them on two rows instead of hiding the layers."""
+        if self.size.width:
+            self.set_class(self.size.width < 42 + 9 * self.n_layers, "-stacked")
 
     def _theme_changed(self, _theme) -> None:
         self._colours = None
@@ -323,10 +367,14 @@ class LayerInspector(Vertical):
             window = range(max(0, top - ROW_MARGIN), min(n, top + height + ROW_MARGIN))
         rows = [i for i in window if i in todo]
         columns = grid.column_keys
+        marked = self.highlighted_rows(*key) or ()
         for i in rows:
             rk = grid.row_keys[i]
             for j, ck in enumerate(columns):
-                table.update_cell(rk, ck, grid.cell(i, j, positive, negative))
+                cell = grid.cell(i, j, positive, negative)
+                if i in marked:
+                    cell.stylize("reverse")
+                table.update_cell(rk, ck, cell)
         todo.difference_update(rows)
 
     def _grid(self, record: "EpochRecord", layer: int, view: str) -> _Grid:

@@ -7,10 +7,14 @@ epoch 100 and at epoch 1,000,000. Line colours come from the running theme.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+from textual import events
 from textual.color import Color
+from textual.markup import escape
+from textual.message import Message
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
@@ -44,17 +48,108 @@ def downsample(values: np.ndarray, points: int, start: int = 0) -> Curve:
     return Curve(index[keep] + start, y[keep])
 
 
+def nice_step(span: float, most: int) -> float:
+    """The smallest of 1, 2, 5 x 10^k that cuts `span` into at most `most` steps."""
+    if not (span > 0 and math.isfinite(span)):
+        return 1.0
+    raw = span / max(most, 1)
+    power = 10.0 ** math.floor(math.log10(raw))
+    for factor in (1.0, 2.0, 5.0, 10.0):
+        if factor * power >= raw * (1 - 1e-9):
+            return factor * power
+    return 10.0 * power
+
+
+def tick_label(value: float, step: float) -> str:
+    """A tick label with just the decimals `step` needs, so neighbours differ."""
+    if value == 0:
+        return "0"
+    magnitude = max(abs(value), abs(step))
+    if 1e-3 <= magnitude < 1e5 and step >= 1e-4:
+        decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+        return f"{value:.{decimals}f}"
+    digits = max(0, math.floor(math.log10(magnitude)) - math.floor(math.log10(step) + 1e-9))
+    return f"{value:.{min(digits, 6)}e}".replace("e-0", "e-").replace("e+0", "e")
+
+
+def linear_ticks(lo: float, hi: float, most: int) -> tuple[list[float], list[str], tuple[float, float]]:
+    """Round ticks from a 1-2-5 step, distinct labels, and the round range they span."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return [], [], (0.0, 1.0)
+    if hi <= lo:
+        pad = abs(lo) * 0.1 or 1.0
+        lo, hi = lo - pad, hi + pad
+    step = nice_step(hi - lo, most)
+    start, stop = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
+    ticks = [k * step for k in range(start, stop + 1)]
+    return ticks, [tick_label(t, step) for t in ticks], (start * step, stop * step)
+
+
+def epoch_ticks(right: int, most: int) -> list[int]:
+    """Whole-epoch ticks from 0 at a round step (1, 2, 5, 10, 20, ...), none beyond `right`."""
+    if right <= 0:
+        return [0]
+    step = max(1, int(nice_step(float(right), most)))
+    return list(range(0, right + 1, step))
+
+
+def log_ticks(lo: float, hi: float, most: int) -> tuple[list[float], list[str]]:
+    """Ticks for a log axis: powers of ten inside the range when it spans two
+    or more, else round linear ticks inside it (so there are always labels)."""
+    powers = [10.0**p for p in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)]
+    inside = [p for p in powers if lo <= p <= hi]
+    if len(inside) >= 2:
+        inside = inside[:: max(1, math.ceil(len(inside) / most))]
+        return inside, [f"{t:g}" if 1e-3 <= t < 1e5 else f"1e{round(math.log10(t))}" for t in inside]
+    ticks, labels, _ = linear_ticks(lo, hi, most)
+    pairs = [(t, label) for t, label in zip(ticks, labels) if lo <= t <= hi and t > 0]
+    if len(pairs) < 2:
+        return [lo, hi], [f"{lo:.3g}", f"{hi:.3g}"]
+    return [t for t, _ in pairs], [label for _, label in pairs]
+
+
 class LossChart(PlotextPlot):
     """Loss curves; a marker at the current epoch when the user has stepped back."""
 
     log_scale: reactive[bool] = reactive(False)
 
+    class EpochClicked(Message):
+        """The user clicked the chart over `epoch`."""
+
+        def __init__(self, epoch: int) -> None:
+            super().__init__()
+            self.epoch = epoch
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.curves: dict[str, Curve] = {}
         self.marker: int | None = None
+        self.y_labels: list[str] = []
+        self.legend: list[str] = []
+        self.x_ticks: list[int] = []
+        self._right = 1
         self._data: tuple | None = None
         self._clipped = False
+
+    def epoch_at(self, x: int) -> int | None:
+        """The epoch drawn at content column `x` (None: left of the plot area).
+
+        plotext puts the y labels first, then the axis line, then the plot
+        from its first column (epoch 0) to the one before the right frame
+        (the last epoch)."""
+        left = (max((len(label) for label in self.y_labels), default=0)) + 1
+        right = self.size.width - 2
+        if x < left or right <= left:
+            return None
+        return int(round(min(x - left, right - left) / (right - left) * self._right))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or self._data is None:
+            return
+        epoch = self.epoch_at(offset.x)
+        if epoch is not None:
+            self.post_message(self.EpochClicked(epoch))
 
     def show(
         self,
@@ -100,55 +195,78 @@ class LossChart(PlotextPlot):
         return curve
 
     def _y_ticks(self) -> None:
-        """Short tick labels ("1e+12", "0.693"): plotext writes every digit."""
+        """Round, distinct tick labels ("0.2 0.4 0.6", "0.01 0.1 1") in both
+        scales; the linear axis spans whole steps so its ends are labelled."""
         ys = [c.y for c in self.curves.values() if len(c.y)]
+        self.y_labels = []
         if not ys:
             return
         y = np.concatenate(ys)
         lo, hi = float(y.min()), float(y.max())
-        rows = max(self.size.height // 3, 2)
+        most = max(self.size.height // 3, 2)
         if self.log_scale:
-            powers = np.arange(np.floor(np.log10(lo)), np.ceil(np.log10(hi)) + 1)
-            powers = powers[:: max(1, int(np.ceil(len(powers) / rows)))]
-            ticks = (10.0 ** powers).tolist()
-        elif hi > lo:
-            ticks = np.linspace(lo, hi, rows).tolist()
+            ticks, labels = log_ticks(lo, hi, most)
         else:
-            ticks = [lo]
-        self.plt.yticks(ticks, [f"{t:.3g}" for t in ticks])
+            ticks, labels, (bottom, top) = linear_ticks(lo, hi, most)
+            self.plt.ylim(bottom, top)
+        self.y_labels = labels
+        self.plt.yticks(ticks, labels)
 
     def _draw(self) -> None:
+        if self._data is None:
+            return
         loss, test_loss, marker, branches = self._data
         plt = self.plt
         plt.clear_data()
         plt.yscale("log" if self.log_scale else "linear")
         self.curves = {}
+        self.legend = []
         self._clipped = False
         for i, branch in enumerate(branches):
             curve = self._curve(branch.loss, branch.start)
             if len(curve.x) > 1:
                 label = f"{getattr(branch, 'label', '') or 'a run'} (abandoned)"
-                plt.plot(curve.x.tolist(), curve.y.tolist(), marker="braille", color=self._faded(), label=label)
+                plt.plot(curve.x.tolist(), curve.y.tolist(), marker="braille", color=self._faded())
+                self.legend.append(label)
                 self.curves[f"branch-{i}"] = curve
         for name, values, colour in (("train", loss, "text-primary"), ("test", test_loss, "text-accent")):
             curve = self._curve(values)
             if len(curve.x):
-                plt.plot(
-                    curve.x.tolist(), curve.y.tolist(), marker="braille", color=self._colour(colour), label=name
-                )
+                plt.plot(curve.x.tolist(), curve.y.tolist(), marker="braille", color=self._colour(colour))
+                self.legend.append(name)
                 self.curves[name] = curve
         self.marker = marker
         if marker is not None:
-            plt.vertical_line(self.marker, color=self._colour("text-warning"))
+            warning = self._colour("text-warning")
+            plt.vertical_line(self.marker, color=warning)
+            # A point on the curve as well: at epoch 0 the line sits on the axis.
+            if 0 <= marker < len(loss) and np.isfinite(loss[marker]) and (loss[marker] > 0 or not self.log_scale):
+                plt.scatter([marker], [float(min(loss[marker], CEILING))], marker="◆", color=warning)
         self._y_ticks()
         ends = [len(loss) - 1] + [b.start + len(b.loss) - 1 for b in branches]
         right = max(*ends, 1)
+        self._right = right
         plt.xlim(0, right)
-        ticks = np.unique(np.linspace(0, right, 5).round().astype(np.int64)).tolist()
-        plt.xticks(ticks, [str(t) for t in ticks])
+        ticks = epoch_ticks(right, max(self.size.width // 10, 2))
+        self.x_ticks = ticks
+        plt.xticks([float(t) for t in ticks], [str(t) for t in ticks])
         plt.xlabel("epoch")
         notes = ["log scale"] if self.log_scale else []
+        if marker is not None:
+            notes.append(f"◆ epoch {marker} shown")
         if self._clipped:
             notes.append(f"values beyond {CEILING:.0e} drawn at {CEILING:.0e}")
         self.border_subtitle = "; ".join(notes)
+        self._title_legend()
         self.refresh()
+
+    def _title_legend(self) -> None:
+        """The curves' names on the frame, each in its curve's colour: a legend
+        inside the plot would cover the start of the curve."""
+        styles = {"train": "$text-primary", "test": "$text-accent"}
+        parts = ["Loss"]
+        for name in self.legend:
+            parts.append(f"[{styles.get(name, '$text-muted')}]━ {escape(name)}[/]")
+        title = "  ".join(parts)
+        if self.border_title != title:
+            self.border_title = title
