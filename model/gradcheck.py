@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model.names import bias_name, weight_name
 from model.network import Network
 
 if TYPE_CHECKING:
@@ -48,8 +49,10 @@ class ParameterCheck:
 
     @property
     def name(self) -> str:
-        """'L1 W[0,2]' or 'L2 b[1]': how the UI names a parameter."""
-        return f"L{self.layer + 1} {self.kind}[{','.join(map(str, self.position))}]"
+        """'W1 x1→u3' or 'b2 u2': how every screen names a parameter (model/names.py)."""
+        if self.kind == "b":
+            return bias_name(self.layer, self.position[0])
+        return weight_name(self.layer, self.position[0], self.position[1])
 
 
 @dataclass(frozen=True)

@@ -539,9 +539,6 @@ class Trainer:
 
     # ----------------------------------------------------------- inspection
 
-    def weights(self) -> tuple[list[Array], list[Array]]:
-        return self.record.W, self.record.b
-
     def state_dict(self) -> dict[str, Any]:
         """The exact state of the current epoch, for sessions."""
         return {"epoch": self.epoch, "params": self.params, "opt": self._state.opt, "rng": self._state.rng}

@@ -18,6 +18,7 @@ rows to print.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ import numpy as np
 
 from model.diagnostics import optimizer_state_for
 from model.errors import BackpropError
+from model.names import bias_name, weight_name
 
 if TYPE_CHECKING:
     from model.trainer import EpochRecord, Trainer
@@ -93,73 +95,88 @@ class Walkthrough:
 
     @property
     def weight_name(self) -> str:
-        L = self.layer + 1
-        return f"b{L}[{self.column}]" if self.is_bias else f"W{L}[{self.row},{self.column}]"
+        """The parameter's name, as every screen says it ('W2 h1→u3', 'b1 u2')."""
+        return bias_name(self.layer, self.column) if self.is_bias else weight_name(self.layer, self.row, self.column)
 
-    def lines(self, max_terms: int | None = None) -> list[tuple[str, str, float | None]]:
-        """The steps as (label, formula, value) rows, in the order they happen.
+    def steps(
+        self, max_terms: int | None = None, number: Callable[[float], str] = lambda x: f"{x:+.4g}"
+    ) -> list[tuple[str, str, float | None]]:
+        """The chain rule as (key, what, value) rows, in the order the numbers happen.
 
-        A value of None marks a row that only explains (feedback, elided terms).
+        `what` says how the value was formed, in the UI's names (L1, x1, h2,
+        u3, s1); a value of None marks a row that only explains (a section
+        heading, feedback alignment, elided terms). Keys are stable ("z",
+        "delta", "term-0", "batch-grad", ...). Hidden units list at most
+        `max_terms` terms of their sum one by one; the sum covers all.
+        `number` writes the values quoted inside a formula (the UI passes its
+        tables' format, so they read as in the tables).
         """
-        L, j, s = self.layer + 1, self.column, self.sample
-        f = self.activation
-        rows: list[tuple[str, str, float | None]] = []
-        if self.is_bias:
-            rows.append(("input", "a bias multiplies the constant 1", 1.0))
-        elif self.layer == 0:
-            rows.append(("input", f"x[s={s}, {self.row}]", self.a_prev))
+        w = self
+        L, j = w.layer + 1, w.column
+        unit = f"L{L} u{j + 1}"
+        sample = f"s{w.sample + 1}"
+        f = w.activation
+        d = "dL/db" if w.is_bias else "dL/dw"
+        rows: list[tuple[str, str, float | None]] = [("forward", f"forward, sample {sample}", None)]
+        if w.is_bias:
+            rows.append(("input", "input: a bias multiplies 1", w.a_prev))
+        elif w.layer == 0:
+            rows.append(("input", f"input x{w.row + 1}", w.a_prev))
         else:
-            rows.append(("input", f"a{L - 1}[s={s}, {self.row}]", self.a_prev))
-        source = "x" if self.layer == 0 else f"a{L - 1}"
-        rows.append(("z", f"z{L}[s={s}, {j}] = {source}[s] . W{L}[:, {j}] + b{L}[{j}]", self.z))
-        rows.append(("a", f"a = {f}(z)", self.a))
-        rows.append(("f'(z)", f"{f}'(z)", self.f_prime))
-        if self.is_output:
-            rows.append(("target", f"y[s={s}, {j}]", float(self.target)))  # type: ignore[arg-type]
-            rows.append(("dL/da", f"{self.loss} gradient of this sample's loss", float(self.dL_da)))  # type: ignore[arg-type]
-            if self.fused:
-                formula = "fused: a - y (f' cancels the loss's denominator)"
-                if self.loss == "bce" and self.n_outputs > 1:
-                    formula = f"fused: (a - y) / {self.n_outputs} outputs (f' cancels the loss's denominator)"
-                rows.append(("delta", formula, self.delta))
-            elif self.softmax_dot is not None:
-                rows.append(("sum dL/da.a", "sum_k dL/da_k * a_k (softmax couples its units)", self.softmax_dot))
-                rows.append(("delta", "a * (dL/da - sum_k dL/da_k * a_k)", self.delta))
-            else:
-                rows.append(("delta", "dL/da * f'(z)", self.delta))
-        else:
-            M = "B" if self.uses_feedback else "W"
-            if self.uses_feedback:
-                rows.append(("feedback", f"feedback alignment: fixed random B{L + 1} is used instead of W{L + 1}", None))
-            shown = self.terms if max_terms is None else self.terms[:max_terms]
-            for t in shown:
-                formula = f"{M}{L + 1}[{j},{t.unit}] * delta{L + 1}[s,{t.unit}] = {t.used:+.4g} * {t.delta:+.4g}"
-                if self.uses_feedback:
-                    formula += f" (W would be {t.weight:+.4g})"
-                rows.append((f"term k={t.unit}", formula, t.product))
-            if len(shown) < len(self.terms):
-                rows.append(("...", f"{len(self.terms) - len(shown)} more terms", None))
-            rows.append(("sum", f"sum_k {M}{L + 1}[{j},k] * delta{L + 1}[s,k]", float(self.term_sum)))  # type: ignore[arg-type]
-            rows.append(("delta", "f'(z) * sum", self.delta))
-        source = "1" if self.is_bias else "a_prev"
-        rows.append(("dL/dw sample", f"{source} * delta for sample {s}", self.sample_grad))
-        rows.append(("dL/dw batch", f"mean over the {self.n_samples} samples", self.batch_grad))
-        if self.penalty:
-            rows.append(("penalty", "l2 * w + l1 * sign(w)", self.penalty))
-        rows.append(("old", self.weight_name, self.old))
-        step = "one full-batch step" if self.exact else "one step on the full-batch gradient (training uses batches)"
-        rows.append(("update", f"{self.optimizer}, lr {self.lr:g}: {step}", self.update))
-        if self.penalty:
-            rows.append(("penalty share", "the part of the update due to the penalty", self.penalty_share))
-        rows.append(("new", "old + update", self.new))
-        return rows
+            rows.append(("input", f"input h{w.row + 1} = a of L{L - 1} u{w.row + 1}", w.a_prev))
+        source = "x" if w.layer == 0 else f"a{L - 1}"
+        rows.append(("z", f"z = {source} · W{L}[:,u{j + 1}] + b{L}[u{j + 1}]", w.z))
+        rows.append(("a", f"a = {f}(z)", w.a))
+        rows.append(("f'", f"f'(z) = {f}'(z)", w.f_prime))
 
-    def describe(self, max_terms: int | None = 8) -> str:
-        """The steps as plain text lines."""
-        return "\n".join(
-            f"{label:>14}  {'' if value is None else format(value, '+.6g'):>12}  {formula}"
-            for label, formula, value in self.lines(max_terms)
-        )
+        rows.append(("backward", f"backward: delta of {unit} = d loss({sample})/dz", None))
+        if w.is_output:
+            rows.append(("target", f"target y of {sample}", w.target))
+            rows.append(("dL/da", f"dL/da of the {w.loss} loss", w.dL_da))
+            if w.fused:
+                how = "delta = a − y (f'(z) cancels in the loss)"
+                if w.loss == "bce" and w.n_outputs > 1:
+                    how = f"delta = (a − y) / {w.n_outputs} outputs (f'(z) cancels)"
+                rows.append(("delta", how, w.delta))
+            elif w.softmax_dot is not None:
+                rows.append(("softmax-dot", "Σ dL/da·a over the outputs (softmax couples them)", w.softmax_dot))
+                rows.append(("delta", "delta = a × (dL/da − Σ dL/da·a)", w.delta))
+            else:
+                rows.append(("delta", "delta = dL/da × f'(z)", w.delta))
+        else:
+            M = "B" if w.uses_feedback else "W"
+            if w.uses_feedback:
+                rows.append(("feedback", f"feedback alignment: fixed random B{L + 1} stands in for W{L + 1}", None))
+            shown = w.terms if max_terms is None else w.terms[:max_terms]
+            for t in shown:
+                how = (
+                    f"{M}{L + 1}[h{j + 1}→u{t.unit + 1}] × delta{L + 1} u{t.unit + 1} = "
+                    f"{number(t.used)} × {number(t.delta)}"
+                )
+                if w.uses_feedback:
+                    how += f" (W{L + 1} is {number(t.weight)})"
+                rows.append((f"term-{t.unit}", how, t.product))
+            if len(shown) < len(w.terms):
+                rows.append(("more", f"… {len(w.terms) - len(shown)} more terms, all in the sum", None))
+            rows.append(("sum", f"sum over the units of L{L + 1}", w.term_sum))
+            rows.append(("delta", "delta = f'(z) × sum", w.delta))
+
+        rows.append(("gradient", "gradient", None))
+        rows.append(("sample-grad", f"{d} for {sample} = input × delta", w.sample_grad))
+        rows.append(("batch-grad", f"{d} = mean over {w.n_samples} samples", w.batch_grad))
+        if w.penalty:
+            rows.append(("penalty", "+ penalty l2·w + l1·sign(w)", w.penalty))
+        if w.exact:
+            rows.append(("update", f"update ({w.optimizer}, lr {w.lr:g}): the next step", None))
+        else:
+            rows.append(("update", f"update ({w.optimizer}, lr {w.lr:g}) on the full-batch gradient; batches differ", None))
+        rows.append(("now", "now (the Weights table)", w.old))
+        sgd_rule = f" = −lr × {d}" if w.optimizer == "sgd" and not w.penalty else ""
+        rows.append(("change", "change" + sgd_rule, w.update))
+        if w.penalty:
+            rows.append(("penalty-share", "of which the penalty", w.penalty_share))
+        rows.append(("next", "next = now + change", w.new))
+        return rows
 
 
 def _check_index(name: str, value: int, size: int, what: str) -> int:

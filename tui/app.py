@@ -46,7 +46,8 @@ from tui.widgets.loss_chart import LossChart
 from tui.widgets.network_panel import NetworkPanel
 from tui.widgets.predictions import PredictionsTable
 from tui.widgets.stats_bar import StatsBar
-from tui.widgets.walkthrough_panel import WalkthroughPanel, weight_label
+from model.names import parameter_name
+from tui.widgets.walkthrough_panel import WalkthroughPanel
 
 # Parameters from which run mode draws only the stats line and the chart.
 LARGE_NETWORK = 1_000_000
@@ -782,7 +783,7 @@ class BackpropApp(FileActions, App[None]):
         record = trainer.record
         value = record.b[layer][column] if row == fan_in else record.W[layer][row, column]
         screen = EditWeightScreen(
-            weight_label(layer, row, column, fan_in),
+            parameter_name(layer, row, column, fan_in),
             float(value),
             trainer.epoch,
             limit=float(np.finfo(trainer.params.dtype).max),
@@ -802,7 +803,7 @@ class BackpropApp(FileActions, App[None]):
 
         def edited() -> None:
             trainer = self.trainer
-            name = weight_label(layer, row, column, trainer.layout.shapes[layer][0])
+            name = parameter_name(layer, row, column, trainer.layout.shapes[layer][0])
             self.notify(
                 f"{name} set to {fixed(value).strip()} at epoch {trainer.epoch}: "
                 f"loss {fixed(before[0]).strip()} → {fixed(trainer.record.loss).strip()}",

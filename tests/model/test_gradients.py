@@ -207,8 +207,8 @@ def test_entries_name_every_parameter_and_numeric_is_a_central_difference():
         )
         assert check.entries[i].numeric == pytest.approx(by_hand, rel=1e-12, abs=1e-15)
     e = check.entries[layout.n_weights]  # the first bias of layer 1
-    assert (e.kind, e.layer, e.position, e.name) == ("b", 0, (0,), "L1 b[0]")
-    assert check.entries[1].name == "L1 W[0,1]"
+    assert (e.kind, e.layer, e.position, e.name) == ("b", 0, (0,), "b1 u1")
+    assert check.entries[1].name == "W1 x1→u2"
 
 
 def test_layer_summaries():

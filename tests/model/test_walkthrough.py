@@ -122,7 +122,7 @@ def test_output_delta_fused_sigmoid_bce():
     assert w.delta == w.a - y
     p = t.record.output[5, 0]
     assert w.dL_da == pytest.approx((p - y) / (p * (1 - p)), rel=1e-12)
-    assert any("fused" in formula for _, formula, _ in w.lines())
+    assert any("cancels" in formula for _, formula, _ in w.steps())
 
 
 def test_output_delta_unfused_sigmoid_mse():
@@ -131,7 +131,7 @@ def test_output_delta_unfused_sigmoid_mse():
     assert not w.fused
     assert w.dL_da == pytest.approx(2 * (w.a - w.target), rel=1e-12)
     assert w.delta == pytest.approx(w.dL_da * w.f_prime, rel=1e-15)
-    assert ("delta", "dL/da * f'(z)", w.delta) in w.lines()
+    assert ("delta", "delta = dL/da × f'(z)", w.delta) in w.steps()
 
 
 def test_output_delta_softmax_with_mse_couples_the_units():
@@ -156,28 +156,27 @@ def test_first_layer_input_is_the_sample():
     t = trained()
     w = walkthrough(t, 0, 1, 2, 9)
     assert w.a_prev == t.X[9, 1]
-    assert w.lines()[0] == ("input", "x[s=9, 1]", t.X[9, 1])
+    assert w.steps()[1] == ("input", "input x2", t.X[9, 1])
 
 
-def test_lines_follow_the_chain():
+def test_steps_follow_the_chain():
     t = trained(l2=0.01)
     w = walkthrough(t, 1, 0, 2, 3)
-    rows = w.lines()
+    rows = w.steps()
     labels = [label for label, _, _ in rows]
-    assert labels[:4] == ["input", "z", "a", "f'(z)"]
-    assert labels[4 : 4 + len(w.terms)] == [f"term k={k}" for k in range(len(w.terms))]
-    assert labels[-9:] == ["sum", "delta", "dL/dw sample", "dL/dw batch", "penalty", "old", "update", "penalty share", "new"]
+    assert labels[:5] == ["forward", "input", "z", "a", "f'"]
+    assert labels[6 : 6 + len(w.terms)] == [f"term-{k}" for k in range(len(w.terms))]
+    assert labels[-11:] == ["sum", "delta", "gradient", "sample-grad", "batch-grad", "penalty", "update", "now",
+                            "change", "penalty-share", "next"]
     values = dict((label, value) for label, _, value in rows)
     assert values["delta"] == t.record.delta[1][3, 2]
-    assert values["dL/dw batch"] == t.record.dW[1][0, 2]
-    assert values["new"] == w.new
+    assert values["batch-grad"] == t.record.dW[1][0, 2]
+    assert values["next"] == w.new
     assert all(isinstance(f, str) and f for _, f, _ in rows)
-    short = w.lines(max_terms=0)
-    assert ("...", "1 more terms", None) in short
-    text = w.describe()
-    assert "W2[0,2]" in text and len(text.splitlines()) == len(w.lines(8))
-    assert w.weight_name == "W2[0,2]"
-    assert walkthrough(t, 1, 4, 2, 3).weight_name == "b2[2]"
+    short = w.steps(max_terms=0)
+    assert ("more", "… 1 more terms, all in the sum", None) in short
+    assert w.weight_name == "W2 h1→u3"
+    assert walkthrough(t, 1, 4, 2, 3).weight_name == "b2 u3"
 
 
 def test_minibatch_update_is_marked_approximate():

@@ -18,16 +18,26 @@ async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float
 
 
 async def settle_paused(pilot: Pilot, timeout: float = 20.0) -> None:
-    """Pause the app whatever keys left it doing: wait out a start or a pause
-    under way, press r while a run goes on, until nothing runs or waits."""
+    """Pause the app whatever keys left it doing: close screens left open (help),
+    wait out a start or a pause under way, press r while a run goes on, until
+    nothing runs or waits. Keys are posted, not pressed: Pilot's press waits
+    for the screen to go idle, which it hardly does while a run redraws."""
+    from textual import events
+
     from tui.run_control import RunState
 
     app = pilot.app
     deadline = time.monotonic() + timeout
-    while app.run_control.busy or app.run_control.queued:
+    while True:
         if time.monotonic() > deadline:
-            raise AssertionError(f"the app did not settle: {app.run_control.state}, {app.run_control.queued} queued")
-        if app.run_control.state is RunState.RUNNING:
-            await pilot.press("r")
-        await pilot.pause(0.02)
+            raise AssertionError(
+                f"the app did not settle: {app.run_control.state}, {app.run_control.queued} queued, screen {app.screen}"
+            )
+        if len(app.screen_stack) > 1:
+            app.screen.post_message(events.Key("escape", None))
+        elif app.run_control.state is RunState.RUNNING:
+            app.post_message(events.Key("r", "r"))
+        elif not (app.run_control.busy or app.run_control.queued):
+            break
+        await pilot.pause(0.05)
     await pilot.pause()

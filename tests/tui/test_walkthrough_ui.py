@@ -21,7 +21,8 @@ from tui.widgets.insight_tabs import InsightTabs
 from tui.widgets.layer_inspector import LayerInspector
 from tui.widgets.loss_chart import LossChart
 from tui.widgets.stats_bar import StatsBar
-from tui.widgets.walkthrough_panel import WalkthroughPanel, walkthrough_rows, weight_label
+from model.names import parameter_name as weight_label
+from tui.widgets.walkthrough_panel import WalkthroughPanel, walkthrough_rows
 
 SIZE = (120, 40)
 

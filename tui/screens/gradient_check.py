@@ -24,7 +24,7 @@ from textual.widgets import DataTable, Static
 
 from model.gradcheck import DEFAULT_H, DEFAULT_TOLERANCE, GradientCheck, check_trainer
 from tui.format import fixed, fixed_int, theme_colours
-from tui.widgets.walkthrough_panel import weight_label
+from model.names import parameter_name
 
 if TYPE_CHECKING:
     from model import Trainer
@@ -120,8 +120,8 @@ class GradientCheckScreen(ModalScreen[None]):
     def _parameter_name(self, entry) -> str:
         fan_in = self.trainer.layout.shapes[entry.layer][0]
         if entry.kind == "b":
-            return weight_label(entry.layer, fan_in, entry.position[0], fan_in)
-        return weight_label(entry.layer, entry.position[0], entry.position[1], fan_in)
+            return parameter_name(entry.layer, fan_in, entry.position[0], fan_in)
+        return parameter_name(entry.layer, entry.position[0], entry.position[1], fan_in)
 
     def _show(self, result: GradientCheck) -> None:
         self.result = result

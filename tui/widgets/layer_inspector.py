@@ -230,9 +230,6 @@ class LayerInspector(Vertical):
             raise ValueError(f"unknown view {view!r}; choose one of: {', '.join(VIEWS)}")
         self._activate(self._layer, view)
 
-    def next_view(self) -> None:
-        self.select_view(VIEWS[(VIEWS.index(self._view) + 1) % len(VIEWS)])
-
     # ----------------------------------------------------------- building
 
     def compose(self) -> ComposeResult:

@@ -25,6 +25,7 @@ from textual.widgets import Static
 
 from model import BackpropError
 from model.walkthrough import Walkthrough, walkthrough
+from model.names import parameter_name
 from tui.format import fixed
 
 if TYPE_CHECKING:
@@ -40,91 +41,11 @@ EMPTY = (
 KEYS = ", . previous/next sample   e edit this weight   ] [ other layers"
 
 
-def weight_label(layer: int, row: int, column: int, fan_in: int) -> str:
-    """How the UI names a parameter: 'W1 x2→u3', 'W2 h1→u1' or 'b1 u3' (1-based)."""
-    if row == fan_in:
-        return f"b{layer + 1} u{column + 1}"
-    source = f"x{row + 1}" if layer == 0 else f"h{row + 1}"
-    return f"W{layer + 1} {source}→u{column + 1}"
-
-
-def _v(x: float | None) -> str:
-    return "" if x is None else fixed(x)
-
-
-def _s(x: float) -> str:
-    return fixed(x).strip()
-
-
 def walkthrough_rows(w: Walkthrough, max_terms: int = MAX_TERMS) -> list[tuple[str, str, str]]:
-    """(key, what, value) in the order the numbers happen.
-
-    `what` says how the value was formed, in the UI's names (L1, x1, h2, u3,
-    s1); `value` is `fixed(x)`, the inspector's cell text, or "" for a row
-    that only explains (a section heading, feedback alignment, elided terms).
-    Keys are stable ("z", "delta", "term-0", "batch-grad", ...) for tests.
-    """
-    L, j = w.layer + 1, w.column
-    unit = f"L{L} u{j + 1}"
-    sample = f"s{w.sample + 1}"
-    f = w.activation
-    d = "dL/db" if w.is_bias else "dL/dw"
-    rows: list[tuple[str, str, str]] = [("forward", f"forward, sample {sample}", "")]
-    if w.is_bias:
-        rows.append(("input", "input: a bias multiplies 1", _v(w.a_prev)))
-    elif w.layer == 0:
-        rows.append(("input", f"input x{w.row + 1}", _v(w.a_prev)))
-    else:
-        rows.append(("input", f"input h{w.row + 1} = a of L{L - 1} u{w.row + 1}", _v(w.a_prev)))
-    source = "x" if w.layer == 0 else f"a{L - 1}"
-    rows.append(("z", f"z = {source} · W{L}[:,u{j + 1}] + b{L}[u{j + 1}]", _v(w.z)))
-    rows.append(("a", f"a = {f}(z)", _v(w.a)))
-    rows.append(("f'", f"f'(z) = {f}'(z)", _v(w.f_prime)))
-
-    rows.append(("backward", f"backward: delta of {unit} = d loss({sample})/dz", ""))
-    if w.is_output:
-        rows.append(("target", f"target y of {sample}", _v(w.target)))
-        rows.append(("dL/da", f"dL/da of the {w.loss} loss", _v(w.dL_da)))
-        if w.fused:
-            how = "delta = a − y (f'(z) cancels in the loss)"
-            if w.loss == "bce" and w.n_outputs > 1:
-                how = f"delta = (a − y) / {w.n_outputs} outputs (f'(z) cancels)"
-            rows.append(("delta", how, _v(w.delta)))
-        elif w.softmax_dot is not None:
-            rows.append(("softmax-dot", "Σ dL/da·a over the outputs (softmax couples them)", _v(w.softmax_dot)))
-            rows.append(("delta", "delta = a × (dL/da − Σ dL/da·a)", _v(w.delta)))
-        else:
-            rows.append(("delta", "delta = dL/da × f'(z)", _v(w.delta)))
-    else:
-        M = "B" if w.uses_feedback else "W"
-        if w.uses_feedback:
-            rows.append(("feedback", f"feedback alignment: fixed random B{L + 1} stands in for W{L + 1}", ""))
-        for t in w.terms[:max_terms]:
-            how = f"{M}{L + 1}[h{j + 1}→u{t.unit + 1}] × delta{L + 1} u{t.unit + 1} = {_s(t.used)} × {_s(t.delta)}"
-            if w.uses_feedback:
-                how += f" (W{L + 1} is {_s(t.weight)})"
-            rows.append((f"term-{t.unit}", how, _v(t.product)))
-        if len(w.terms) > max_terms:
-            rows.append(("more", f"… {len(w.terms) - max_terms} more terms, all in the sum", ""))
-        rows.append(("sum", f"sum over the units of L{L + 1}", _v(w.term_sum)))
-        rows.append(("delta", "delta = f'(z) × sum", _v(w.delta)))
-
-    rows.append(("gradient", "gradient", ""))
-    rows.append(("sample-grad", f"{d} for {sample} = input × delta", _v(w.sample_grad)))
-    rows.append(("batch-grad", f"{d} = mean over {w.n_samples} samples", _v(w.batch_grad)))
-    if w.penalty:
-        rows.append(("penalty", "+ penalty l2·w + l1·sign(w)", _v(w.penalty)))
-
-    if w.exact:
-        rows.append(("update", f"update ({w.optimizer}, lr {w.lr:g}): the next step", ""))
-    else:
-        rows.append(("update", f"update ({w.optimizer}, lr {w.lr:g}) on the full-batch gradient; batches differ", ""))
-    rows.append(("now", "now (the Weights table)", _v(w.old)))
-    rows.append(("change", "change" + (f" = −lr × {d}" if w.optimizer == "sgd" and not w.penalty else ""), _v(w.update)))
-    if w.penalty:
-        rows.append(("penalty-share", "of which the penalty", _v(w.penalty_share)))
-    rows.append(("next", "next = now + change", _v(w.new)))
-    return rows
+    """The engine's chain-rule steps (`Walkthrough.steps`) with every value as
+    the inspector's cell text (`fixed`), or "" for a row that only explains."""
+    number = lambda x: fixed(x).strip()  # noqa: E731
+    return [(key, what, "" if value is None else fixed(value)) for key, what, value in w.steps(max_terms, number)]
 
 
 SECTIONS = frozenset({"forward", "backward", "gradient", "update"})
@@ -214,7 +135,7 @@ class WalkthroughPanel(VerticalScroll):
         w = self.walk
         fan_in = trainer.layout.shapes[w.layer][0]
         self.title = (
-            f"{weight_label(w.layer, w.row, w.column, fan_in)} · sample s{w.sample + 1} of {n} · epoch {record.epoch}"
+            f"{parameter_name(w.layer, w.row, w.column, fan_in)} · sample s{w.sample + 1} of {n} · epoch {record.epoch}"
         )
         self.rows = walkthrough_rows(w)
         title.update(Text(self.title, no_wrap=True, overflow="ellipsis"))
