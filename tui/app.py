@@ -161,7 +161,7 @@ class BackpropApp(FileActions, App[None]):
         Binding("r,p", "toggle_run", "Run/pause", id="run"),
         Binding("plus,equals_sign", "pace(1)", "Faster", id="faster", key_display="+"),
         Binding("minus", "pace(-1)", "Slower", id="slower", key_display="-"),
-        Binding("b", "back", "Back 1 epoch", id="back", group=BACK),
+        Binding("b", "back_epoch", "Back 1 epoch", id="back", group=BACK),
         Binding("B,shift+left", "back_many", "Back N epochs", id="back_many", key_display="B", group=BACK),
         Binding("0,ctrl+r", "reset", "Reset", id="reset"),
         Binding("f1", "help", "Help", id="help"),
@@ -285,6 +285,27 @@ class BackpropApp(FileActions, App[None]):
             await self.query_one("#side").mount(form)
         return form
 
+    # The panels, by what they are (each is mounted once, in compose).
+    @property
+    def inspector(self) -> LayerInspector:
+        return self.query_one(LayerInspector)
+
+    @property
+    def insights(self) -> InsightTabs:
+        return self.query_one(InsightTabs)
+
+    @property
+    def chart(self) -> LossChart:
+        return self.query_one(LossChart)
+
+    @property
+    def network_panel(self) -> NetworkPanel:
+        return self.query_one(NetworkPanel)
+
+    @property
+    def stats_bar(self) -> StatsBar:
+        return self.query_one(StatsBar)
+
     def _form(self) -> HyperparameterForm | None:
         forms = self.query(HyperparameterForm)
         return forms.first() if forms else None
@@ -330,7 +351,7 @@ class BackpropApp(FileActions, App[None]):
         if not reason:
             return False
         self._set_state("done", self._done_sentence(reason))
-        self.query_one(StatsBar).set_state(self.state, self.state_detail, None)
+        self.stats_bar.set_state(self.state, self.state_detail, None)
         self.notify(self._done_sentence(reason), title="Done", markup=False)
         return True
 
@@ -343,7 +364,7 @@ class BackpropApp(FileActions, App[None]):
             return None if diverged or (self.state == "done" and not self.running) else True
         if action == "toggle_run":
             return True if self.running or self.state == "paused" else None
-        if action in ("back", "back_many"):
+        if action in ("back_epoch", "back_many"):
             return True if epoch > 0 else None
         if action == "reset":
             return True if epoch > 0 or self.running else None
@@ -353,7 +374,7 @@ class BackpropApp(FileActions, App[None]):
 
     def _refresh_enabled(self) -> None:
         """Refresh the footer only when what is enabled changed: it is not free."""
-        names = ("step", "step_many", "toggle_run", "back", "reset", "next_layer")
+        names = ("step", "step_many", "toggle_run", "back_epoch", "reset", "next_layer")
         enabled = tuple(self.check_action(name, ()) for name in names)
         if enabled != self._enabled:
             self._enabled = enabled
@@ -383,7 +404,7 @@ class BackpropApp(FileActions, App[None]):
         turn = self.redraws % 4
         self.redraws += 1
         try:
-            self.query_one(StatsBar).show(record, self.state, self.state_detail, self.rate)
+            self.stats_bar.show(record, self.state, self.state_detail, self.rate)
         except Exception as exc:  # a drawing bug must not take the run with it
             self._error(f"could not draw epoch {record.epoch}: {type(exc).__name__}: {exc}")
         if running:
@@ -404,9 +425,9 @@ class BackpropApp(FileActions, App[None]):
         heavy = running and not record.has_detail and trainer.layout.n_params > LARGE_NETWORK
         try:
             if (not running or turn == 0) and not heavy:
-                self.query_one(LayerInspector).show(record, self._previous)
+                self.inspector.show(record, self._previous)
             if (not running or turn == 3) and not heavy:
-                self.query_one(InsightTabs).show(trainer, record, self.query_one(LayerInspector).active_layer)
+                self.insights.show(trainer, record, self.inspector.active_layer)
             if not running or turn == 1:
                 history = trainer.history  # while running, the relay adds the run's rows to it
                 loss, test_loss = history.series("loss"), history.series("test_loss")
@@ -416,7 +437,7 @@ class BackpropApp(FileActions, App[None]):
                     marker = None
                 else:
                     marker = trainer.epoch if trainer.epoch < trainer.last_epoch else None
-                self.query_one(LossChart).show(loss, test_loss, marker, tuple(trainer.branches))
+                self.chart.show(loss, test_loss, marker, tuple(trainer.branches))
             if not running or turn == 3:
                 self._mark_feedback()
             if (not running or turn == 2) and not heavy:
@@ -466,7 +487,7 @@ class BackpropApp(FileActions, App[None]):
             self._set_state("running", "pausing…")
         else:
             return
-        self.query_one(StatsBar).set_state("running", self.state_detail, self.rate)
+        self.stats_bar.set_state("running", self.state_detail, self.rate)
         self._refresh_enabled()
 
     def on_training_progress(self, message: TrainingProgress) -> None:
@@ -572,7 +593,7 @@ class BackpropApp(FileActions, App[None]):
             self._show_run_state()
         elif not self.run_control.busy and self.state == "paused":
             self._settle()
-            self.query_one(StatsBar).set_state(self.state, self.state_detail, None)
+            self.stats_bar.set_state(self.state, self.state_detail, None)
 
     def action_toggle_run(self) -> None:
         if self.run_control.busy:
@@ -581,7 +602,8 @@ class BackpropApp(FileActions, App[None]):
             self._start(None)
         self._show_run_state()
 
-    def action_back(self) -> None:
+    def action_back_epoch(self) -> None:
+        """b: one epoch back (Textual's own action_back pops a screen: not overridden)."""
         self._move(lambda t: t.rewind(max(t.epoch - 1, 0)))
 
     def action_back_many(self) -> None:
@@ -591,31 +613,31 @@ class BackpropApp(FileActions, App[None]):
         self._move(lambda t: t.reset())
 
     def action_toggle_log(self) -> None:
-        chart = self.query_one(LossChart)
+        chart = self.chart
         chart.log_scale = not chart.log_scale
 
     def action_next_insight(self) -> None:
-        self.query_one(InsightTabs).next_tab()
+        self.insights.next_tab()
 
     def action_toggle_regions(self) -> None:
         """Switch the map's mode, bringing its tab into view if it is hidden."""
         self.query_one(DecisionBoundary).toggle_discrete()
-        self.query_one(InsightTabs).active = "tab-boundary"
+        self.insights.active = "tab-boundary"
 
     def action_next_layer(self) -> None:
-        self.query_one(LayerInspector).next_layer()
-        self.query_one(InsightTabs).follow_layer(self.query_one(LayerInspector).active_layer)
+        self.inspector.next_layer()
+        self.insights.follow_layer(self.inspector.active_layer)
         self._keep_focus_on_tables()
 
     def action_previous_layer(self) -> None:
-        self.query_one(LayerInspector).previous_layer()
-        self.query_one(InsightTabs).follow_layer(self.query_one(LayerInspector).active_layer)
+        self.inspector.previous_layer()
+        self.insights.follow_layer(self.inspector.active_layer)
         self._keep_focus_on_tables()
 
     def _keep_focus_on_tables(self) -> None:
         """A switched-away table loses the focus; give it to the one now shown."""
         focused = self.focused
-        if focused is None or self.query_one(LayerInspector) in focused.ancestors:
+        if focused is None or self.inspector in focused.ancestors:
             self.call_after_refresh(self._focus_tables)
 
     async def action_toggle_form(self) -> None:
@@ -646,7 +668,7 @@ class BackpropApp(FileActions, App[None]):
                 return
 
     def _focus_tables(self) -> None:
-        self._focus_within(self.query_one(LayerInspector), DataTable)
+        self._focus_within(self.inspector, DataTable)
 
     def action_help(self) -> None:
         from tui.screens.help import (
@@ -713,7 +735,7 @@ class BackpropApp(FileActions, App[None]):
         if panel is None:
             return
         panel.select(layer, row, column)
-        self.query_one(InsightTabs).active = "tab-chain"
+        self.insights.active = "tab-chain"
         panel.show(self.trainer, self._shown or self.trainer.record)
 
     def _mark_feedback(self) -> None:
@@ -723,7 +745,7 @@ class BackpropApp(FileActions, App[None]):
             from tui.screens.bug_lab import title_note
 
             title += title_note(self.trainer, self.bug_quiz)
-        inspector = self.query_one(LayerInspector)
+        inspector = self.inspector
         if inspector.border_title != title:
             inspector.border_title = title
 
@@ -984,8 +1006,8 @@ class BackpropApp(FileActions, App[None]):
         phase = self._phase_on_screen()
         if phase is None:
             self._walk = None
-        self.query_one(LayerInspector).set_highlight(phase.highlight if phase is not None else None)
-        self.query_one(NetworkPanel).show(self.trainer, record, phase)
+        self.inspector.set_highlight(phase.highlight if phase is not None else None)
+        self.network_panel.show(self.trainer, record, phase)
 
     def action_step_phase(self) -> None:
         """Advance one phase; the last one (the update) is the trainer's own step.
@@ -1056,7 +1078,7 @@ class BackpropApp(FileActions, App[None]):
 
     def _show_network_if_hidden(self) -> None:
         """On a small terminal the Network panel is hidden: stepping phases shows it."""
-        if not self.query_one(NetworkPanel).display or self.screen.has_class("-short"):
+        if not self.network_panel.display or self.screen.has_class("-short"):
             self.screen.add_class("-network-full")
 
     def action_network_full(self) -> None:
@@ -1065,13 +1087,13 @@ class BackpropApp(FileActions, App[None]):
             self._focus_tables()
 
     def action_diagram_edges(self) -> None:
-        self.query_one(NetworkPanel).next_edge_kind()
+        self.network_panel.next_edge_kind()
 
     def action_diagram_nodes(self) -> None:
-        self.query_one(NetworkPanel).next_node_kind()
+        self.network_panel.next_node_kind()
 
     def action_diagram_sample(self) -> None:
-        self.query_one(NetworkPanel).next_sample(self.trainer.X.shape[0])
+        self.network_panel.next_sample(self.trainer.X.shape[0])
 
     def action_jump_epoch(self) -> None:
         from tui.screens.jump_epoch import JumpEpochScreen

@@ -128,10 +128,10 @@ async def test_opening_stepping_back_and_reset_show_the_engine_arrays():
         assert "paused" in stat(app, "state") and "–" in stat(app, "rate")
 
         # Nothing to go back to: greyed out in check_action, the footer and the palette.
-        for action in ("back", "back_many", "reset"):
+        for action in ("back_epoch", "back_many", "reset"):
             assert app.check_action(action, ()) is None
         footer = {key.action: key for key in app.query("FooterKey")}
-        assert footer["back"].has_class("-disabled")
+        assert footer["back_epoch"].has_class("-disabled")
         assert not any(c.title.startswith("Back 1 epoch") for c in app.get_system_commands(app.screen))
         await pilot.press("b")
         assert app.trainer.epoch == 0
@@ -159,9 +159,9 @@ async def test_opening_stepping_back_and_reset_show_the_engine_arrays():
         assert marks & {"▲", "▼"}  # moved since epoch 0
         inspector.select_view("weights")
         await pilot.pause()
-        assert app.check_action("back", ())
+        assert app.check_action("back_epoch", ())
         footer = {key.action: key for key in app.query("FooterKey")}
-        assert not footer["back"].has_class("-disabled")
+        assert not footer["back_epoch"].has_class("-disabled")
         assert any(c.title.startswith("Back 1 epoch") for c in app.get_system_commands(app.screen))
 
         # ] and [ switch layer tabs.
