@@ -34,7 +34,7 @@ async def settle_paused(pilot: Pilot, timeout: float = 20.0) -> None:
                 f"the app did not settle: {app.run_control.state}, {app.run_control.queued} queued, screen {app.screen}"
             )
         if len(app.screen_stack) > 1:
-            app.screen.post_message(events.Key("escape", None))
+            app.post_message(events.Key("escape", None))
         elif app.run_control.state is RunState.RUNNING:
             app.post_message(events.Key("r", "r"))
         elif not (app.run_control.busy or app.run_control.queued):
