@@ -273,7 +273,10 @@ def _read_archive(path: str | os.PathLike, shown: str, progress: Progress | None
     except FileRefused as exc:
         message = str(exc)
         if message.endswith("is not an .npz archive"):
-            message += " (a session is one); it may also have been cut short: save the session again"
+            message = (
+                f"{shown} is not a session file: it is not an .npz archive, or it was cut short; "
+                "save the session again"
+            )
         raise SessionError(message) from None
     except zipfile.BadZipFile:
         raise SessionError(

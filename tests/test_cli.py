@@ -377,7 +377,7 @@ BAD = [
     (["--csv", "/no/such/file.csv"], "--csv: cannot read /no/such/file.csv"),
     (["--csv", "x.csv", "--dataset", "moons"], "--csv: cannot train on a CSV file and on --dataset moons"),
     (["--label-column", "y"], "--label-column: only applies to a CSV file"),
-    (["--weights", "/no/such/w.npz"], "--weights: cannot read /no/such/w.npz"),
+    (["--weights", "/no/such/w.npz"], "--weights: no weights file at /no/such/w.npz"),
     (["--save-weights", "/no/such/dir/w.npz"], "--save-weights: cannot write '/no/such/dir/w.npz': no such directory"),
     (["--target-loss", "-1"], "--target-loss: -1 is out of range"),
     (["--lr"], "argument --lr: expected one argument"),
