@@ -374,7 +374,7 @@ BAD = [
     (["--hidden", "4", "--layers", "2,4,1"], "--hidden: give either --layers or --hidden, not both"),
     (["--batch-size", "abc"], "--batch-size: 'abc' is not a whole number, 'full' or 'sgd'"),
     (["--batch-size", "0"], "--batch-size: 0 is out of range"),
-    (["--csv", "/no/such/file.csv"], "--csv: cannot read /no/such/file.csv"),
+    (["--csv", "/no/such/file.csv"], "--csv: no CSV file at /no/such/file.csv"),
     (["--csv", "x.csv", "--dataset", "moons"], "--csv: cannot train on a CSV file and on --dataset moons"),
     (["--label-column", "y"], "--label-column: only applies to a CSV file"),
     (["--weights", "/no/such/w.npz"], "--weights: no weights file at /no/such/w.npz"),
