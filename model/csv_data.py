@@ -202,6 +202,9 @@ def _columns(first_line: int, first: list[str], shown: str, label_column: str | 
         for i, name in enumerate(header, start=1):
             if not name:
                 raise DataError(f"{shown}, line {first_line}: header column {i} has no name")
+        bad = unprintable_name(header)
+        if bad is not None:
+            raise DataError(f"{shown}, line {first_line}: column name {bad!r} holds a control character; rename it")
         seen: set[str] = set()
         for name in header:
             if name in seen:
@@ -229,6 +232,14 @@ def _columns(first_line: int, first: list[str], shown: str, label_column: str | 
             f"no column {label_column!r} in {shown}; {_suggestion(label_column, header)}columns: {', '.join(header)}"
         )
     return _Columns(header, has_header, label_index, shown)
+
+
+def unprintable_name(names) -> str | None:
+    """The first name holding a control character (an escape sequence would act on the terminal), or None."""
+    for name in names:
+        if not name.isprintable():
+            return name
+    return None
 
 
 def _separator_hint(row: list[str]) -> str:
@@ -414,6 +425,9 @@ def _classes(codes: np.ndarray, raw: list[str], cols: _Columns) -> tuple[np.ndar
         names = tuple(sorted(set(raw)))
         position_text = {v: i for i, v in enumerate(names)}
         remap = np.array([position_text[v] for v in raw], dtype=np.int64)
+    bad = unprintable_name(names)
+    if bad is not None:
+        raise DataError(f"a label in column {cols.label_name!r} holds a control character ({bad!r}); rename it")
     if len(names) < 2:
         raise DataError(f"only one class ({names[0]!r}) in column {cols.label_name!r}; need at least 2")
     return remap[codes], names

@@ -413,6 +413,10 @@ def _dataset(meta: dict, arrays: dict[str, Array], n_features: int) -> Dataset:
     info = _get(meta, "data", dict)
     names = _get(info, "feature_names", list, "the data")
     X = _array(arrays, "data_X", (None, n_features), "f")
+    for key in ("class_names", "feature_names"):
+        listed = _get(info, key, list, "the data")
+        if not all(isinstance(n, str) and n.isprintable() for n in listed):
+            raise _Invalid(f"its {key.replace('_', ' ')} are not all printable text")
     return Dataset(
         _get(info, "name", str, "the data"),
         _finite("data_X", X),
