@@ -50,6 +50,9 @@ def check_target(path: str | os.PathLike) -> Path:
     path = Path(path)
     if path.name in ("", ".", ".."):
         raise IsADirectoryError(errno.EISDIR, "it is a folder", os.fspath(path))
+    limit = name_max(path.parent)
+    if len(os.fsencode(path.name)) > limit:
+        raise OSError(errno.ENAMETOOLONG, f"the file name is longer than {limit} bytes", os.fspath(path))
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
     try:
         info = os.stat(target)
@@ -58,9 +61,8 @@ def check_target(path: str | os.PathLike) -> Path:
     if info is not None and not stat.S_ISREG(info.st_mode):
         kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a pipe, a device or a socket)"
         raise UnsafeTarget(errno.EINVAL, f"it is {kind}; only a regular file is replaced", os.fspath(path))
-    limit = name_max(target.parent if os.fspath(target.parent) else ".")
-    if len(os.fsencode(target.name)) > limit:
-        raise OSError(errno.ENAMETOOLONG, f"the file name is longer than {limit} bytes", os.fspath(path))
+    if target is not path and len(os.fsencode(target.name)) > name_max(target.parent):
+        raise OSError(errno.ENAMETOOLONG, "the link's target name is too long", os.fspath(path))
     return target
 
 

@@ -202,9 +202,6 @@ def _columns(first_line: int, first: list[str], shown: str, label_column: str | 
         for i, name in enumerate(header, start=1):
             if not name:
                 raise DataError(f"{shown}, line {first_line}: header column {i} has no name")
-        bad = unprintable_name(header)
-        if bad is not None:
-            raise DataError(f"{shown}, line {first_line}: column name {bad!r} holds a control character; rename it")
         seen: set[str] = set()
         for name in header:
             if name in seen:
@@ -215,6 +212,9 @@ def _columns(first_line: int, first: list[str], shown: str, label_column: str | 
 
     if len(header) < 2:
         raise DataError(f"{shown} has {len(header)} column; need at least 2 (features and a label){_separator_hint(first)}")
+    bad = unprintable_name(header)
+    if bad is not None:
+        raise DataError(f"{shown}, line {first_line}: column name {bad!r} holds a control character; rename it")
     if len(header) - 1 > MAX_COLUMNS:
         raise DataError(
             f"{shown} has {len(header)} columns ({len(header) - 1} features); a network takes at most "

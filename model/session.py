@@ -412,7 +412,7 @@ def _segments(meta: dict) -> list[tuple[int, Config]]:
 def _dataset(meta: dict, arrays: dict[str, Array], n_features: int) -> Dataset:
     info = _get(meta, "data", dict)
     names = _get(info, "feature_names", list, "the data")
-    X = _array(arrays, "data_X", (None, n_features), "f")
+    X = _array(arrays, "data_X", (None, n_features), "f", np.dtype(np.float64))  # data is always float64
     for key in ("class_names", "feature_names"):
         listed = _get(info, key, list, "the data")
         if not all(isinstance(n, str) and n.isprintable() for n in listed):
@@ -421,7 +421,7 @@ def _dataset(meta: dict, arrays: dict[str, Array], n_features: int) -> Dataset:
         _get(info, "name", str, "the data"),
         _finite("data_X", X),
         _array(arrays, "data_labels", (X.shape[0],), "iu"),
-        _finite("data_X_test", _array(arrays, "data_X_test", (None, len(names)), "f")),
+        _finite("data_X_test", _array(arrays, "data_X_test", (None, len(names)), "f", np.dtype(np.float64))),
         _array(arrays, "data_labels_test", (None,), "iu"),
         tuple(str(n) for n in _get(info, "class_names", list, "the data")),
         tuple(str(n) for n in names),
