@@ -349,8 +349,7 @@ def read_csv_dataset(
     except Cancelled:
         raise
     except FileRefused as e:
-        message = str(e)
-        raise DataError(message if message.startswith(("no ", "cannot ")) else f"cannot read {message}") from None
+        raise DataError(str(e)) from None
     except OSError as e:
         raise DataError(f"cannot read {shown}: {e.strerror or e}") from None
     except MemoryError:
