@@ -268,7 +268,7 @@ def test_missing_file(tmp_path):
 
 
 def test_directory_is_not_a_file(tmp_path):
-    with pytest.raises(DataError, match="cannot read"):
+    with pytest.raises(DataError, match="is a folder, not a CSV file"):
         load_csv(tmp_path)
 
 
