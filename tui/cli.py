@@ -520,4 +520,4 @@ def launch(the_plan: Plan) -> int:
         return error(str(e))
     app.run()
     # Textual has printed the traceback of a crash; the exit status says so too.
-    return EXIT_NO_UI if app.return_code else EXIT_OK
+    return EXIT_NO_UI if getattr(app, "return_code", 0) else EXIT_OK
