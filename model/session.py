@@ -128,8 +128,14 @@ def read_run(trainer: Trainer) -> Run:
     )
 
 
-def install_run(trainer: Trainer, run: Run) -> None:
-    """Put a run into a trainer freshly built from its first segment's config."""
+def install_run(trainer: Trainer, run: Run, evaluated: bool = False) -> None:
+    """Put a run into a trainer freshly built from its first segment's config.
+
+    `evaluated`: the trainer was built at run.state.params (same array, same
+    network), so its record's forward and backward pass are those of the
+    current state and are reused instead of computed again.
+    """
+    built = trainer.record if evaluated and trainer.record.params is run.state.params else None
     for start, cfg in run.segments[1:]:
         trainer._add_segment(start, cfg)
     if run.feedback is not None:
@@ -148,7 +154,15 @@ def install_run(trainer: Trainer, run: Run) -> None:
     trainer.branches = list(run.branches)
     trainer.initial_params = run.initial_params
     trainer._state = state(run.state)
-    trainer.record = trainer._evaluate_at(trainer._state)
+    if built is not None:
+        compute = trainer._evaluate
+        trainer._evaluate = lambda params: built if params is run.state.params else compute(params)  # type: ignore[method-assign]
+        try:
+            trainer.record = trainer._evaluate_at(trainer._state)
+        finally:
+            del trainer._evaluate  # the class's method again
+    else:
+        trainer.record = trainer._evaluate_at(trainer._state)
     trainer.divergence = run.divergence
 
 
@@ -432,9 +446,13 @@ def _decode(meta: dict, arrays: dict[str, Array]) -> Trainer:
     segments = _segments(meta)
     first = segments[0][1]
     dtype = np.dtype(first.dtype)
-    trainer = Trainer(first, _dataset(meta, arrays, first.layers[0]), params=_initial(arrays, first, dtype))
+    initial = _initial(arrays, first, dtype)
+    P = initial.shape[0]
+    params = _finite("params", _array(arrays, "params", (P,), "f", dtype))
+    # Built at the current weights, so that its first evaluation is the one the
+    # loaded run shows (install_run reuses it): one pass over the data, not two.
+    trainer = Trainer(first, _dataset(meta, arrays, first.layers[0]), params=params)
     layout = trainer.layout
-    P = layout.n_params
 
     last = _count(meta, "last_epoch", 0)
     epoch = _count(meta, "epoch", 0)
@@ -443,7 +461,6 @@ def _decode(meta: dict, arrays: dict[str, Array]) -> Trainer:
     history = {name: _array(arrays, f"history_{name}", (last + 1,), "f") for name in HISTORY_NAMES}
     _check_history(history, trainer.data.has_test)
 
-    params = _finite("params", _array(arrays, "params", (P,), "f", dtype))
     slots = _array(arrays, "opt_slots", (None, P), "f", dtype)
     state = SavedState(epoch, params, _opt_state(meta.get("optimizer"), slots, "the current epoch"), _rng_state(meta.get("rng"), "the current epoch"))
 
@@ -509,12 +526,12 @@ def _decode(meta: dict, arrays: dict[str, Array]) -> Trainer:
         max_snapshots=_count(meta, "max_snapshots", 1),
         history=history,
         branches=branches,
-        initial_params=trainer.initial_params,
+        initial_params=initial,
         feedback=feedback,
         divergence=divergence,
     )
     _check_sum(meta, arrays)
-    install_run(trainer, run)
+    install_run(trainer, run, evaluated=feedback is None)
     return trainer
 
 
