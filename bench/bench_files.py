@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import baseline_csv_loader  # noqa: E402
+
 from model import Config, Trainer  # noqa: E402
 from model.datasets import load_csv  # noqa: E402
 from model.session import load_session, save_session  # noqa: E402

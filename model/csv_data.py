@@ -94,9 +94,10 @@ class _Lines:
         self.done = 0
 
     def __iter__(self) -> Iterator[str]:
-        return itertools.chain.from_iterable(self._blocks())
+        return itertools.chain.from_iterable(map(_split_lines, self.texts()))
 
-    def _blocks(self) -> Iterator[list[str]]:
+    def texts(self) -> Iterator[str]:
+        """The file as text, block by block, each ending after a line break (but maybe the last)."""
         carry = b""
         offset = 0  # of carry's first byte in the file
         first = True
@@ -104,9 +105,9 @@ class _Lines:
             block = self.f.read(BLOCK_BYTES)
             data = carry + block
             if not block:
-                if data:
-                    yield _split_lines(self._decode(data, offset, first))
                 self.done = self.total
+                if data:
+                    yield self._decode(data, offset, first)
                 return
             cut = data.rfind(b"\n") + 1
             if cut == 0:
@@ -119,7 +120,7 @@ class _Lines:
             offset += cut
             carry = data[cut:]
             self.done = offset
-            yield _split_lines(text)
+            yield text
 
     def _decode(self, data: bytes, offset: int, first: bool) -> str:
         if first and data.startswith(codecs.BOM_UTF8):
@@ -137,13 +138,16 @@ class _Lines:
 _OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
+def _other_breaks(text: str) -> bool:
+    """Whether the text holds a line break other than CR and LF (form feed, U+2028...)."""
+    if text.isascii():
+        return any(ch in text for ch in "\x0b\x0c\x1c\x1d\x1e")
+    return _OTHER_BREAKS.search(text) is not None
+
+
 def _split_lines(text: str) -> list[str]:
     """Lines ending in LF, CRLF or CR only (str.splitlines, faster, also breaks at form feeds and the like)."""
-    if text.isascii():
-        plain = not any(ch in text for ch in "\x0b\x0c\x1c\x1d\x1e")
-    else:
-        plain = _OTHER_BREAKS.search(text) is None
-    if plain:
+    if not _other_breaks(text):
         return text.splitlines(keepends=True)
     return _LINE.findall(text)
 
@@ -211,7 +215,8 @@ def _columns(first_line: int, first: list[str], shown: str, label_column: str | 
         header = [f"c{i}" for i in range(1, len(first) + 1)]
 
     if len(header) < 2:
-        raise DataError(f"{shown} has {len(header)} column; need at least 2 (features and a label){_separator_hint(first)}")
+        hint = _separator_hint(first)
+        raise DataError(f"{shown} has {len(header)} column; need at least 2 (features and a label){hint}")
     bad = unprintable_name(header)
     if bad is not None:
         raise DataError(f"{shown}, line {first_line}: column name {bad!r} holds a control character; rename it")
@@ -224,7 +229,9 @@ def _columns(first_line: int, first: list[str], shown: str, label_column: str | 
     if label_column is None:
         label_index = len(header) - 1
     elif not has_header:
-        raise DataError(f"label_column {label_column!r} needs a header row, but the first row of {shown} is all numbers")
+        raise DataError(
+            f"label_column {label_column!r} needs a header row, but the first row of {shown} is all numbers"
+        )
     elif label_column in header:
         label_index = header.index(label_column)
     else:
@@ -265,8 +272,12 @@ def _fast_chunk(rows: list[list[str]], cols: _Columns) -> tuple[np.ndarray, list
     """
     if set(map(len, rows)) != {len(cols.header)}:
         return None
-    columns = list(zip(*rows))
-    X = np.empty((len(rows), len(cols.features)), dtype=np.float64)
+    return _fast_columns(list(zip(*rows)), len(rows), cols)
+
+
+def _fast_columns(columns, n: int, cols: _Columns) -> tuple[np.ndarray, list[str], np.ndarray] | None:
+    """_fast_chunk's work on the chunk's columns (n cells each)."""
+    X = np.empty((n, len(cols.features)), dtype=np.float64)
     for c, i in enumerate(cols.features):
         cells = columns[i]
         if _NUMBER_CHARACTERS.fullmatch("\n".join(cells)) is None:
@@ -285,6 +296,31 @@ def _fast_chunk(rows: list[list[str]], cols: _Columns) -> tuple[np.ndarray, list
     if not all(labels):
         return None
     return X, labels, inverse.reshape(-1)
+
+
+_ROW_SHAPES: dict[int, re.Pattern[str]] = {}
+
+
+def _fast_block(text: str, cols: _Columns) -> tuple[int, tuple[np.ndarray, list[str], np.ndarray] | None]:
+    """(lines, result) for a block of whole lines without quotes; result None if the block
+    needs the cell-by-cell pass. Without quotes a row is a line and a cell is what lies
+    between commas, so splitting the text does what the csv module would, in C."""
+    if "\r" in text:
+        if text.count("\r") != text.count("\r\n"):
+            return len(_split_lines(text)), None
+        text = text.replace("\r\n", "\n")
+    if not text.endswith("\n"):
+        text += "\n"
+    n = text.count("\n")
+    width = len(cols.header)
+    shape = _ROW_SHAPES.get(width)
+    if shape is None:
+        shape = re.compile(f"(?:[^,\\n]*(?:,[^,\\n]*){{{width - 1}}}\\n)*")
+        _ROW_SHAPES[width] = shape  # a cache of compiled patterns, not state: same input, same output
+    if _other_breaks(text) or shape.fullmatch(text) is None:
+        return len(_split_lines(text)), None
+    cells = text[:-1].replace("\n", ",").split(",")
+    return n, _fast_columns([cells[i::width] for i in range(width)], n, cols)
 
 
 def _slow_chunk(numbered: list[tuple[int, list[str]]], cols: _Columns) -> tuple[np.ndarray, list[str], np.ndarray]:
@@ -364,52 +400,114 @@ def read_csv_dataset(
     return Dataset(Path(path).name, X, y, X_test, y_test, class_names, feature_names)
 
 
+class _Gathered:
+    """The data read so far: feature blocks, label codes, and the label texts seen (in order)."""
+
+    def __init__(self, cols: _Columns) -> None:
+        self.cols = cols
+        self.parts: list[np.ndarray] = []
+        self.codes: list[np.ndarray] = []
+        self.index: dict[str, int] = {}
+
+    def add(self, found: tuple[np.ndarray, list[str], np.ndarray]) -> None:
+        X, labels, inverse = found
+        if not X.shape[0]:
+            return
+        self.parts.append(X)
+        remap = np.array([self.index.setdefault(v, len(self.index)) for v in labels], dtype=np.int64)
+        self.codes.append(remap[inverse])
+        if len(self.index) > MAX_CLASSES:
+            raise DataError(
+                f"column {self.cols.label_name!r} (the label) has more than {MAX_CLASSES} different values; "
+                "is it the label column? (name it with the label column option)"
+            )
+
+    def result(self, shown: str):
+        if not self.parts:
+            raise DataError(f"{shown} has a header but no data rows")
+        X = self.parts[0] if len(self.parts) == 1 else np.concatenate(self.parts)
+        self.parts.clear()
+        codes = self.codes[0] if len(self.codes) == 1 else np.concatenate(self.codes)
+        return X, codes, list(self.index), self.cols
+
+
 def _parse(f, shown: str, total: int, label_column: str | None, progress: Progress | None):
-    lines = _Lines(f, shown, total)
-    reader = csv.reader(iter(lines))
-    cols = None
+    """Blocks without quotes go the fast way (_fast_block); from the first block with a
+    quote on (a quoted cell may span lines and blocks), the csv module reads the rest."""
+    source = _Lines(f, shown, total)
+    texts = source.texts()
+    first = next(texts, "")
+    if '"' in first:
+        return _parse_rows(itertools.chain(_split_lines(first), source_lines(texts)), 0, None, label_column, shown,
+                           source, progress)
+    lines = _split_lines(first)
+    cols, used = _header(lines, shown, label_column)
+    if cols is None:  # a first block of blank lines only: no shortcut
+        return _parse_rows(itertools.chain(lines, source_lines(texts)), 0, None, label_column, shown, source, progress)
+    gathered = _Gathered(cols)
+    base = used
+    pending = "".join(lines[used:])
+    blocks = itertools.chain([pending] if pending else [], texts)
+    for text in blocks:
+        if '"' in text:
+            rest = itertools.chain(_split_lines(text), source_lines(blocks))
+            return _parse_rows(rest, base, gathered, label_column, shown, source, progress)
+        n, found = _fast_block(text, cols)
+        if found is None:
+            rows = list(csv.reader(_split_lines(text)))
+            found = _slow_chunk(_numbered(rows, base + 1, shown), cols)
+        gathered.add(found)
+        base += n
+        if progress is not None and progress(source.done, total) is False:
+            raise Cancelled(f"stopped reading {shown}")
+    return gathered.result(shown)
+
+
+def source_lines(texts: Iterator[str]) -> Iterator[str]:
+    return itertools.chain.from_iterable(map(_split_lines, texts))
+
+
+def _header(lines: list[str], shown: str, label_column: str | None) -> tuple[_Columns | None, int]:
+    """The columns from the first non-blank line, and how many lines precede the data."""
+    for i, line in enumerate(lines):
+        row = next(csv.reader([line]), [])
+        cells = [cell.strip() for cell in row]
+        if any(cells):
+            cols = _columns(i + 1, cells, shown, label_column)
+            return cols, i + 1 if cols.has_header else i
+    return None, 0
+
+
+def _parse_rows(lines, base: int, gathered: _Gathered | None, label_column, shown, source, progress):
+    """The csv module's way, chunk by chunk; `base` lines were read before `lines`."""
+    total = source.total
+    reader = csv.reader(lines)
     pending: list[list[str]] = []
     first_line = 1
-    while cols is None:  # the first non-blank row: a header, or the first data row
+    while gathered is None:  # the first non-blank row: a header, or the first data row
         before = reader.line_num
         head = _read_chunk(reader, 1, shown)
         if not head:
             raise DataError(f"{shown} is empty")
-        (line, row), = _numbered(head, before + 1, shown)
+        (line, row), = _numbered(head, base + before + 1, shown)
         cells = [cell.strip() for cell in row]
         if any(cells):
             cols = _columns(line, cells, shown, label_column)
+            gathered = _Gathered(cols)
             if not cols.has_header:
                 pending, first_line = head, line
-
-    parts: list[np.ndarray] = []
-    codes: list[np.ndarray] = []
-    index: dict[str, int] = {}
+    cols = gathered.cols
     while True:
-        start = reader.line_num + 1 if not pending else first_line
+        start = base + reader.line_num + 1 if not pending else first_line
         rows = pending + _read_chunk(reader, CHUNK_ROWS - len(pending), shown)
         pending = []
         if not rows:
             break
-        found = None if reader.line_num - start + 1 != len(rows) else _fast_chunk(rows, cols)
-        X, labels, inverse = found if found is not None else _slow_chunk(_numbered(rows, start, shown), cols)
-        if X.shape[0]:
-            parts.append(X)
-            remap = np.array([index.setdefault(v, len(index)) for v in labels], dtype=np.int64)
-            codes.append(remap[inverse])
-        if len(index) > MAX_CLASSES:
-            raise DataError(
-                f"column {cols.label_name!r} (the label) has more than {MAX_CLASSES} different values; "
-                "is it the label column? (name it with the label column option)"
-            )
-        if progress is not None and progress(lines.done, total) is False:
+        found = None if base + reader.line_num - start + 1 != len(rows) else _fast_chunk(rows, cols)
+        gathered.add(found if found is not None else _slow_chunk(_numbered(rows, start, shown), cols))
+        if progress is not None and progress(source.done, total) is False:
             raise Cancelled(f"stopped reading {shown}")
-    if not parts:
-        raise DataError(f"{shown} has a header but no data rows")
-    X = parts[0] if len(parts) == 1 else np.concatenate(parts)
-    parts.clear()
-    all_codes = codes[0] if len(codes) == 1 else np.concatenate(codes)
-    return X, all_codes, list(index), cols
+    return gathered.result(shown)
 
 
 def _classes(codes: np.ndarray, raw: list[str], cols: _Columns) -> tuple[np.ndarray, tuple[str, ...]]:

@@ -10,9 +10,7 @@ from __future__ import annotations
 import difflib
 import math
 import numbers
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -293,7 +291,9 @@ def targets(labels: np.ndarray, n_outputs: int, n_classes: int) -> np.ndarray:
 # --------------------------------------------------------------------------
 
 
-def load_csv(path, *, label_column: str | None = None, test_fraction: float = 0.0, seed: int = 0, progress=None) -> Dataset:
+def load_csv(
+    path, *, label_column: str | None = None, test_fraction: float = 0.0, seed: int = 0, progress=None
+) -> Dataset:
     """Load numeric features and one label column from a CSV file.
 
     The label column is `label_column` (by header name) or else the last one.

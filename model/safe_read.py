@@ -142,7 +142,9 @@ def open_regular(
         yield f
 
 
-def read_bytes(path: str | os.PathLike, shown: str | None = None, limit: int | None = None, what: str = "file") -> bytes:
+def read_bytes(
+    path: str | os.PathLike, shown: str | None = None, limit: int | None = None, what: str = "file"
+) -> bytes:
     """The whole (checked) file."""
     shown = os.fspath(path) if shown is None else shown
     with open_regular(path, shown, limit, what) as f:
@@ -218,7 +220,7 @@ def _read_npy(stream: IO[bytes], size: int, shown: str, name: str) -> np.ndarray
             f"{shown} is damaged: entry {name!r} claims {describe_size(claimed)} but holds {describe_size(available)}"
         )
     array = np.empty(count, dtype=dtype)
-    view = memoryview(array).cast("B") if claimed else memoryview(b"")
+    view = array.data.cast("B") if claimed else memoryview(bytearray())
     filled = 0
     while filled < claimed:
         got = stream.readinto(view[filled:])  # type: ignore[attr-defined]

@@ -50,13 +50,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from model.atomic_write import write_atomically
 from model.config import REBUILD_FIELDS, Config
 from model.datasets import Dataset
 from model.errors import BackpropError, WeightsFileError
-from model.atomic_write import write_atomically
-from model.safe_read import Cancelled, FileRefused, Progress, os_reason, read_npz
 from model.optimizers import OPTIMIZERS, OptimizerState
 from model.parameters import Layout
+from model.safe_read import Cancelled, FileRefused, Progress, os_reason, read_npz
 from model.trainer import Branch, Divergence, History, Trainer, _State
 
 Array = np.ndarray
@@ -156,7 +156,8 @@ def install_run(trainer: Trainer, run: Run, evaluated: bool = False) -> None:
     trainer._state = state(run.state)
     if built is not None:
         compute = trainer._evaluate
-        trainer._evaluate = lambda params: built if params is run.state.params else compute(params)  # type: ignore[method-assign]
+        reuse = run.state.params
+        trainer._evaluate = lambda p: built if p is reuse else compute(p)  # type: ignore[method-assign]
         try:
             trainer.record = trainer._evaluate_at(trainer._state)
         finally:
@@ -320,7 +321,9 @@ def _read_meta(arrays: dict[str, Array], shown: str) -> dict[str, Any]:
             raise ValueError("not a byte string")
         meta = json.loads(blob.tobytes().decode("utf-8"))
     except RecursionError:
-        raise SessionError(f"{shown} is damaged: its session description is nested too deeply to be a session") from None
+        raise SessionError(
+            f"{shown} is damaged: its session description is nested too deeply to be a session"
+        ) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise SessionError(f"{shown} is damaged: its session description is unreadable ({exc})") from None
     if not isinstance(meta, dict) or meta.get("app") != APP:

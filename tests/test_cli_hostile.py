@@ -10,7 +10,7 @@ import pytest
 from cli_run import run
 from test_cli import assert_one_error_line
 
-import tui.cli
+from tui import cli as tui_cli
 
 
 def table(tmp_path):
@@ -57,7 +57,7 @@ def test_memory_running_out_during_a_run_is_one_line_and_exit_1(monkeypatch):
     monkeypatch.setattr(tui.headless, "run_headless", short_of_memory)
     code, _, err = run("--headless", "--epochs", "1")
     assert code == 1 and len(err.splitlines()) == 1 and "not enough memory" in err
-    assert tui.cli.EXIT_NO_UI == 1
+    assert tui_cli.EXIT_NO_UI == 1
 
 
 @pytest.mark.parametrize("status", [0, 1])
@@ -72,4 +72,4 @@ def test_the_app_exit_status_follows_a_crash(monkeypatch, status):
     import tui.app
 
     monkeypatch.setattr(tui.app, "BackpropApp", FakeApp)
-    assert tui.cli.main([]) == status
+    assert tui_cli.main([]) == status

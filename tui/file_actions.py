@@ -28,8 +28,8 @@ from textual.screen import Screen
 from model import BackpropError, Config, Trainer
 from model.atomic_write import check_target, write_atomically
 from model.datasets import load_csv
-from model.safe_read import Cancelled, os_reason
 from model.exports import export_weights, loss_history_csv
+from model.safe_read import Cancelled, os_reason
 from model.script_export import write_standalone_script
 from model.session import load_session, save_session
 from tui.messages import HyperparametersChanged
@@ -358,7 +358,8 @@ class FileActions:
             new = old.replace(dataset="csv", csv_path=path, label_column=label, **arch)
             return new, (None if new == old else Trainer(new, data))  # built here: the UI thread never reads the file
 
-        self._read_in_background(path, read, partial(self._csv_read, path, old), lambda reason: f"Cannot train on {path}: {reason}")
+        failed = f"Cannot train on {path}: {{}}".format
+        self._read_in_background(path, read, partial(self._csv_read, path, old), failed)
 
     def _csv_read(self: "BackpropApp", path: str, old: Config, result: tuple[Config, Trainer | None]) -> None:
         new, trainer = result
@@ -376,7 +377,8 @@ class FileActions:
             return
         self.push_screen(
             ConfirmScreen(
-                f"Train on {path}? The run on screen ({epochs} epochs) will be replaced; save it first (ctrl+s) to keep it.",
+                f"Train on {path}? The run on screen ({epochs} epochs) will be replaced; "
+                "save it first (ctrl+s) to keep it.",
                 yes="Train on it",
                 no="Keep this run",
             ),

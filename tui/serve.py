@@ -236,7 +236,10 @@ def make_server(command: str, host: str, port: int, token: str | None, max_apps:
                 raise web.HTTPForbidden(text=f"backprop-tui: {refusal}\n")
             if self.running >= self.max_apps:
                 self.console.print(
-                    f"Refused a connection: {self.max_apps} apps are running (--max-apps)", highlight=False, markup=False
+                    f"Refused a connection: {self.max_apps} apps are running (--max-apps)",
+                    highlight=False,
+                    markup=False,
+                    soft_wrap=True,
                 )
                 socket_ = web.WebSocketResponse()
                 await socket_.prepare(request)

@@ -38,13 +38,19 @@ name = st.one_of(
 ).filter(lambda s: s == s.strip() and s.isprintable())
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(features=st.lists(name, min_size=2, max_size=2, unique=True), classes=st.lists(name, min_size=2, max_size=3, unique=True))
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(
+    features=st.lists(name, min_size=2, max_size=2, unique=True),
+    classes=st.lists(name, min_size=2, max_size=3, unique=True),
+)
 @example(features=["[/]", "[b]x"], classes=["[/]", "[red]q"])
 async def test_names_are_drawn_literally(running, features, classes):
     app, pilot = running
     k = len(classes)
-    data = Dataset("[/].csv", X, np.arange(4) % k, np.empty((0, 2)), np.empty(0, np.int64), tuple(classes), tuple(features))
+    empty = (np.empty((0, 2)), np.empty(0, np.int64))
+    data = Dataset("[/].csv", X, np.arange(4) % k, *empty, tuple(classes), tuple(features))
     layers = (2, 4, 1) if k == 2 else (2, 4, k)
     out = {"output_activation": "sigmoid", "loss": "bce"} if k == 2 else {"output_activation": "softmax", "loss": "ce"}
     app._use_trainer(Trainer(Config(layers=layers, **out), data))
