@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from tui.app import BackpropApp
 
 SESSION_DEFAULT = "backprop-session.npz"
-SHOW_PROGRESS_AFTER = 0.3  # seconds: a quick read never flashes a dialog
+SHOW_PROGRESS_AFTER = 1.0  # seconds: a quick read never flashes a dialog (pushing one costs the reader time)
 
 # id -> (name, what it writes); the order of the export menu.
 EXPORTS: dict[str, tuple[str, str]] = {
