@@ -157,7 +157,7 @@ def install_run(trainer: Trainer, run: Run, evaluated: bool = False) -> None:
     if built is not None:
         compute = trainer._evaluate
         reuse = run.state.params
-        trainer._evaluate = lambda p: built if p is reuse else compute(p)  # type: ignore[method-assign]
+        trainer._evaluate = lambda p: built if p is reuse else compute(p)  # type: ignore[method-assign,assignment]
         try:
             trainer.record = trainer._evaluate_at(trainer._state)
         finally:
@@ -245,7 +245,7 @@ def checksum(meta: dict[str, Any], arrays: dict[str, Array]) -> str:
             continue
         arr = np.ascontiguousarray(arrays[name])
         digest.update(f"\0{name}\0{arr.dtype.str}\0{arr.shape}\0".encode())
-        digest.update(memoryview(arr).cast("B") if arr.size else b"")
+        digest.update(arr.data.cast("B") if arr.size else b"")
     return digest.hexdigest()
 
 
