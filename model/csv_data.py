@@ -17,13 +17,15 @@ The rules (what the app and the command line promise):
 - Every error names the line (of the file, counting blank lines) and the
   column, as a person would look them up in an editor.
 
-Speed: the file is read in blocks and parsed in chunks of rows. A chunk is
-first checked as a whole (one regular expression per column, one float
-conversion per column); only a chunk that fails is re-read cell by cell, and
-that slow pass finds the exact line and column of the first problem. A
-million rows load in about a second with memory near twice the file size,
-and `progress(done, total)` (bytes) is called after every chunk; returning
-False from it stops the read with `safe_read.Cancelled`.
+Speed: the file is read in blocks of whole lines. A block without quotes
+is split in C (a row per line, a cell per comma); from the first quote on,
+the csv module reads the rest in chunks of rows. Either way each column is
+checked as a whole (one regular expression, one float conversion); only a
+block or chunk that fails is read again cell by cell, and that slow pass
+finds the exact line and column of the first problem (tests/model/
+test_csv_paths.py holds both ways to the same answers; bench/bench_files.py
+times them). `progress(done, total)` (bytes) is called after every block or
+chunk; returning False from it stops the read with `safe_read.Cancelled`.
 """
 
 from __future__ import annotations
