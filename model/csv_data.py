@@ -300,9 +300,6 @@ def _fast_columns(columns, n: int, cols: _Columns) -> tuple[np.ndarray, list[str
     return X, labels, inverse.reshape(-1)
 
 
-_ROW_SHAPES: dict[int, re.Pattern[str]] = {}
-
-
 def _fast_block(text: str, cols: _Columns) -> tuple[int, tuple[np.ndarray, list[str], np.ndarray] | None]:
     """(lines, result) for a block of whole lines without quotes; result None if the block
     needs the cell-by-cell pass. Without quotes a row is a line and a cell is what lies
@@ -315,10 +312,7 @@ def _fast_block(text: str, cols: _Columns) -> tuple[int, tuple[np.ndarray, list[
         text += "\n"
     n = text.count("\n")
     width = len(cols.header)
-    shape = _ROW_SHAPES.get(width)
-    if shape is None:
-        shape = re.compile(f"(?:[^,\\n]*(?:,[^,\\n]*){{{width - 1}}}\\n)*")
-        _ROW_SHAPES[width] = shape  # a cache of compiled patterns, not state: same input, same output
+    shape = re.compile(f"(?:[^,\\n]*(?:,[^,\\n]*){{{width - 1}}}\\n)*")  # re caches compiled patterns
     if _other_breaks(text) or shape.fullmatch(text) is None:
         return len(_split_lines(text)), None
     cells = text[:-1].replace("\n", ",").split(",")
