@@ -396,4 +396,6 @@ class FileActions:
         """Each export as its own command (the keys' commands come from the app)."""
         yield from super().get_system_commands(screen)  # type: ignore[misc]
         for kind, (name, what) in EXPORTS.items():
-            yield SystemCommand(f"Export {name}", f"Asks for a file name, then writes {what}.", partial(self._ask_export, kind))
+            yield SystemCommand(
+                f"Export {name}", f"Asks for a file name, then writes {what}.", partial(self._ask_export, kind)
+            )

@@ -16,7 +16,9 @@ import model.csv_data as csv_data
 from model.datasets import load_csv
 from model.errors import DataError
 
-cells = st.sampled_from(["0", "1", "2.5", "-3", " 4 ", "1e3", "1e999", "1_000", "\u0663", "", "a", "b", "nan", ".5", "5."])
+cells = st.sampled_from(
+    ["0", "1", "2.5", "-3", " 4 ", "1e3", "1e999", "1_000", "\u0663", "", "a", "b", "nan", ".5", "5."]
+)
 rows = st.lists(st.lists(cells, min_size=3, max_size=3).map(",".join), min_size=1, max_size=12)
 endings = st.sampled_from(["\n", "\r\n", "\r"])
 
