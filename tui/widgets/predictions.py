@@ -117,10 +117,10 @@ class PredictionsTable(Vertical):
         if shape != self._shape:
             table.clear(columns=True)
             for j in range(n_in):
-                table.add_column(data.feature_names[j], width=INPUT_WIDTH, key=f"in-{j}")
+                table.add_column(Text(data.feature_names[j]), width=INPUT_WIDTH, key=f"in-{j}")
             table.add_column("target", width=name_width, key="target")
             for k in range(outs):
-                table.add_column("output" if n_out == 1 else f"out {names[k] if k < len(names) else k}", width=8, key=f"out-{k}")
+                table.add_column(Text("output" if n_out == 1 else f"out {names[k] if k < len(names) else k}"), width=8, key=f"out-{k}")
             table.add_column("ok", width=2, key="ok")
             table.add_column("loss", width=8, key="loss")
             table.add_column("pred", width=name_width, key="pred")
@@ -151,9 +151,9 @@ class PredictionsTable(Vertical):
         if self._confusion_shape != tuple(names):
             table.clear(columns=True)
             for p in range(k):
-                table.add_column(f"pred {names[p]}", width=max(6, len(names[p]) + 5), key=f"pred-{p}")
+                table.add_column(Text(f"pred {names[p]}"), width=max(6, len(names[p]) + 5), key=f"pred-{p}")
             for t in range(k):
-                table.add_row(*(cell(t, p) for p in range(k)), key=f"true-{t}", label=f"true {names[t]}")
+                table.add_row(*(cell(t, p) for p in range(k)), key=f"true-{t}", label=Text(f"true {names[t]}"))
             self._confusion_shape = tuple(names)
             return
         for t in range(k):

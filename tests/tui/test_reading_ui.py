@@ -1,0 +1,70 @@
+"""Reading files in the app happens off the UI thread: a FIFO never freezes it,
+a long read shows its progress and can be cancelled, and the run on screen stays."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+from textual.widgets import ProgressBar
+
+import tui.file_actions
+from model.safe_read import Cancelled
+from tui.app import BackpropApp
+from tui.screens.reading import ReadingScreen
+from pilot_helpers import wait_for
+from test_files_ui import answer_dialog
+
+SIZE = (100, 30)
+
+
+async def test_a_fifo_is_refused_and_the_app_keeps_running(tmp_path):
+    fifo = tmp_path / "pipe.npz"
+    os.mkfifo(fifo)
+    app = BackpropApp(show_form=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        trainer, params = app.trainer, app.trainer.params.copy()
+        await pilot.press("ctrl+o")
+        await answer_dialog(pilot, fifo)
+        await pilot.press("space")  # the app still answers keys
+        await wait_for(pilot, lambda: app.trainer.epoch == 2)
+        assert app.trainer is trainer
+        assert not np.array_equal(app.trainer.params, params)
+
+
+async def test_a_long_read_shows_progress_and_escape_cancels_it(tmp_path, monkeypatch):
+    path = tmp_path / "endless.csv"
+    path.write_text("a,b,y\n1,2,0\n3,4,1\n")
+    reports: list[tuple[int, int]] = []
+
+    def endless(path, *, progress, **kwargs):
+        """A read that goes on until told to stop, reporting progress as the real one does."""
+        done = 0
+        while True:
+            done += 1
+            reports.append((done, 1000))
+            if progress(done % 1000, 1000) is False:
+                raise Cancelled("stopped")
+            time.sleep(0.01)
+
+    monkeypatch.setattr(tui.file_actions, "load_csv", endless)
+    app = BackpropApp(show_form=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        trainer, config = app.trainer, app.trainer.config
+        await pilot.press("c")
+        await pilot.pause()
+        dialog = pilot.app.screen
+        dialog.query_one("#file-path").value = str(path)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReadingScreen))
+        await wait_for(pilot, lambda: app.screen.query_one(ProgressBar).progress > 0)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.file_reads == 0)
+        assert not isinstance(app.screen, ReadingScreen)
+        assert app.trainer is trainer and app.trainer.config == config and trainer.epoch == 1
+        count = len(reports)
+        await pilot.pause(0.1)
+        assert len(reports) == count  # the worker stopped
