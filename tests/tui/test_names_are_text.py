@@ -27,7 +27,7 @@ X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 @pytest.fixture
 async def running():
     app = BackpropApp(config=Config(), show_form=False)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(200, 50)) as pilot:  # room for the Map's title beside the Network panel
         yield app, pilot
 
 
