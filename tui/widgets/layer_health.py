@@ -11,12 +11,18 @@ While a run is going the snapshot may lag the trainer by an epoch or two;
 the planned update then uses a fresh optimizer state (exact for SGD, see
 `model.diagnostics.optimizer_state_for`). Paused, every figure is exact.
 
+Under the table, what the run as a whole shows failing (`run_findings`: a
+plateau, an oscillating or exploding loss, symmetric hidden units, a
+confidently wrong output), read from the trainer's loss history when the
+record is in it, else from the losses of the snapshots this panel saw.
+
 Row keys "L{n}"; column keys "flag", "delta", "grad", "update", "dead", "saturated".
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,8 +39,10 @@ from model.diagnostics import (
     NO_GRADIENT,
     SATURATED,
     VANISHING,
+    Finding,
     HealthHistory,
     LayerHealth,
+    run_findings,
 )
 from tui.format import fixed
 
@@ -44,6 +52,7 @@ if TYPE_CHECKING:
 SPARK = "▁▂▃▄▅▆▇█"
 SPARK_LENGTH = 8
 HISTORY = 64
+LOSS_TRAIL = 4096  # snapshot losses kept for the run findings while the trainer's history lags
 NOT_APPLICABLE = "—"
 # (column key, heading, LayerHealth field, log scale for the sparkline)
 COLUMNS = (
@@ -126,6 +135,8 @@ class LayerHealthView(VerticalScroll):
         self._noted: tuple | None = None  # (trainer id, record id) last noted
         self._shape: tuple = ()  # (row names, flag column width) the table was built for
         self.health: list[LayerHealth] = []  # the figures on screen
+        self.findings: list[Finding] = []  # what the run shows failing, on screen
+        self._trail: deque[tuple[int, float]] = deque(maxlen=LOSS_TRAIL)
 
     def compose(self) -> ComposeResult:
         yield DataTable(id="health-table", cursor_type="none")
@@ -145,12 +156,28 @@ class LayerHealthView(VerticalScroll):
         if trainer is not self._trainer:
             self._trainer = trainer
             self.history.clear()  # another network: its past says nothing about this one
+            self._trail.clear()
         key = (id(trainer), id(record), record.epoch)
         if key != self._noted or not self.health:
             with np.errstate(all="ignore"):
                 self.health = self.history.append(trainer, record)
+                self.findings = run_findings(trainer, record, *self._losses(trainer, record))
             self._noted = key
         return self.health
+
+    def _losses(self, trainer: "Trainer", record: "EpochRecord") -> tuple[np.ndarray, np.ndarray]:
+        """(epochs, losses) up to `record`: the trainer's history when it holds
+        the record, else the snapshots noted (a run ahead of the trainer)."""
+        while self._trail and self._trail[-1][0] >= record.epoch:
+            self._trail.pop()  # a rewind, or the same epoch again
+        self._trail.append((record.epoch, float(record.loss)))
+        history = trainer.history
+        if record.epoch < history.length:
+            losses = history.series("loss")[: record.epoch + 1]
+            if losses[-1] == record.loss:
+                return np.arange(losses.size), losses
+        trail = np.array(self._trail, dtype=np.float64)
+        return trail[:, 0], trail[:, 1]
 
     def show_insight(self, trainer: "Trainer", record: "EpochRecord", layer: int = 0) -> None:
         """Note the record's health and write it into the table."""
@@ -203,8 +230,13 @@ class LayerHealthView(VerticalScroll):
     def _caption(self, health: list[LayerHealth], colours: dict[str, str]) -> Text:
         text = Text()
         flagged = [h for h in health if h.flags]
-        if not flagged:
+        for finding in self.findings:
+            text.append(finding.headline, style=colours[finding.severity])
+            text.append(f": {finding.explanation}.\n")
+        if not flagged and not self.findings:
             text.append(f"Every layer is {HEALTHY}: {EXPLANATIONS[HEALTHY]}.\n", style=colours["success"])
+        elif not flagged:
+            text.append("No layer is flagged by its own figures; the run above is what fails.\n")
         for h in flagged:
             for flag in h.flags:
                 text.append(f"{h.name} {flag}", style=colours[SEVERITY.get(flag, 'warning')])
