@@ -56,7 +56,7 @@ class Lesson:
         return f"{self.promise}\nWatch: {self.watch}\nPress: {self.press}"
 
 
-_XOR_2_2_1 = dict(dataset="xor", layers=(2, 2, 1), activation="sigmoid", output_activation="sigmoid", loss="mse")
+_XOR_2_2_1 = {"dataset": "xor", "layers": (2, 2, 1), "activation": "sigmoid", "output_activation": "sigmoid", "loss": "mse"}
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson(

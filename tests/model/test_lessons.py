@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from model import Config, ConfigError, DivergenceError, Trainer
-from model.diagnostics import LOSS_EXPLODING, OSCILLATING, PLATEAU, SYMMETRIC, VANISHING, layer_health, run_findings
+from model.diagnostics import (
+    LOSS_EXPLODING,
+    OSCILLATING,
+    PLATEAU,
+    SYMMETRIC,
+    VANISHING,
+    layer_health,
+    run_findings,
+)
 from model.lessons import LESSON_NAMES, LESSONS, lesson
 
 
