@@ -89,6 +89,10 @@ EXPLAIN = {
         "weights. It needs a new network, so it asks first."
     ),
     "next_insight": "Show the next tab of the lower-right panel: predictions, decision boundary, layer health, ...",
+    "lessons": (
+        "Open a lesson: a named scenario (the classic XOR, a plateau, dead ReLUs, a learning rate too high, ...) "
+        "with its settings and a short text on what to watch and what to press."
+    ),
     "boundary_mode": (
         "Decision boundary tab: switch between the network's probabilities (shade = how sure) and flat class "
         "regions with their borders drawn."
@@ -155,6 +159,7 @@ class BackpropApp(FileActions, App[None]):
         Binding("ctrl+s", "save_session", "Save", id="save_session", tooltip="Save session"),
         Binding("ctrl+o", "open_session", "Open", id="open_session", tooltip="Open session"),
         Binding("escape", "leave_form", "Leave form", show=False, id="leave_form"),
+        Binding("m", "lessons", "Lessons", id="lessons", tooltip="Lessons menu"),
     ]
 
     def __init__(
@@ -194,6 +199,7 @@ class BackpropApp(FileActions, App[None]):
         self._enabled: tuple = ()
         self._last_error = ""
         self.redraws = 0
+        self.lesson: str | None = None  # the lesson on screen (m, --lesson), announced on mount
 
     # ---------------------------------------------------------------- layout
 
@@ -233,6 +239,7 @@ class BackpropApp(FileActions, App[None]):
         if self.trainer.divergence is not None:  # a session saved after it diverged
             self._set_state("diverged", str(self.trainer.divergence))
         self._redraw()
+        self._announce_lesson()
         if side.display:
             # The form is a third of all widgets: the first frame comes sooner without it.
             self.call_after_refresh(self._mount_form)
@@ -602,6 +609,7 @@ class BackpropApp(FileActions, App[None]):
                     yield SystemCommand(
                         f"{binding.tooltip or binding.description} ({key})", EXPLAIN[binding.id], partial(self.run_action, binding.action)
                     )
+        yield from self._lesson_commands()
 
     def on_weight_selected(self, message: WeightSelected) -> None:
         """Name the chosen weight and its figures (all from the record on screen),
@@ -809,6 +817,63 @@ class BackpropApp(FileActions, App[None]):
         self._sync_form()
         self._redraw()
         self._keep_focus_on_tables()  # the inspector rebuilds its tables
+
+    # --------------------------------------------------------------- lessons
+
+    def action_lessons(self) -> None:
+        from tui.screens.lessons import LessonsScreen
+
+        if not isinstance(self.screen, LessonsScreen):
+            self.push_screen(LessonsScreen(), lambda name: self.open_lesson(name) if name else None)
+
+    def open_lesson(self, name: str) -> None:
+        """Start lesson `name` in place of this run (asking first if it has trained)."""
+        from model.lessons import lesson
+
+        try:
+            chosen = lesson(name)
+        except BackpropError as exc:
+            self._error(str(exc))
+            return
+        self._halt()
+
+        def start(yes: bool | None = True) -> None:
+            if not yes:
+                return
+            try:
+                trainer = chosen.trainer()
+            except BackpropError as exc:
+                self._error(f"No lesson: {exc}")
+                return
+            self.lesson = chosen.name
+            self._use_trainer(trainer)
+            self._announce_lesson()
+
+        epochs = self.trainer.last_epoch
+        if epochs == 0 and not self.trainer.branches:
+            start()
+            return
+        question = (
+            f"Open the lesson '{chosen.title}'? Training so far ({epochs} epoch{'' if epochs == 1 else 's'}) "
+            "will be discarded."
+        )
+        self.push_screen(ConfirmScreen(question, yes="Open", no="Keep training"), start)
+
+    def _lesson_commands(self) -> Iterable[SystemCommand]:
+        """One palette command per lesson, so ctrl+p finds them by title."""
+        from model.lessons import LESSONS
+
+        for item in LESSONS:
+            yield SystemCommand(f"Lesson: {item.title}", item.promise, partial(self.open_lesson, item.name))
+
+    def _announce_lesson(self) -> None:
+        """The lesson's text as a long notification (m shows it again)."""
+        if self.lesson is None:
+            return
+        from model.lessons import lesson
+
+        chosen = lesson(self.lesson)
+        self.notify(chosen.text, title=f"Lesson: {chosen.title}", timeout=30, markup=False)
 
     # ------------------------------------------------------------------ exit
 

@@ -31,6 +31,7 @@ from typing import Any, Sequence
 from model import BackpropError, Config, ConfigError, DataError, Trainer, WeightsFileError
 from model.config import parse_value
 from model.datasets import TRUTH_TABLES
+from model.lessons import LESSON_NAMES, lesson
 from model.parameters import Layout
 from model.session import load_session
 from model.weights_file import describe, load_weights, sizes_of
@@ -127,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", metavar="N", help="stop after this many epochs (with a SESSION_FILE: this many more)")
     train.add_argument("--target-loss", metavar="X", help="stop when the training loss reaches this")
     train.add_argument("--stop-at-full-accuracy", action="store_true", help="stop when every training sample is right")
+
+    p.add_argument(
+        "--lesson", metavar="NAME",
+        help="open a lesson: " + ", ".join(LESSON_NAMES) + " (only with options about how to run)",
+    )
 
     run = p.add_argument_group("running")
     run.add_argument("--headless", action="store_true", help="train without the UI and print a summary")
@@ -250,6 +256,7 @@ class Plan:
         self.save_weights = args.save_weights
         self.save_session = args.save_session
         self.session = args.session  # the session file carried on, if any
+        self.lesson: str | None = None  # the lesson opened, if any (--lesson)
 
 
 def plan(args: argparse.Namespace) -> Plan:
@@ -257,6 +264,8 @@ def plan(args: argparse.Namespace) -> Plan:
     _check_running_options(args)
     if args.session is not None:
         return _session_plan(args)
+    if args.lesson is not None:
+        return _lesson_plan(args)
     changes: dict[str, Any] = {}
     for dest, field in DIRECT.items():
         text = getattr(args, dest)
@@ -391,6 +400,38 @@ def _session_plan(args: argparse.Namespace) -> Plan:
     return Plan(config, trainer, None, args)
 
 
+# Options that may go with --lesson: how to run, not what.
+LESSON_OPTIONS = (SESSION_OPTIONS - {"session"}) | {"lesson"}
+
+
+def _lesson_plan(args: argparse.Namespace) -> Plan:
+    """Open a lesson: its settings and starting weights, nothing else changed."""
+    if args.session is not None:
+        raise UsageError("--lesson: not with a session file")
+    for dest, value in vars(args).items():
+        if dest not in LESSON_OPTIONS and value not in (None, False):
+            option = "--" + dest.replace("_", "-")
+            raise UsageError(f"{option}: not with --lesson, which sets its own (change them in the app's form)")
+    try:
+        chosen = lesson(args.lesson)
+        trainer = chosen.trainer()
+        config = trainer.config
+        if args.epochs is not None:
+            config = config.replace(max_epochs=_value("--epochs", "max_epochs", args.epochs))
+        if args.target_loss is not None:
+            config = config.replace(target_loss=_value("--target-loss", "target_loss", args.target_loss))
+        if args.stop_at_full_accuracy:
+            config = config.replace(stop_at_full_accuracy=True)
+        trainer.reconfigure(config)
+    except ConfigError as e:
+        if e.field == "lesson":
+            raise UsageError(f"--lesson: {e.message}") from None
+        raise _engine_error(e) from None
+    the_plan = Plan(config, trainer, chosen.initial_params(), args)
+    the_plan.lesson = chosen.name
+    return the_plan
+
+
 # -------------------------------------------------------------------- main
 
 
@@ -481,6 +522,7 @@ def launch(the_plan: Plan) -> int:
             app.remember_session(the_plan.session)
         else:
             app = BackpropApp(config=the_plan.config, params=the_plan.params)
+            app.lesson = the_plan.lesson
     except BackpropError as e:
         return error(str(e))
     app.run()
