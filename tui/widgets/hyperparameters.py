@@ -7,6 +7,11 @@ with it; a bad one marks the field `-invalid` and says why underneath,
 while the last good configuration stays in force. The form never decides
 what is valid: `Config.parse` does, so the form cannot disagree with the
 engine.
+
+The form follows the data: changing the dataset or the number of classes
+fits the input and output layers (and the output activation and loss) to
+it (`model.config.follow_data`), and fields that change nothing for the
+configuration in force are greyed (`model.config.applicable_fields`).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from model import Config, ConfigError
-from model.config import CHOICES, FIELD_NAMES, REBUILD_FIELDS
+from model.config import CHOICES, DATA_FIELDS, FIELD_NAMES, REBUILD_FIELDS, applicable_fields, follow_data
 from tui.messages import HyperparametersChanged
 
 # (section title, fields in order). Every Config field appears exactly once.
@@ -106,6 +111,9 @@ class HyperparameterForm(VerticalScroll):
     HyperparameterForm .form-field > Input, HyperparameterForm .form-field > Select { width: 1fr; }
     HyperparameterForm .form-field > Switch { border: none; height: 1; padding: 0; width: auto; }
     HyperparameterForm .form-field > .-invalid { color: $text-error; text-style: bold; }
+    HyperparameterForm .form-field.-not-applicable > Label { color: $text-disabled; }
+    HyperparameterForm .form-field.-not-applicable > Input { color: $text-disabled; }
+    HyperparameterForm .form-field.-not-applicable > Select { color: $text-disabled; }
     HyperparameterForm .form-error { color: $text-error; height: auto; padding-left: 17; display: none; }
     HyperparameterForm .form-error.-shown { display: block; }
     """
@@ -135,6 +143,7 @@ class HyperparameterForm(VerticalScroll):
         if self.is_mounted:
             for name in FIELD_NAMES:
                 self._show_value(name)
+            self._grey()
 
     def show_error(self, name: str, message: str) -> None:
         """Explain a problem the app found (e.g. layers that do not fit the data)."""
@@ -179,6 +188,14 @@ class HyperparameterForm(VerticalScroll):
     def on_mount(self) -> None:
         for name, message in list(self._errors.items()):
             self.show_error(name, message)
+        self._grey()
+
+    def _grey(self) -> None:
+        """Grey the fields that change nothing for the configuration in force (their tooltip still explains)."""
+        applicable = applicable_fields(self._config)
+        for name in FIELD_NAMES:
+            # A class, not `disabled`: the field stays editable (set it now for later) and keeps its error mark.
+            self.query_one(f"#row-{name}").set_class(name not in applicable, "-not-applicable")
 
     # ------------------------------------------------------------ events
 
@@ -230,6 +247,8 @@ class HyperparameterForm(VerticalScroll):
         """Validate one field with the engine; post the new config or explain."""
         try:
             new = self._config.parse(name, text)
+            if name in DATA_FIELDS:
+                new = follow_data(new)  # the network's ends follow the data
         except ConfigError as error:
             where = "" if error.field == name else f"{LABELS.get(error.field, error.field)}: "
             self.show_error(name, f"{where}{error.message}")
@@ -244,11 +263,15 @@ class HyperparameterForm(VerticalScroll):
         for other in [n for n in self._errors if n in CHOICES or n in SWITCHES]:
             self._clear_error(other)  # a refused choice was reverted; its note is now stale
         changed = new != self._config
+        followed = [n for n in FIELD_NAMES if n != name and getattr(new, n) != getattr(self._config, n)]
         self._config = new
         if name in INPUTS and self._control(name).value == text:
             # e.g. "2-4-1" reads back as "2,4,1", "0" as "0.0"; but not over
             # what was typed since this text was sent (its own commit follows).
             self._show_value(name)
+        for other in followed:
+            self._show_value(other)
+        self._grey()
         if changed:
             self.post_message(HyperparametersChanged(new, name))
 
