@@ -161,16 +161,18 @@ class LayerHealthView(VerticalScroll):
         if key != self._noted or not self.health:
             with np.errstate(all="ignore"):
                 self.health = self.history.append(trainer, record)
-                self.findings = run_findings(trainer, record, *self._losses(trainer, record))
+            self._note_loss(record)
             self._noted = key
         return self.health
+
+    def _note_loss(self, record: "EpochRecord") -> None:
+        while self._trail and self._trail[-1][0] >= record.epoch:
+            self._trail.pop()  # a rewind, or the same epoch again
+        self._trail.append((record.epoch, float(record.loss)))
 
     def _losses(self, trainer: "Trainer", record: "EpochRecord") -> tuple[np.ndarray, np.ndarray]:
         """(epochs, losses) up to `record`: the trainer's history when it holds
         the record, else the snapshots noted (a run ahead of the trainer)."""
-        while self._trail and self._trail[-1][0] >= record.epoch:
-            self._trail.pop()  # a rewind, or the same epoch again
-        self._trail.append((record.epoch, float(record.loss)))
         history = trainer.history
         if record.epoch < history.length:
             losses = history.series("loss")[: record.epoch + 1]
@@ -182,6 +184,8 @@ class LayerHealthView(VerticalScroll):
     def show_insight(self, trainer: "Trainer", record: "EpochRecord", layer: int = 0) -> None:
         """Note the record's health and write it into the table."""
         health = self.note_insight(trainer, record, layer)
+        with np.errstate(all="ignore"):  # only when shown: the loss curve is read whole
+            self.findings = run_findings(trainer, record, *self._losses(trainer, record))
         if self.is_mounted:
             self._draw(health)
 
