@@ -26,7 +26,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from tui.format import fixed, fixed_int, set_text, theme_colours
+from tui.format import fixed_int, set_text, theme_colours
 
 if TYPE_CHECKING:
     from model import EpochRecord
