@@ -42,31 +42,30 @@ LABEL_WIDTH = 3  # "s50"
 def column_format(values: np.ndarray, decimals: int) -> tuple[Callable[[float], str], int]:
     """One format for a whole column, and its width: fixed point with
     `decimals` and a sign while every finite value stays under 1000, else
-    scientific with a sign; nan and infinities read as such in either."""
-    v = np.asarray(values, dtype=np.float64)
-    finite = np.abs(v[np.isfinite(v)])
-    top = float(finite.max()) if finite.size else 0.0
+    scientific with a sign; nan and infinities read as such in either. The
+    width is that of the longest value, so every value fits it."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    finite = v[np.isfinite(v)]
+    top = float(np.abs(finite).max()) if finite.size else 0.0
     if round(top, decimals) < 1000.0:
-        digits = len(str(int(round(top, decimals)))) if top else 1
-        width = 1 + digits + 1 + decimals
-
-        def point(x: float) -> str:
-            if not np.isfinite(x):
-                return ("nan" if np.isnan(x) else ("+inf" if x > 0 else "-inf")).rjust(width)
-            x = 0.0 if x == 0.0 else x  # no "-0.0000"
+        def bare(x: float) -> str:
             text = f"{x:+.{decimals}f}"
-            return ("+" + text[1:] if text.startswith("-") and float(text) == 0.0 else text).rjust(width)
+            return "+" + text[1:] if float(text) == 0.0 else text  # no "-0.0000"
+    else:
+        mantissa = max(decimals - 2, 1)
 
-        return point, max(width, 4)
-    mantissa = max(decimals - 2, 1)
-    width = 1 + 1 + 1 + mantissa + 4
+        def bare(x: float) -> str:
+            return f"{x:+.{mantissa}e}"
 
-    def science(x: float) -> str:
-        if not np.isfinite(x):
-            return ("nan" if np.isnan(x) else ("+inf" if x > 0 else "-inf")).rjust(width)
-        return f"{x:+.{mantissa}e}".rjust(width)
+    def special(x: float) -> str:
+        return "nan" if np.isnan(x) else ("+inf" if x > 0 else "-inf")
 
-    return science, width
+    width = max([4] + [len(bare(x)) for x in finite.tolist()] + [len(special(x)) for x in v[~np.isfinite(v)]])
+
+    def text(x: float) -> str:
+        return (bare(x) if np.isfinite(x) else special(x)).rjust(width)
+
+    return text, width
 
 
 class PredictionsTable(Vertical):
