@@ -88,7 +88,11 @@ EXPLAIN = {
         "Switch feedback alignment on or off: the error goes back through fixed random matrices instead of the "
         "weights. It needs a new network, so it asks first."
     ),
-    "next_insight": "Show the next tab of the lower-right panel: predictions, decision boundary, layer health, ...",
+    "next_insight": "Show the next tab of the lower-right panel: outputs, map (decision boundary), health, chain rule.",
+    "view_weights": "Show the layer's Weights table: W and b (enter on a cell chooses that weight).",
+    "view_grads": "Show the layer's Gradients table: dW and db, what the next update subtracts times the learning rate.",
+    "view_deltas": "Show the layer's Deltas table: the error signal dLoss/dz of every sample at every unit.",
+    "view_acts": "Show the layer's Activations table: z and a = f(z) of every sample at every unit.",
     "lessons": (
         "Open a lesson: a named scenario (the classic XOR, a plateau, dead ReLUs, a learning rate too high, ...) "
         "with its settings and a short text on what to watch and what to press."
@@ -132,6 +136,7 @@ class BackpropApp(FileActions, App[None]):
     BACK = Binding.Group("Back")
     LAYER = Binding.Group("Layer")
     SAMPLE = Binding.Group("Sample")
+    VIEW = Binding.Group("View")
     BINDINGS = [
         Binding("space", "step", "Step 1 epoch", id="step", group=STEP),
         Binding("n", "step_many", "Step N epochs", id="step_many", group=STEP),
@@ -160,6 +165,10 @@ class BackpropApp(FileActions, App[None]):
         Binding("ctrl+o", "open_session", "Open", id="open_session", tooltip="Open session"),
         Binding("escape", "leave_form", "Leave form", show=False, id="leave_form"),
         Binding("m", "lessons", "Lessons", id="lessons", tooltip="Lessons menu"),
+        Binding("1", "view('weights')", "Weights", id="view_weights", group=VIEW),
+        Binding("2", "view('grads')", "Gradients", id="view_grads", group=VIEW),
+        Binding("3", "view('deltas')", "Deltas", id="view_deltas", group=VIEW),
+        Binding("4", "view('acts')", "Activations", id="view_acts", group=VIEW),
     ]
 
     def __init__(
@@ -200,6 +209,7 @@ class BackpropApp(FileActions, App[None]):
         self._last_error = ""
         self.redraws = 0
         self.lesson: str | None = None  # the lesson on screen (m, --lesson), announced on mount
+        self._clicked_weight: tuple | None = None  # (Weights table, cell) a mouse press moves the cursor to
 
     # ---------------------------------------------------------------- layout
 
@@ -752,7 +762,7 @@ class BackpropApp(FileActions, App[None]):
                 self._rebuild(new, old, message.field)  # nothing trained yet: nothing to lose
                 return
             question = (
-                f"This change needs a new network: training so far ({epochs} epochs) "
+                f"This change needs a new network: training so far ({epochs} epoch{'' if epochs == 1 else 's'}) "
                 "will be discarded. Rebuild?"
             )
             self.push_screen(
@@ -817,6 +827,38 @@ class BackpropApp(FileActions, App[None]):
         self._sync_form()
         self._redraw()
         self._keep_focus_on_tables()  # the inspector rebuilds its tables
+
+    # ------------------------------------------------------- views and clicks
+
+    def action_view(self, view: str) -> None:
+        """1-4: the inspector's Weights / Gradients / Deltas / Activations."""
+        self.query_one(LayerInspector).select_view(view)
+
+    @staticmethod
+    def _weight_cell(event) -> tuple[DataTable, tuple[int, int]] | None:
+        """The Weights table and (row, column) under a mouse event, if any."""
+        table = event.widget
+        meta = event.style.meta if event.style else {}
+        if isinstance(table, DataTable) and (table.id or "").startswith("weights-"):
+            row, column = meta.get("row", -1), meta.get("column", -1)
+            if row >= 0 and column >= 0:
+                return table, (row, column)
+        return None
+
+    def on_mouse_down(self, event) -> None:
+        cell = self._weight_cell(event)
+        # A press on a cell other than the highlighted one: the DataTable's click
+        # only moves its cursor there; choose the weight once it has moved.
+        moves = cell is not None and tuple(cell[0].cursor_coordinate) != cell[1]
+        self._clicked_weight = cell if moves else None
+
+    def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
+        """A click on a cell of a Weights table chooses that weight at once, as
+        enter does (the DataTable itself only chooses on a second click)."""
+        clicked = self._clicked_weight
+        if clicked is not None and event.data_table is clicked[0] and tuple(event.coordinate) == clicked[1]:
+            self._clicked_weight = None
+            event.data_table.action_select_cursor()
 
     # --------------------------------------------------------------- lessons
 
