@@ -85,6 +85,7 @@ class Config:
     momentum: float = 0.9
     beta1: float = 0.9
     beta2: float = 0.999
+    eps: float = 1e-8  # Adam's epsilon, added to sqrt(v) outside the bias correction (see optimizers.py)
     l1: float = 0.0
     l2: float = 0.0
     mode: str = "full"
@@ -113,6 +114,7 @@ class Config:
         _float_range(self, "momentum", 0.0, 1.0, high_open=True)
         _float_range(self, "beta1", 0.0, 1.0, high_open=True)
         _float_range(self, "beta2", 0.0, 1.0, high_open=True)
+        _float_range(self, "eps", 0.0, 1.0, low_open=True)
         _float_range(self, "l1", 0.0, 1e3)
         _float_range(self, "l2", 0.0, 1e3)
         _float_range(self, "target_loss", 0.0, 1e9)
@@ -248,7 +250,7 @@ def applicable_fields(config: Config) -> frozenset[str]:
     if config.optimizer != "momentum":
         out.discard("momentum")
     if config.optimizer != "adam":
-        out -= {"beta1", "beta2"}
+        out -= {"beta1", "beta2", "eps"}
     if config.mode != "minibatch":
         out.discard("batch_size")
     if config.init != "normal":

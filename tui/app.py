@@ -110,6 +110,7 @@ FIELD_LABELS = {
     "l2": "L2 penalty",
     "beta1": "Adam beta1",
     "beta2": "Adam beta2",
+    "eps": "Adam epsilon",
     "batch_size": "batch size",
     "epochs_per_step": "epochs per step",
     "max_epochs": "epoch limit",

@@ -55,6 +55,11 @@ DIRECT = {
     "lr": "lr",
     "optimizer": "optimizer",
     "momentum": "momentum",
+    "beta1": "beta1",
+    "beta2": "beta2",
+    "eps": "eps",
+    "l1": "l1",
+    "l2": "l2",
     "init": "init",
     "seed": "seed",
     "samples": "samples",
@@ -123,7 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
     train = p.add_argument_group("training")
     train.add_argument("--lr", metavar="X", help="learning rate")
     train.add_argument("--optimizer", metavar="NAME", help="sgd, momentum or adam")
-    train.add_argument("--momentum", metavar="X", help="momentum coefficient")
+    train.add_argument("--momentum", metavar="X", help="momentum coefficient mu: v = mu v - lr g; W += v")
+    train.add_argument("--beta1", metavar="X", help="Adam's decay of the gradient mean (default 0.9)")
+    train.add_argument("--beta2", metavar="X", help="Adam's decay of the squared gradient mean (default 0.999)")
+    train.add_argument(
+        "--eps", metavar="X", help="Adam's epsilon (default 1e-8), added to sqrt(v) outside the bias correction, as Keras"
+    )
+    train.add_argument("--l1", metavar="X", help="L1 penalty on the weights (adds l1 sign(W) to the gradient)")
+    train.add_argument("--l2", metavar="X", help="L2 penalty on the weights (adds l2 W to the gradient)")
     train.add_argument("--batch-size", metavar="N", help="a number of samples, or 'full' (whole set) or 'sgd' (one sample)")
     train.add_argument("--epochs", metavar="N", help="stop after this many epochs (with a SESSION_FILE: this many more)")
     train.add_argument("--target-loss", metavar="X", help="stop when the training loss reaches this")

@@ -32,7 +32,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Data", ("dataset", "samples", "noise", "classes", "test_fraction", "csv_path", "label_column")),
     ("Network", ("layers", "activation", "output_activation", "loss", "init", "init_scale", "init_limit",
                  "dtype", "feedback_alignment", "seed")),
-    ("Optimisation", ("lr", "optimizer", "momentum", "beta1", "beta2", "l1", "l2", "mode", "batch_size")),
+    ("Optimisation", ("lr", "optimizer", "momentum", "beta1", "beta2", "eps", "l1", "l2", "mode", "batch_size")),
     ("Stopping", ("epochs_per_step", "max_epochs", "target_loss", "stop_at_full_accuracy")),
 )
 SWITCHES = frozenset({"feedback_alignment", "stop_at_full_accuracy"})
@@ -46,7 +46,7 @@ LABELS = {
     "layers": "Layers", "activation": "Hidden act.", "output_activation": "Output act.", "loss": "Loss",
     "init": "Init", "init_scale": "Init scale", "init_limit": "Init limit", "dtype": "Float type",
     "feedback_alignment": "Feedback align.", "seed": "Seed", "lr": "Learning rate", "optimizer": "Optimizer",
-    "momentum": "Momentum", "beta1": "Adam β1", "beta2": "Adam β2", "l1": "L1 penalty", "l2": "L2 penalty",
+    "momentum": "Momentum", "beta1": "Adam β1", "beta2": "Adam β2", "eps": "Adam ε", "l1": "L1 penalty", "l2": "L2 penalty",
     "mode": "Batch mode", "batch_size": "Batch size", "epochs_per_step": "Epochs/step",
     "max_epochs": "Max epochs", "target_loss": "Target loss", "stop_at_full_accuracy": "Stop at 100%",
 }
@@ -70,10 +70,16 @@ HELP = {
     "feedback_alignment": "Send the error back through fixed random matrices instead of the weights.",
     "seed": "Seeds the data, the first weights and the batch order: same seed, same run.",
     "lr": "Learning rate: how far each update moves against the gradient.",
-    "optimizer": "sgd, sgd with momentum, or adam.",
-    "momentum": "Share of the previous step kept by the momentum optimizer (0 to <1).",
+    "optimizer": (
+        "sgd: W -= lr g. momentum: v = mu v - lr g; W += v (lr inside v, so a new learning rate acts on the next "
+        "step only, unlike PyTorch's v = mu v + g; W -= lr v). adam: Kingma and Ba's efficient form, as Keras: "
+        "W -= lr sqrt(1 - b2^t) / (1 - b1^t) m / (sqrt(v) + eps), eps outside the bias-corrected root "
+        "(torch.optim.Adam adds eps to sqrt(v / (1 - b2^t)))."
+    ),
+    "momentum": "Share of the previous step kept by the momentum optimizer (0 to <1): v = mu v - lr g.",
     "beta1": "Adam's decay of the gradient mean (0 to <1).",
     "beta2": "Adam's decay of the squared gradient mean (0 to <1).",
+    "eps": "Adam's epsilon, added to sqrt(v) outside the bias correction (Keras's placement, not PyTorch's).",
     "l1": "L1 penalty on the weights (pulls them to exactly zero).",
     "l2": "L2 penalty on the weights (weight decay).",
     "mode": "full: one update per epoch on all samples; minibatch; sgd: one update per sample.",
