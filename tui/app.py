@@ -39,6 +39,7 @@ from tui.messages import (
     WeightSelected,
 )
 from tui.screens.confirm import ConfirmScreen
+from tui.themes import register_themes
 from tui.training_process import Outcome, TrainingProcess
 from tui.widgets.decision_boundary import DecisionBoundary
 from tui.widgets.hyperparameters import HyperparameterForm
@@ -93,6 +94,10 @@ EXPLAIN = {
     "view_grads": "Show the layer's Gradients table: dW and db, what the next update subtracts times the learning rate.",
     "view_deltas": "Show the layer's Deltas table: the error signal dLoss/dz of every sample at every unit.",
     "view_acts": "Show the layer's Activations table: z and a = f(z) of every sample at every unit.",
+    "focus_layout": (
+        "Switch the focus layout for a projector: only the layer tables and a full-width loss chart, larger; "
+        "z again brings the other panels back. --theme backprop-projector gives high contrast."
+    ),
     "lessons": (
         "Open a lesson: a named scenario (the classic XOR, a plateau, dead ReLUs, a learning rate too high, ...) "
         "with its settings and a short text on what to watch and what to press."
@@ -170,6 +175,7 @@ class BackpropApp(FileActions, App[None]):
         Binding("2", "view('grads')", "Gradients", id="view_grads", group=VIEW),
         Binding("3", "view('deltas')", "Deltas", id="view_deltas", group=VIEW),
         Binding("4", "view('acts')", "Activations", id="view_acts", group=VIEW),
+        Binding("z", "focus_layout", "Focus", id="focus_layout", tooltip="Focus layout (projector)"),
     ]
 
     def __init__(
@@ -188,6 +194,7 @@ class BackpropApp(FileActions, App[None]):
         `trainer`: carry on with this one (a loaded session) instead.
         """
         super().__init__(**kwargs)
+        register_themes(self)  # backprop-light, backprop-projector (tui/themes.py)
         self.show_form = show_form
         if trainer is None:
             trainer = Trainer.from_config(config if config is not None else Config(), params)
@@ -830,6 +837,18 @@ class BackpropApp(FileActions, App[None]):
         self._keep_focus_on_tables()  # the inspector rebuilds its tables
 
     # ------------------------------------------------------- views and clicks
+
+    def action_focus_layout(self) -> None:
+        """z: fewer, larger panels (the CSS of `.-focus-layout` in app.tcss)."""
+        on = not self.has_class("-focus-layout")
+        self.set_class(on, "-focus-layout")
+        side = self.query_one("#side")
+        if on:
+            self._side_before_focus = bool(side.display)
+            side.display = False
+        else:
+            side.display = getattr(self, "_side_before_focus", False)
+        self._keep_focus_on_tables()
 
     def action_view(self, view: str) -> None:
         """1-4: the inspector's Weights / Gradients / Deltas / Activations."""

@@ -154,6 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--serve", action="store_true", help="serve the app to a web browser (needs backprop-tui[serve])")
     run.add_argument("--port", metavar="N", help=f"port of --serve (default {DEFAULT_PORT})")
     run.add_argument("--host", metavar="ADDRESS", help=f"address of --serve (default {DEFAULT_HOST}: this machine only)")
+    run.add_argument(
+        "--theme", metavar="NAME",
+        help="colour theme: textual-dark (default), backprop-light, backprop-projector (high contrast), or any "
+        "Textual theme; ctrl+p 'Change theme' in the app",
+    )
     run.add_argument("--version", action="store_true", help="print the version and exit")
     return p
 
@@ -269,6 +274,7 @@ class Plan:
         self.save_session = args.save_session
         self.session = args.session  # the session file carried on, if any
         self.lesson: str | None = None  # the lesson opened, if any (--lesson)
+        self.theme: str | None = args.theme  # --theme
 
 
 def plan(args: argparse.Namespace) -> Plan:
@@ -360,6 +366,14 @@ def plan(args: argparse.Namespace) -> Plan:
 def _check_running_options(args: argparse.Namespace) -> None:
     """How to run: options that do not fit together, and output files, checked before any work."""
     headless = args.headless or args.json
+    if args.theme is not None:
+        from model.config import suggest
+        from tui.themes import THEME_NAMES
+
+        if args.theme not in THEME_NAMES:
+            raise UsageError(f"--theme: {suggest(args.theme, THEME_NAMES)}")
+        if headless:
+            raise UsageError(f"--theme: not with {'--json' if args.json else '--headless'}; it colours the app")
     if args.save_weights is not None and not headless:
         raise UsageError("--save-weights: only with --headless (in the app, save from the app)")
     if args.save_session is not None and not headless:
@@ -377,7 +391,7 @@ def _check_running_options(args: argparse.Namespace) -> None:
 
 # Options that may go with a session file: when to stop, and how to run.
 SESSION_OPTIONS = frozenset({"epochs", "target_loss", "stop_at_full_accuracy", "headless", "json",
-                             "save_weights", "save_session", "serve", "port", "host", "version", "session"})
+                             "save_weights", "save_session", "serve", "port", "host", "version", "session", "theme"})
 
 
 def _session_plan(args: argparse.Namespace) -> Plan:
@@ -537,5 +551,7 @@ def launch(the_plan: Plan) -> int:
             app.lesson = the_plan.lesson
     except BackpropError as e:
         return error(str(e))
+    if the_plan.theme is not None:
+        app.theme = the_plan.theme
     app.run()
     return EXIT_OK
