@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from model.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from model.bundled_data import BUNDLED_SHAPES
 from model.datasets import DATASETS, TRUTH_TABLES
 from model.errors import ConfigError
 from model.initializers import INITIALIZERS
@@ -24,7 +25,7 @@ from model.optimizers import OPTIMIZERS
 MODES = ("full", "minibatch", "sgd")
 # The built-in data sets whose number of classes is the `classes` field; the others have 2.
 MULTICLASS_DATASETS = ("spiral", "blobs")
-BUILTIN_FEATURES = 2  # every built-in data set has two inputs, x1 and x2
+BUILTIN_FEATURES = 2  # every generated data set has two inputs, x1 and x2 (bundled ones: BUNDLED_SHAPES)
 DTYPES = ("float64", "float32")
 DATASET_CHOICES = DATASETS + ("csv",)
 MAX_UNITS = 4096
@@ -200,6 +201,8 @@ def data_classes(config: Config) -> int | None:
     """How many classes the config's data has (None for a CSV file: only its rows say)."""
     if config.dataset == "csv":
         return None
+    if config.dataset in BUNDLED_SHAPES:
+        return BUNDLED_SHAPES[config.dataset][1]
     return config.classes if config.dataset in MULTICLASS_DATASETS else 2
 
 
@@ -214,7 +217,7 @@ def follow_data(config: Config) -> Config:
     if classes is None:
         return config
     layers = list(config.layers)
-    layers[0] = BUILTIN_FEATURES
+    layers[0] = BUNDLED_SHAPES[config.dataset][0] if config.dataset in BUNDLED_SHAPES else BUILTIN_FEATURES
     output, loss = config.output_activation, config.loss
     if classes > 2:
         layers[-1] = classes
@@ -241,7 +244,7 @@ def applicable_fields(config: Config) -> frozenset[str]:
     truth_table = config.dataset in TRUTH_TABLES
     if truth_table:
         out -= {"samples", "noise", "test_fraction"}
-    if config.dataset == "csv":
+    if config.dataset == "csv" or config.dataset in BUNDLED_SHAPES:
         out -= {"samples", "noise"}
     if config.dataset not in MULTICLASS_DATASETS:
         out.discard("classes")

@@ -106,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("session", nargs="?", metavar="SESSION_FILE", help="carry on with a saved session (.npz from ctrl+s or --save-session)")
     data = p.add_argument_group("data")
-    data.add_argument("--dataset", metavar="NAME", help="xor, and, or, nand, xnor, circles, moons, spiral, blobs, xor_quadrants")
+    data.add_argument("--dataset", metavar="NAME", help="xor, and, or, nand, xnor, circles, moons, spiral, blobs, xor_quadrants, iris, digits (bundled)")
     data.add_argument("--csv", metavar="FILE", help="train on a CSV file (numeric features, label column last)")
     data.add_argument("--label-column", metavar="NAME", help="the CSV column holding the labels")
     data.add_argument("--samples", metavar="N", help="samples of a 2-D dataset")

@@ -52,7 +52,7 @@ LABELS = {
 }
 
 HELP = {
-    "dataset": "The training data: truth tables, 2-D toy sets, or a CSV file.",
+    "dataset": "The training data: truth tables, 2-D toy sets, iris (4 features, 3 species), 8x8 digits, or a CSV file.",
     "samples": "How many points the 2-D data sets have (truth tables always have 4).",
     "noise": "How much the 2-D data sets are blurred.",
     "classes": "Classes of spiral and blobs; the output layer needs 1 unit for 2 classes, else one per class.",
