@@ -49,6 +49,7 @@ from tui.widgets.layer_inspector import LayerInspector
 from tui.widgets.loss_chart import LossChart
 from tui.widgets.predictions import PredictionsTable
 from tui.widgets.stats_bar import StatsBar
+from tui.widgets.unit_images import UnitImages
 from tui.widgets.walkthrough_panel import WalkthroughPanel, weight_label
 
 # Snapshots per second from the worker: enough to look live, few enough that
@@ -249,6 +250,8 @@ class BackpropApp(FileActions, App[None]):
                                 yield LayerHealthView(id="health")
                             with TabPane("Chain rule", id="tab-chain"):
                                 yield WalkthroughPanel(id="chain")
+                            with TabPane("Pictures", id="tab-pictures"):
+                                yield UnitImages(id="pictures")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
