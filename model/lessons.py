@@ -56,13 +56,13 @@ class Lesson:
         return f"{self.promise}\nWatch: {self.watch}\nPress: {self.press}"
 
 
-_XOR_2_2_1 = {"dataset": "xor", "layers": (2, 2, 1), "activation": "sigmoid", "output_activation": "sigmoid", "loss": "mse"}
+_XOR_2_2_1 = Config(dataset="xor", layers=(2, 2, 1), activation="sigmoid", output_activation="sigmoid", loss="mse")
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "classic-xor",
         "The classic 2-2-1 XOR of the write-ups",
-        Config(**_XOR_2_2_1, lr=0.1, seed=42, epochs_per_step=1000),
+        _XOR_2_2_1.replace(lr=0.1, seed=42, epochs_per_step=1000),
         9000,
         "The write-ups' own network (sigmoid, MSE, learning rate 0.1, np.random.seed(42) randn weights, zero "
         "biases) gives their table: loss 0.2558 at epoch 0 and 0.1438 at epoch 9000.",
@@ -73,7 +73,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "xor-plateau",
         "XOR stuck on a plateau",
-        Config(**_XOR_2_2_1, init="uniform", lr=0.1, seed=0, epochs_per_step=500),
+        _XOR_2_2_1.replace(init="uniform", lr=0.1, seed=0, epochs_per_step=500),
         3000,
         "From small uniform weights the loss sits at 0.25 (every output near 0.5) for thousands of epochs: "
         "a plateau, which the Health tab names.",
