@@ -15,13 +15,17 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from model.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-from model.datasets import DATASETS
+from model.bundled_data import BUNDLED_SHAPES
+from model.datasets import DATASETS, TRUTH_TABLES
 from model.errors import ConfigError
 from model.initializers import INITIALIZERS
 from model.losses import LOSSES
 from model.optimizers import OPTIMIZERS
 
 MODES = ("full", "minibatch", "sgd")
+# The built-in data sets whose number of classes is the `classes` field; the others have 2.
+MULTICLASS_DATASETS = ("spiral", "blobs")
+BUILTIN_FEATURES = 2  # every generated data set has two inputs, x1 and x2 (bundled ones: BUNDLED_SHAPES)
 DTYPES = ("float64", "float32")
 DATASET_CHOICES = DATASETS + ("csv",)
 MAX_UNITS = 4096
@@ -82,6 +86,7 @@ class Config:
     momentum: float = 0.9
     beta1: float = 0.9
     beta2: float = 0.999
+    eps: float = 1e-8  # Adam's epsilon, added to sqrt(v) outside the bias correction (see optimizers.py)
     l1: float = 0.0
     l2: float = 0.0
     mode: str = "full"
@@ -110,12 +115,19 @@ class Config:
         _float_range(self, "momentum", 0.0, 1.0, high_open=True)
         _float_range(self, "beta1", 0.0, 1.0, high_open=True)
         _float_range(self, "beta2", 0.0, 1.0, high_open=True)
+        _float_range(self, "eps", 0.0, 1.0, low_open=True)
         _float_range(self, "l1", 0.0, 1e3)
         _float_range(self, "l2", 0.0, 1e3)
         _float_range(self, "target_loss", 0.0, 1e9)
         for flag in ("feedback_alignment", "stop_at_full_accuracy"):
             if not isinstance(getattr(self, flag), bool):
                 raise ConfigError(flag, "must be true or false")
+        if self.classes != 2 and self.dataset not in MULTICLASS_DATASETS:
+            raise ConfigError(
+                "classes",
+                f"the {self.dataset} data has 2 classes; {self.classes} classes apply only to "
+                f"{' and '.join(MULTICLASS_DATASETS)}",
+            )
         self._check_layers()
         self._check_pairing()
         if self.dataset == "csv" and not self.csv_path:
@@ -180,6 +192,75 @@ class Config:
 
 
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Config))
+
+# Changing one of these may change the data's shape: the network's two ends follow (`follow_data`).
+DATA_FIELDS = frozenset({"dataset", "classes"})
+
+
+def data_classes(config: Config) -> int | None:
+    """How many classes the config's data has (None for a CSV file: only its rows say)."""
+    if config.dataset == "csv":
+        return None
+    if config.dataset in BUNDLED_SHAPES:
+        return BUNDLED_SHAPES[config.dataset][1]
+    return config.classes if config.dataset in MULTICLASS_DATASETS else 2
+
+
+def follow_data(config: Config) -> Config:
+    """`config` with its input and output layers (and the output activation
+    and loss) fitted to its built-in data, as --hidden does on the command
+    line: hidden sizes stay, inputs become the data's features, outputs one
+    sigmoid unit for two classes (a softmax pair is kept) or one softmax unit
+    per class with cross-entropy (mse is kept). A CSV config is returned as is:
+    its shape is known once the file is read."""
+    classes = data_classes(config)
+    if classes is None:
+        return config
+    layers = list(config.layers)
+    layers[0] = BUNDLED_SHAPES[config.dataset][0] if config.dataset in BUNDLED_SHAPES else BUILTIN_FEATURES
+    output, loss = config.output_activation, config.loss
+    if classes > 2:
+        layers[-1] = classes
+        output = "softmax"
+        loss = "mse" if loss == "mse" else "ce"
+    elif layers[-1] not in (1, 2) or (layers[-1] == 2 and output != "softmax"):
+        layers[-1] = 1
+        if output == "softmax":
+            output = "sigmoid"
+        if loss == "ce":
+            loss = "bce"
+    return config.replace(layers=tuple(layers), output_activation=output, loss=loss)
+
+
+def applicable_fields(config: Config) -> frozenset[str]:
+    """The fields that change something for this config; a form greys the rest.
+
+    Truth tables ignore samples, noise and the test split; only spiral and
+    blobs have a class count; the CSV fields apply to CSV data; momentum,
+    Adam's betas, the batch size and the initialisers' scale and limit apply
+    to their own optimizer, mode or init.
+    """
+    out = set(FIELD_NAMES)
+    truth_table = config.dataset in TRUTH_TABLES
+    if truth_table:
+        out -= {"samples", "noise", "test_fraction"}
+    if config.dataset == "csv" or config.dataset in BUNDLED_SHAPES:
+        out -= {"samples", "noise"}
+    if config.dataset not in MULTICLASS_DATASETS:
+        out.discard("classes")
+    if config.dataset != "csv":
+        out -= {"csv_path", "label_column"}
+    if config.optimizer != "momentum":
+        out.discard("momentum")
+    if config.optimizer != "adam":
+        out -= {"beta1", "beta2", "eps"}
+    if config.mode != "minibatch":
+        out.discard("batch_size")
+    if config.init != "normal":
+        out.discard("init_scale")
+    if config.init != "uniform":
+        out.discard("init_limit")
+    return frozenset(out)
 _FIELD_TYPES = {f.name: f.type for f in fields(Config)}
 
 

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from model.config import Config
 
 TRUTH_TABLES: tuple[str, ...] = ("xor", "and", "or", "nand", "xnor")
-DATASETS: tuple[str, ...] = TRUTH_TABLES + ("circles", "moons", "spiral", "blobs", "xor_quadrants")
+# iris and digits are bundled files, read by model/bundled_data.py.
+DATASETS: tuple[str, ...] = TRUTH_TABLES + ("circles", "moons", "spiral", "blobs", "xor_quadrants", "iris", "digits")
 
 MIN_SAMPLES = 4
 MAX_SAMPLES = 100_000
@@ -119,6 +120,11 @@ def load(
     _check_noise(noise)
     noise = float(noise) + 0.0  # -0.0 passes the check but numpy refuses a negative-zero scale
     _check_fraction(test_fraction)
+
+    if key in ("iris", "digits"):
+        from model.bundled_data import load_bundled  # it builds on this module
+
+        return load_bundled(key, test_fraction=test_fraction, seed=seed)
 
     if key in _GATES:
         X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])

@@ -139,7 +139,7 @@ class Trainer:
 
     def _add_segment(self, start: int, config: Config) -> None:
         optimizer = Optimizer(
-            config.optimizer, config.lr, config.momentum, config.beta1, config.beta2, 1e-8, config.l1, config.l2
+            config.optimizer, config.lr, config.momentum, config.beta1, config.beta2, config.eps, config.l1, config.l2
         )
         if self.bug is not None:
             optimizer = self.bug.optimizer(optimizer)

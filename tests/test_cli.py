@@ -135,8 +135,8 @@ def test_long_histories_are_downsampled(monkeypatch):
     monkeypatch.setattr(headless, "MAX_LOSS_POINTS", 100)
     doc = run_json("--epochs", "1000")
     h = doc["history"]
-    assert h["downsampled"] and len(h["epochs"]) == len(h["loss"]) == 100
-    assert h["epochs"][0] == 0 and h["epochs"][-1] == 1000
+    assert h["downsampled"] and len(h["epochs"]) == len(h["loss"]) <= 100
+    assert h["epochs"] == list(range(0, 1001, 20))  # round epochs only (every 20th), the last one too
     assert "1001" in h["note"]
     t = Trainer.from_config(Config(max_epochs=1000))
     t.run(1000)

@@ -37,6 +37,7 @@ from tui.messages import (
 from tui.screens.confirm import ConfirmScreen
 from model.training_loop import Ending
 from tui.run_control import REDRAWS_PER_SECOND, RULE, RunController, RunState, pace_label
+from tui.themes import register_themes
 from tui.widgets.decision_boundary import DecisionBoundary
 from tui.widgets.hyperparameters import HyperparameterForm
 from tui.widgets.insight_tabs import InsightTabs
@@ -46,6 +47,7 @@ from tui.widgets.loss_chart import LossChart
 from tui.widgets.network_panel import NetworkPanel
 from tui.widgets.predictions import PredictionsTable
 from tui.widgets.stats_bar import StatsBar
+from tui.widgets.unit_images import UnitImages
 from model.names import parameter_name
 from tui.widgets.walkthrough_panel import WalkthroughPanel
 
@@ -94,7 +96,19 @@ EXPLAIN = {
         "Switch feedback alignment on or off: the error goes back through fixed random matrices instead of the "
         "weights. It needs a new network, so it asks first."
     ),
-    "next_insight": "Show the next tab of the lower-right panel: predictions, decision boundary, layer health, ...",
+    "next_insight": "Show the next tab of the lower-right panel: outputs, map (decision boundary), health, chain rule.",
+    "view_weights": "Show the layer's Weights table: W and b (enter on a cell chooses that weight).",
+    "view_grads": "Show the layer's Gradients table: dW and db, what the next update subtracts times the learning rate.",
+    "view_deltas": "Show the layer's Deltas table: the error signal dLoss/dz of every sample at every unit.",
+    "view_acts": "Show the layer's Activations table: z and a = f(z) of every sample at every unit.",
+    "focus_layout": (
+        "Switch the focus layout for a projector: only the layer tables and a full-width loss chart, larger; "
+        "z again brings the other panels back. --theme backprop-projector gives high contrast."
+    ),
+    "lessons": (
+        "Open a lesson: a named scenario (the classic XOR, a plateau, dead ReLUs, a learning rate too high, ...) "
+        "with its settings and a short text on what to watch and what to press."
+    ),
     "bug_lab": (
         "Bug lab: train with one classic backprop bug planted on purpose (or the verified engine again), or a "
         "quiz that hides which one; during a quiz, k is where you guess and see the planted line."
@@ -129,6 +143,7 @@ FIELD_LABELS = {
     "l2": "L2 penalty",
     "beta1": "Adam beta1",
     "beta2": "Adam beta2",
+    "eps": "Adam epsilon",
     "batch_size": "batch size",
     "epochs_per_step": "epochs per step",
     "max_epochs": "epoch limit",
@@ -155,6 +170,7 @@ class BackpropApp(FileActions, App[None]):
     BACK = Binding.Group("Back")
     LAYER = Binding.Group("Layer")
     SAMPLE = Binding.Group("Sample")
+    VIEW = Binding.Group("View")
     BINDINGS = [
         Binding("space", "step", "Step 1 epoch", id="step", group=STEP),
         Binding("n", "step_many", "Step N epochs", id="step_many", group=STEP),
@@ -195,6 +211,12 @@ class BackpropApp(FileActions, App[None]):
         Binding("a", "diagram_nodes", "a/delta", id="diagram_nodes", tooltip="Diagram nodes: a, delta or none"),
         Binding("m", "diagram_sample", "Mean/sample", id="diagram_sample", tooltip="Diagram: batch mean or a sample"),
         Binding("N", "network_full", "Network", id="network_full", tooltip="Network panel full screen"),
+        Binding("t", "lessons", "Lessons", id="lessons", tooltip="Lessons menu"),
+        Binding("1", "view('weights')", "Weights", id="view_weights", group=VIEW),
+        Binding("2", "view('grads')", "Gradients", id="view_grads", group=VIEW),
+        Binding("3", "view('deltas')", "Deltas", id="view_deltas", group=VIEW),
+        Binding("4", "view('acts')", "Activations", id="view_acts", group=VIEW),
+        Binding("z", "focus_layout", "Focus", id="focus_layout", tooltip="Focus layout (projector)"),
     ]
 
     def __init__(
@@ -213,6 +235,7 @@ class BackpropApp(FileActions, App[None]):
         `trainer`: carry on with this one (a loaded session) instead.
         """
         super().__init__(**kwargs)
+        register_themes(self)  # backprop-light, backprop-projector (tui/themes.py)
         self.show_form = show_form
         if trainer is None:
             trainer = Trainer.from_config(config if config is not None else Config(), params)
@@ -228,6 +251,8 @@ class BackpropApp(FileActions, App[None]):
         self._enabled: tuple = ()
         self._last_error = ""
         self.redraws = 0
+        self.lesson: str | None = None  # the lesson on screen (m, --lesson), announced on mount
+        self._clicked_weight: tuple | None = None  # (Weights table, cell) a mouse press moves the cursor to
 
     # ---------------------------------------------------------------- layout
 
@@ -263,6 +288,8 @@ class BackpropApp(FileActions, App[None]):
                                 yield LayerHealthView(id="health")
                             with TabPane("Chain rule", id="tab-chain"):
                                 yield WalkthroughPanel(id="chain")
+                            with TabPane("Pictures", id="tab-pictures"):
+                                yield UnitImages(id="pictures")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -273,6 +300,7 @@ class BackpropApp(FileActions, App[None]):
         self._redraw()
         # The training process starts in the background, so the first run starts at once.
         self.call_after_refresh(self.run_control.prepare)
+        self._announce_lesson()
         if side.display:
             # The form is a third of all widgets: the first frame comes sooner without it.
             self.call_after_refresh(self._mount_form)
@@ -702,6 +730,7 @@ class BackpropApp(FileActions, App[None]):
                     yield SystemCommand(
                         f"{binding.tooltip or binding.description} ({key})", EXPLAIN[binding.id], partial(self.run_action, binding.action)
                     )
+        yield from self._lesson_commands()
 
     def on_weight_selected(self, message: WeightSelected) -> None:
         """Name the chosen weight and its figures (all from the record on screen),
@@ -866,7 +895,10 @@ class BackpropApp(FileActions, App[None]):
         if epochs == 0 and not self.trainer.branches:
             self._rebuild(new, old, field)  # nothing trained yet: nothing to lose
             return
-        question = f"This change needs a new network: training so far ({epochs} epochs) will be discarded. Rebuild?"
+        question = (
+            f"This change needs a new network: training so far ({epochs} epoch{'' if epochs == 1 else 's'}) "
+            "will be discarded. Rebuild?"
+        )
         self.push_screen(
             ConfirmScreen(question, yes="Rebuild", no="Keep training"),
             lambda yes: self._rebuild(new, old, field) if yes else self._undo_form(old),
@@ -947,6 +979,109 @@ class BackpropApp(FileActions, App[None]):
                         severity="error", title="Check", markup=False)
             return
         self._when_paused(lambda: self.push_screen(CheckReportScreen(self.trainer)))
+
+    # ------------------------------------------------------- views and clicks
+
+    def action_focus_layout(self) -> None:
+        """z: fewer, larger panels (the CSS of `.-focus-layout` in app.tcss)."""
+        on = not self.has_class("-focus-layout")
+        self.set_class(on, "-focus-layout")
+        side = self.query_one("#side")
+        if on:
+            self._side_before_focus = bool(side.display)
+            side.display = False
+        else:
+            side.display = getattr(self, "_side_before_focus", False)
+        self._keep_focus_on_tables()
+
+    def action_view(self, view: str) -> None:
+        """1-4: the inspector's Weights / Gradients / Deltas / Activations."""
+        self.query_one(LayerInspector).select_view(view)
+
+    @staticmethod
+    def _weight_cell(event) -> tuple[DataTable, tuple[int, int]] | None:
+        """The Weights table and (row, column) under a mouse event, if any."""
+        table = event.widget
+        meta = event.style.meta if event.style else {}
+        if isinstance(table, DataTable) and (table.id or "").startswith("weights-"):
+            row, column = meta.get("row", -1), meta.get("column", -1)
+            if row >= 0 and column >= 0:
+                return table, (row, column)
+        return None
+
+    def on_mouse_down(self, event) -> None:
+        cell = self._weight_cell(event)
+        # A press on a cell other than the highlighted one: the DataTable's click
+        # only moves its cursor there; choose the weight once it has moved.
+        moves = cell is not None and tuple(cell[0].cursor_coordinate) != cell[1]
+        self._clicked_weight = cell if moves else None
+
+    def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
+        """A click on a cell of a Weights table chooses that weight at once, as
+        enter does (the DataTable itself only chooses on a second click)."""
+        clicked = self._clicked_weight
+        if clicked is not None and event.data_table is clicked[0] and tuple(event.coordinate) == clicked[1]:
+            self._clicked_weight = None
+            event.data_table.action_select_cursor()
+
+    # --------------------------------------------------------------- lessons
+
+    def action_lessons(self) -> None:
+        from tui.screens.lessons import LessonsScreen
+
+        if not isinstance(self.screen, LessonsScreen):
+            self.push_screen(LessonsScreen(), lambda name: self.open_lesson(name) if name else None)
+
+    def open_lesson(self, name: str) -> None:
+        """Start lesson `name` in place of this run (asking first if it has trained)."""
+        from model.lessons import lesson
+
+        try:
+            chosen = lesson(name)
+        except BackpropError as exc:
+            self._error(str(exc))
+            return
+        if self.running:  # the run pauses first
+            self._when_paused(lambda: self.open_lesson(name))
+            return
+
+        def start(yes: bool | None = True) -> None:
+            if not yes:
+                return
+            try:
+                trainer = chosen.trainer()
+            except BackpropError as exc:
+                self._error(f"No lesson: {exc}")
+                return
+            self.lesson = chosen.name
+            self._use_trainer(trainer)
+            self._announce_lesson()
+
+        epochs = self.trainer.last_epoch
+        if epochs == 0 and not self.trainer.branches:
+            start()
+            return
+        question = (
+            f"Open the lesson '{chosen.title}'? Training so far ({epochs} epoch{'' if epochs == 1 else 's'}) "
+            "will be discarded."
+        )
+        self.push_screen(ConfirmScreen(question, yes="Open", no="Keep training"), start)
+
+    def _lesson_commands(self) -> Iterable[SystemCommand]:
+        """One palette command per lesson, so ctrl+p finds them by title."""
+        from model.lessons import LESSONS
+
+        for item in LESSONS:
+            yield SystemCommand(f"Lesson: {item.title}", item.promise, partial(self.open_lesson, item.name))
+
+    def _announce_lesson(self) -> None:
+        """The lesson's text as a long notification (m shows it again)."""
+        if self.lesson is None:
+            return
+        from model.lessons import lesson
+
+        chosen = lesson(self.lesson)
+        self.notify(chosen.text, title=f"Lesson: {chosen.title}", timeout=30, markup=False)
 
     # ------------------------------------------------------------------ exit
 

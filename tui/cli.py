@@ -31,6 +31,7 @@ from typing import Any, Sequence
 from model import BackpropError, Config, ConfigError, DataError, Trainer, WeightsFileError
 from model.config import parse_value
 from model.datasets import TRUTH_TABLES
+from model.lessons import LESSON_NAMES, lesson
 from model.parameters import Layout
 from model.atomic_write import check_target
 from model.safe_read import os_reason
@@ -66,6 +67,11 @@ DIRECT = {
     "lr": "lr",
     "optimizer": "optimizer",
     "momentum": "momentum",
+    "beta1": "beta1",
+    "beta2": "beta2",
+    "eps": "eps",
+    "l1": "l1",
+    "l2": "l2",
     "init": "init",
     "seed": "seed",
     "samples": "samples",
@@ -112,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("session", nargs="?", metavar="SESSION_FILE", help="carry on with a saved session (.npz from ctrl+s or --save-session)")
     data = p.add_argument_group("data")
-    data.add_argument("--dataset", metavar="NAME", help="xor, and, or, nand, xnor, circles, moons, spiral, blobs, xor_quadrants")
+    data.add_argument("--dataset", metavar="NAME", help="xor, and, or, nand, xnor, circles, moons, spiral, blobs, xor_quadrants, iris, digits (bundled)")
     data.add_argument("--csv", metavar="FILE", help="train on a CSV file (numeric features, label column last)")
     data.add_argument("--label-column", metavar="NAME", help="the CSV column holding the labels")
     data.add_argument("--samples", metavar="N", help="samples of a 2-D dataset")
@@ -136,11 +142,23 @@ def build_parser() -> argparse.ArgumentParser:
     train = p.add_argument_group("training")
     train.add_argument("--lr", metavar="X", help="learning rate")
     train.add_argument("--optimizer", metavar="NAME", help="sgd, momentum or adam")
-    train.add_argument("--momentum", metavar="X", help="momentum coefficient")
+    train.add_argument("--momentum", metavar="X", help="momentum coefficient mu: v = mu v - lr g; W += v")
+    train.add_argument("--beta1", metavar="X", help="Adam's decay of the gradient mean (default 0.9)")
+    train.add_argument("--beta2", metavar="X", help="Adam's decay of the squared gradient mean (default 0.999)")
+    train.add_argument(
+        "--eps", metavar="X", help="Adam's epsilon (default 1e-8), added to sqrt(v) outside the bias correction, as Keras"
+    )
+    train.add_argument("--l1", metavar="X", help="L1 penalty on the weights (adds l1 sign(W) to the gradient)")
+    train.add_argument("--l2", metavar="X", help="L2 penalty on the weights (adds l2 W to the gradient)")
     train.add_argument("--batch-size", metavar="N", help="a number of samples, or 'full' (whole set) or 'sgd' (one sample)")
     train.add_argument("--epochs", metavar="N", help="stop after this many epochs (with a SESSION_FILE: this many more)")
     train.add_argument("--target-loss", metavar="X", help="stop when the training loss reaches this")
     train.add_argument("--stop-at-full-accuracy", action="store_true", help="stop when every training sample is right")
+
+    p.add_argument(
+        "--lesson", metavar="NAME",
+        help="open a lesson: " + ", ".join(LESSON_NAMES) + " (only with options about how to run)",
+    )
 
     run = p.add_argument_group("running")
     run.add_argument("--headless", action="store_true", help="train without the UI and print a summary")
@@ -152,6 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host", metavar="ADDRESS", help=f"address of --serve (default {DEFAULT_HOST}: this machine only)")
     run.add_argument("--no-token", action="store_true", help="--serve without the secret token in the URL (trusted machines only)")
     run.add_argument("--max-apps", metavar="N", help=f"--serve: at most N apps at once (default {DEFAULT_MAX_APPS})")
+    run.add_argument(
+        "--theme", metavar="NAME",
+        help="colour theme: textual-dark (default), backprop-light, backprop-projector (high contrast), or any "
+        "Textual theme; ctrl+p 'Change theme' in the app",
+    )
     run.add_argument("--version", action="store_true", help="print the version and exit")
     return p
 
@@ -270,6 +293,8 @@ class Plan:
         self.save_weights = args.save_weights
         self.save_session = args.save_session
         self.session = args.session  # the session file carried on, if any
+        self.lesson: str | None = None  # the lesson opened, if any (--lesson)
+        self.theme: str | None = args.theme  # --theme
 
 
 def plan(args: argparse.Namespace) -> Plan:
@@ -277,6 +302,8 @@ def plan(args: argparse.Namespace) -> Plan:
     _check_running_options(args)
     if args.session is not None:
         return _session_plan(args)
+    if args.lesson is not None:
+        return _lesson_plan(args)
     changes: dict[str, Any] = {}
     for dest, field in DIRECT.items():
         text = getattr(args, dest)
@@ -371,6 +398,14 @@ def plan(args: argparse.Namespace) -> Plan:
 def _check_running_options(args: argparse.Namespace) -> None:
     """How to run: options that do not fit together, and output files, checked before any work."""
     headless = args.headless or args.json
+    if args.theme is not None:
+        from model.config import suggest
+        from tui.themes import THEME_NAMES
+
+        if args.theme not in THEME_NAMES:
+            raise UsageError(f"--theme: {suggest(args.theme, THEME_NAMES)}")
+        if headless:
+            raise UsageError(f"--theme: not with {'--json' if args.json else '--headless'}; it colours the app")
     if args.save_weights is not None and not headless:
         raise UsageError("--save-weights: only with --headless (in the app, save from the app)")
     if args.save_session is not None and not headless:
@@ -391,7 +426,7 @@ def _check_running_options(args: argparse.Namespace) -> None:
 # Options that may go with a session file: when to stop, and how to run.
 SESSION_OPTIONS = frozenset({"epochs", "target_loss", "stop_at_full_accuracy", "headless", "json",
                              "save_weights", "save_session", "serve", "port", "host", "version", "session",
-                             "no_token", "max_apps"})
+                             "no_token", "max_apps", "theme"})
 
 
 def _session_plan(args: argparse.Namespace) -> Plan:
@@ -424,6 +459,38 @@ def _session_plan(args: argparse.Namespace) -> Plan:
             raise UsageError(f"--epochs: the session is at epoch {trainer.epoch}; {e.message}") from None
         raise _engine_error(e) from None
     return Plan(config, trainer, None, args)
+
+
+# Options that may go with --lesson: how to run, not what.
+LESSON_OPTIONS = (SESSION_OPTIONS - {"session"}) | {"lesson"}
+
+
+def _lesson_plan(args: argparse.Namespace) -> Plan:
+    """Open a lesson: its settings and starting weights, nothing else changed."""
+    if args.session is not None:
+        raise UsageError("--lesson: not with a session file")
+    for dest, value in vars(args).items():
+        if dest not in LESSON_OPTIONS and value not in (None, False):
+            option = "--" + dest.replace("_", "-")
+            raise UsageError(f"{option}: not with --lesson, which sets its own (change them in the app's form)")
+    try:
+        chosen = lesson(args.lesson)
+        trainer = chosen.trainer()
+        config = trainer.config
+        if args.epochs is not None:
+            config = config.replace(max_epochs=_value("--epochs", "max_epochs", args.epochs))
+        if args.target_loss is not None:
+            config = config.replace(target_loss=_value("--target-loss", "target_loss", args.target_loss))
+        if args.stop_at_full_accuracy:
+            config = config.replace(stop_at_full_accuracy=True)
+        trainer.reconfigure(config)
+    except ConfigError as e:
+        if e.field == "lesson":
+            raise UsageError(f"--lesson: {e.message}") from None
+        raise _engine_error(e) from None
+    the_plan = Plan(config, trainer, chosen.initial_params(), args)
+    the_plan.lesson = chosen.name
+    return the_plan
 
 
 # -------------------------------------------------------------------- main
@@ -547,8 +614,11 @@ def launch(the_plan: Plan) -> int:
             app = BackpropApp(trainer=the_plan.trainer)
         else:
             app = BackpropApp(config=the_plan.config, params=the_plan.params)
+            app.lesson = the_plan.lesson
     except BackpropError as e:
         return error(str(e))
+    if the_plan.theme is not None:
+        app.theme = the_plan.theme
     app.run()
     # Textual has printed the traceback of a crash; the exit status says so too.
     return EXIT_NO_UI if getattr(app, "return_code", 0) else EXIT_OK

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 PROG = "backprop-tui"
 EXIT_OK, EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
 
-MAX_LOSS_POINTS = 10_000  # longer loss curves are downsampled in JSON
+MAX_LOSS_POINTS = 1_000_001  # every epoch of a run up to 1,000,000 epochs; longer ones keep round epochs
 MAX_JSON_PREDICTIONS = 10_000
 TABLE_ROWS = 20
 MAX_OUTPUT_COLUMNS = 4  # wider outputs show only the winning unit
@@ -96,13 +96,30 @@ def _num(x: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def round_stride(length: int, points: int) -> int:
+    """The smallest of 1, 2, 5, 10, 20, 50, ... whose multiples below `length`,
+    plus the last index, number at most `points` (points >= 2)."""
+    scale = 1
+    while True:
+        for step in (scale, 2 * scale, 5 * scale):
+            if -(-length // step) + 1 <= points:
+                return step
+        scale *= 10
+
+
 def _series(trainer: Trainer, name: str) -> tuple[list[int], list[float | None], bool]:
-    """(epochs, values, downsampled) of one history series, at most MAX_LOSS_POINTS long."""
+    """(epochs, values, downsampled) of one history series, at most MAX_LOSS_POINTS long.
+
+    Every epoch when it fits; else every k-th epoch for the smallest round k
+    (1, 2 or 5 times a power of ten) that fits, and the last epoch: round
+    epochs such as 5000, which write-ups print, are never the ones dropped.
+    """
     values = np.asarray(trainer.history.series(name))
     epochs = np.arange(values.shape[0])
     downsampled = values.shape[0] > MAX_LOSS_POINTS
     if downsampled:
-        epochs = np.unique(np.linspace(0, values.shape[0] - 1, MAX_LOSS_POINTS).round().astype(np.int64))
+        stride = round_stride(values.shape[0], MAX_LOSS_POINTS)
+        epochs = np.unique(np.append(np.arange(0, values.shape[0], stride), values.shape[0] - 1))
         values = values[epochs]
     return epochs.tolist(), [_num(v) for v in values.tolist()], downsampled
 

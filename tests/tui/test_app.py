@@ -435,10 +435,15 @@ async def test_a_rebuild_the_data_cannot_take_is_explained_and_undone():
     app = BackpropApp(config=Config(dataset="blobs"))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await type_into(pilot, "classes", "3", keys=False)  # 3 classes cannot fit one output unit
+        await type_into(pilot, "classes", "3", keys=False)  # the output layer follows the data (issue 14)
         form = app.query_one(HyperparameterForm)
-        assert app.trainer.config.classes == 2 and form.config.classes == 2
-        assert "3 classes" in form.errors["classes"]
+        await wait_for(pilot, lambda: app.trainer.config.classes == 3)
+        assert app.trainer.layout.sizes[-1] == 3 and not form.errors
+        await type_into(pilot, "samples", "5", keys=False)
+        await wait_for(pilot, lambda: app.trainer.config.samples == 5)
+        await type_into(pilot, "classes", "10", keys=False)  # 5 samples cannot hold 10 classes
+        assert app.trainer.config.classes == 3 and form.config.classes == 3
+        assert "number of classes" in form.errors["classes"]
         assert notes(app, "error")
 
 

@@ -296,7 +296,7 @@ def assert_health_matches(app: BackpropApp) -> list:
 
 async def test_health_shows_the_engines_figures_and_flags():
     app = BackpropApp(DEEP_SIGMOID, show_form=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(240, 50)) as pilot:  # wide enough for every column and its sparkline
         await pilot.pause()
         view = app.query_one(LayerHealthView)
         assert len(view.history) == 1  # noted while hidden

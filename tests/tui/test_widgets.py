@@ -20,7 +20,7 @@ from tui.messages import HyperparametersChanged, WeightSelected
 from model.config import CHOICES, FIELD_NAMES
 from tui.widgets.hyperparameters import INPUTS, SECTIONS, SWITCHES, HyperparameterForm, field_text
 from tui.widgets.layer_inspector import FIRST_ROWS, MAX_COLUMNS, MAX_ROWS, VIEWS, LayerInspector
-from tui.widgets.predictions import INPUT_WIDTH, PredictionsTable
+from tui.widgets.predictions import PredictionsTable, column_format
 
 SIZE = (80, 24)  # the smallest size the app supports; fewer cells to paint
 XOR = Config()
@@ -386,16 +386,20 @@ def assert_predictions(table: DataTable, record, data, loss: str) -> None:
     losses = independent_sample_loss(out, data.labels, loss)
     shown = min(len(data.labels), 50)
     assert table.row_count == shown
+    # One format per column, chosen from the values shown.
+    inputs = [column_format(data.X[:shown, j], 2)[0] for j in range(data.n_features)]
+    output = column_format(out[:shown], 4)[0]
+    loss_text = column_format(record.sample_loss[:shown], 4)[0]
     for i in range(shown):
         row = f"s-{i}"
         for j in range(data.n_features):
-            assert text(table, row, f"in-{j}") == fixed(data.X[i, j], INPUT_WIDTH, 2)
+            assert text(table, row, f"in-{j}") == inputs[j](data.X[i, j])
         assert text(table, row, "target").strip() == data.class_names[data.labels[i]]
         for k in range(out.shape[1]):
-            assert text(table, row, f"out-{k}") == fixed(out[i, k])
+            assert text(table, row, f"out-{k}") == output(out[i, k])
         assert text(table, row, "pred").strip() == data.class_names[predicted[i]]
         assert float(text(table, row, "loss")) == pytest.approx(losses[i], rel=1e-3, abs=1e-4)
-        assert text(table, row, "loss") == fixed(record.sample_loss[i])
+        assert text(table, row, "loss") == loss_text(record.sample_loss[i])
         assert text(table, row, "ok") == ("✓" if predicted[i] == data.labels[i] else "✗")
 
 

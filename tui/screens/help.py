@@ -33,15 +33,24 @@ since the last record shown. The loss is the mean over samples.
 """
 
 
+# Keys that belong to widgets rather than to the app's bindings.
+WIDGET_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("enter", "Choose weight", "On a cell of a Weights table (or a click on it): follow that weight's gradient in "
+     "the Chain rule tab, and name its value and gradient."),
+    ("arrows", "Move", "Move the cursor in a table; in this help, scroll."),
+    ("tab / shift+tab", "Focus", "Move between the tables, the tabs and the form."),
+)
+
+
 class HelpScreen(ModalScreen[None]):
     """Keys (from the app's own bindings, so it cannot go stale) and a guide."""
 
     BINDINGS = [Binding("escape,f1,q", "close", "Close", id="help-close")]
 
     def __init__(self, keys: list[tuple[str, str, str]]) -> None:
-        """`keys`: (key names, short name, what it does) per binding."""
+        """`keys`: (key names, short name, what it does) per binding; the widgets' own keys follow."""
         super().__init__()
-        self.keys = keys
+        self.keys = [*keys, *WIDGET_KEYS]
 
     def compose(self) -> ComposeResult:
         # A rich table wraps its last column on narrow screens; a DataTable would cut it.
@@ -55,6 +64,10 @@ class HelpScreen(ModalScreen[None]):
             body.border_title = "Help: keys (escape closes)"
             yield Static(table, id="help-keys")
             yield Markdown(GUIDE, id="help-guide")
+
+    def on_mount(self) -> None:
+        # Focused at once, so the arrows and page keys scroll without a Tab first.
+        self.query_one("#help-body", VerticalScroll).focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

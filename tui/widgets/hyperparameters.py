@@ -7,6 +7,11 @@ with it; a bad one marks the field `-invalid` and says why underneath,
 while the last good configuration stays in force. The form never decides
 what is valid: `Config.parse` does, so the form cannot disagree with the
 engine.
+
+The form follows the data: changing the dataset or the number of classes
+fits the input and output layers (and the output activation and loss) to
+it (`model.config.follow_data`), and fields that change nothing for the
+configuration in force are greyed (`model.config.applicable_fields`).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from model import Config, ConfigError
-from model.config import CHOICES, FIELD_NAMES, REBUILD_FIELDS
+from model.config import CHOICES, DATA_FIELDS, FIELD_NAMES, REBUILD_FIELDS, applicable_fields, follow_data
 from tui.messages import HyperparametersChanged
 
 # (section title, fields in order). Every Config field appears exactly once.
@@ -27,7 +32,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Data", ("dataset", "samples", "noise", "classes", "test_fraction", "csv_path", "label_column")),
     ("Network", ("layers", "activation", "output_activation", "loss", "init", "init_scale", "init_limit",
                  "dtype", "feedback_alignment", "seed")),
-    ("Optimisation", ("lr", "optimizer", "momentum", "beta1", "beta2", "l1", "l2", "mode", "batch_size")),
+    ("Optimisation", ("lr", "optimizer", "momentum", "beta1", "beta2", "eps", "l1", "l2", "mode", "batch_size")),
     ("Stopping", ("epochs_per_step", "max_epochs", "target_loss", "stop_at_full_accuracy")),
 )
 SWITCHES = frozenset({"feedback_alignment", "stop_at_full_accuracy"})
@@ -41,13 +46,13 @@ LABELS = {
     "layers": "Layers", "activation": "Hidden act.", "output_activation": "Output act.", "loss": "Loss",
     "init": "Init", "init_scale": "Init scale", "init_limit": "Init limit", "dtype": "Float type",
     "feedback_alignment": "Feedback align.", "seed": "Seed", "lr": "Learning rate", "optimizer": "Optimizer",
-    "momentum": "Momentum", "beta1": "Adam β1", "beta2": "Adam β2", "l1": "L1 penalty", "l2": "L2 penalty",
+    "momentum": "Momentum", "beta1": "Adam β1", "beta2": "Adam β2", "eps": "Adam ε", "l1": "L1 penalty", "l2": "L2 penalty",
     "mode": "Batch mode", "batch_size": "Batch size", "epochs_per_step": "Epochs/step",
     "max_epochs": "Max epochs", "target_loss": "Target loss", "stop_at_full_accuracy": "Stop at 100%",
 }
 
 HELP = {
-    "dataset": "The training data: truth tables, 2-D toy sets, or a CSV file.",
+    "dataset": "The training data: truth tables, 2-D toy sets, iris (4 features, 3 species), 8x8 digits, or a CSV file.",
     "samples": "How many points the 2-D data sets have (truth tables always have 4).",
     "noise": "How much the 2-D data sets are blurred.",
     "classes": "Classes of spiral and blobs; the output layer needs 1 unit for 2 classes, else one per class.",
@@ -65,10 +70,16 @@ HELP = {
     "feedback_alignment": "Send the error back through fixed random matrices instead of the weights.",
     "seed": "Seeds the data, the first weights and the batch order: same seed, same run.",
     "lr": "Learning rate: how far each update moves against the gradient.",
-    "optimizer": "sgd, sgd with momentum, or adam.",
-    "momentum": "Share of the previous step kept by the momentum optimizer (0 to <1).",
+    "optimizer": (
+        "sgd: W -= lr g. momentum: v = mu v - lr g; W += v (lr inside v, so a new learning rate acts on the next "
+        "step only, unlike PyTorch's v = mu v + g; W -= lr v). adam: Kingma and Ba's efficient form, as Keras: "
+        "W -= lr sqrt(1 - b2^t) / (1 - b1^t) m / (sqrt(v) + eps), eps outside the bias-corrected root "
+        "(torch.optim.Adam adds eps to sqrt(v / (1 - b2^t)))."
+    ),
+    "momentum": "Share of the previous step kept by the momentum optimizer (0 to <1): v = mu v - lr g.",
     "beta1": "Adam's decay of the gradient mean (0 to <1).",
     "beta2": "Adam's decay of the squared gradient mean (0 to <1).",
+    "eps": "Adam's epsilon, added to sqrt(v) outside the bias correction (Keras's placement, not PyTorch's).",
     "l1": "L1 penalty on the weights (pulls them to exactly zero).",
     "l2": "L2 penalty on the weights (weight decay).",
     "mode": "full: one update per epoch on all samples; minibatch; sgd: one update per sample.",
@@ -106,6 +117,9 @@ class HyperparameterForm(VerticalScroll):
     HyperparameterForm .form-field > Input, HyperparameterForm .form-field > Select { width: 1fr; }
     HyperparameterForm .form-field > Switch { border: none; height: 1; padding: 0; width: auto; }
     HyperparameterForm .form-field > .-invalid { color: $text-error; text-style: bold; }
+    HyperparameterForm .form-field.-not-applicable > Label { color: $text-disabled; }
+    HyperparameterForm .form-field.-not-applicable > Input { color: $text-disabled; }
+    HyperparameterForm .form-field.-not-applicable > Select { color: $text-disabled; }
     HyperparameterForm .form-error { color: $text-error; height: auto; padding-left: 17; display: none; }
     HyperparameterForm .form-error.-shown { display: block; }
     """
@@ -135,6 +149,7 @@ class HyperparameterForm(VerticalScroll):
         if self.is_mounted:
             for name in FIELD_NAMES:
                 self._show_value(name)
+            self._grey()
 
     def show_error(self, name: str, message: str) -> None:
         """Explain a problem the app found (e.g. layers that do not fit the data)."""
@@ -179,6 +194,14 @@ class HyperparameterForm(VerticalScroll):
     def on_mount(self) -> None:
         for name, message in list(self._errors.items()):
             self.show_error(name, message)
+        self._grey()
+
+    def _grey(self) -> None:
+        """Grey the fields that change nothing for the configuration in force (their tooltip still explains)."""
+        applicable = applicable_fields(self._config)
+        for name in FIELD_NAMES:
+            # A class, not `disabled`: the field stays editable (set it now for later) and keeps its error mark.
+            self.query_one(f"#row-{name}").set_class(name not in applicable, "-not-applicable")
 
     # ------------------------------------------------------------ events
 
@@ -230,6 +253,8 @@ class HyperparameterForm(VerticalScroll):
         """Validate one field with the engine; post the new config or explain."""
         try:
             new = self._config.parse(name, text)
+            if name in DATA_FIELDS:
+                new = follow_data(new)  # the network's ends follow the data
         except ConfigError as error:
             where = "" if error.field == name else f"{LABELS.get(error.field, error.field)}: "
             self.show_error(name, f"{where}{error.message}")
@@ -244,11 +269,15 @@ class HyperparameterForm(VerticalScroll):
         for other in [n for n in self._errors if n in CHOICES or n in SWITCHES]:
             self._clear_error(other)  # a refused choice was reverted; its note is now stale
         changed = new != self._config
+        followed = [n for n in FIELD_NAMES if n != name and getattr(new, n) != getattr(self._config, n)]
         self._config = new
         if name in INPUTS and self._control(name).value == text:
             # e.g. "2-4-1" reads back as "2,4,1", "0" as "0.0"; but not over
             # what was typed since this text was sent (its own commit follows).
             self._show_value(name)
+        for other in followed:
+            self._show_value(other)
+        self._grey()
         if changed:
             self.post_message(HyperparametersChanged(new, name))
 

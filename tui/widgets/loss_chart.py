@@ -177,6 +177,10 @@ class LossChart(PlotextPlot):
         if self._data is not None:
             self._draw()
 
+    def on_mount(self) -> None:
+        # The curves' colours are the theme's: draw them again when it changes.
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._draw() if self._data is not None else None)
+
     def _colour(self, name: str) -> tuple[int, int, int]:
         return Color.parse(self.app.theme_variables[name]).rgb
 

@@ -5,12 +5,19 @@ Big data sets show their first rows and a confusion table (counts of true
 class against predicted class), so one glance says which classes are mixed
 up without scrolling through hundreds of rows.
 
+Every column has one number format, chosen from the values it shows
+(`column_format`), so `+3e-02` never sits above `-0.45`. Columns that do not
+fit the panel are left out whole (loss and pred first, then inputs and
+outputs from the right) and the summary says so: no number is ever cut at
+the panel's edge.
+
 Row keys "s-{i}"; column keys "in-{j}", "target", "out-{k}", "pred",
 "loss", "ok"; confusion rows "true-{c}", columns "pred-{c}".
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,7 +26,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from tui.format import fixed, fixed_int, set_text, theme_colours
+from tui.format import fixed_int, set_text, theme_colours
 
 if TYPE_CHECKING:
     from model import EpochRecord
@@ -29,7 +36,36 @@ MAX_ROWS = 50
 MAX_INPUTS = 8
 MAX_OUTPUTS = 10
 RIGHT, WRONG = "✓", "✗"
-INPUT_WIDTH = 6  # inputs as +0.00: the data is shown, not studied, here
+LABEL_WIDTH = 3  # "s50"
+
+
+def column_format(values: np.ndarray, decimals: int) -> tuple[Callable[[float], str], int]:
+    """One format for a whole column, and its width: fixed point with
+    `decimals` and a sign while every finite value stays under 1000, else
+    scientific with a sign; nan and infinities read as such in either. The
+    width is that of the longest value, so every value fits it."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    finite = v[np.isfinite(v)]
+    top = float(np.abs(finite).max()) if finite.size else 0.0
+    if round(top, decimals) < 1000.0:
+        def bare(x: float) -> str:
+            text = f"{x:+.{decimals}f}"
+            return "+" + text[1:] if float(text) == 0.0 else text  # no "-0.0000"
+    else:
+        mantissa = max(decimals - 2, 1)
+
+        def bare(x: float) -> str:
+            return f"{x:+.{mantissa}e}"
+
+    def special(x: float) -> str:
+        return "nan" if np.isnan(x) else ("+inf" if x > 0 else "-inf")
+
+    width = max([4] + [len(bare(x)) for x in finite.tolist()] + [len(special(x)) for x in v[~np.isfinite(v)]])
+
+    def text(x: float) -> str:
+        return (bare(x) if np.isfinite(x) else special(x)).rjust(width)
+
+    return text, width
 
 
 class PredictionsTable(Vertical):
@@ -48,6 +84,12 @@ class PredictionsTable(Vertical):
         self._shape: tuple | None = None
         self._confusion_shape: tuple | None = None
         self._pending: tuple | None = None
+        self._last: tuple | None = None  # (record, data) on screen, redrawn on a resize
+        self.hidden_columns: tuple[str, ...] = ()  # left out for want of width
+
+    def on_resize(self) -> None:
+        if self._last is not None:
+            self.show(*self._last)
 
     def compose(self) -> ComposeResult:
         yield Static("No predictions yet.", id="predictions-summary")
@@ -70,6 +112,7 @@ class PredictionsTable(Vertical):
             self._pending = (record, data)  # drawn on mount
             return
         self._pending = None
+        self._last = (record, data)
         positive, negative = theme_colours(self.app)
         output = np.asarray(record.output)
         n, n_out = output.shape
@@ -85,6 +128,45 @@ class PredictionsTable(Vertical):
         names = data.class_names
         name_width = min(max(6, *(len(name) for name in names)), 16)
 
+        inputs = np.asarray(data.X[:shown, :n_in], dtype=np.float64)
+        out = output[:shown, :outs]
+        loss = losses[:shown]
+        in_formats = [column_format(inputs[:, j], 2) for j in range(n_in)]
+        out_format = column_format(out, 4)
+        loss_format = column_format(loss, 4)
+
+        # Which columns fit the panel whole: the verdict first, the loss and
+        # the predicted class when there is room, inputs and outputs from the left.
+        table = self.query_one("#predictions", DataTable)
+        pad = 2 * table.cell_padding
+        room = (self.size.width or 10_000) - (LABEL_WIDTH + pad) - 2  # a scrollbar's worth to spare
+        cost = {
+            "target": name_width + pad, "ok": 2 + pad, "loss": loss_format[1] + pad, "pred": name_width + pad,
+        }
+        keep_in, keep_out = n_in, outs
+        wanted = ["loss", "pred"]
+
+        def width() -> int:
+            return (
+                sum(in_formats[j][1] + pad for j in range(keep_in)) + cost["target"] + keep_out * (out_format[1] + pad)
+                + cost["ok"] + sum(cost[c] for c in wanted)
+            )
+
+        while width() > room and (wanted or keep_in > 1 or keep_out > 1):
+            if wanted:
+                wanted.pop()
+            elif keep_in > 1:
+                keep_in -= 1
+            else:
+                keep_out -= 1
+        hidden = [c for c in ("loss", "pred") if c not in wanted]
+        if keep_in < n_in:
+            hidden.insert(0, f"{n_in - keep_in} input{'s' if n_in - keep_in > 1 else ''}")
+        if keep_out < outs:
+            hidden.insert(0, f"{outs - keep_out} output{'s' if outs - keep_out > 1 else ''}")
+        self.hidden_columns = tuple(hidden)
+        n_in, outs = keep_in, keep_out
+
         hits = int(np.count_nonzero(correct))
         summary = f"Epoch {record.epoch}: {hits}/{n} training samples right ({100.0 * hits / n:.1f}%)"
         if shown < n:
@@ -93,37 +175,44 @@ class PredictionsTable(Vertical):
             summary += f"; first {n_in} of {data.n_features} inputs shown"
         if outs < n_out:
             summary += f"; first {outs} of {n_out} outputs shown"
+        if hidden:
+            summary += f"; {', '.join(h for h in hidden if h in ('loss', 'pred')) or 'more columns'} need a wider panel"
         set_text(self.query_one("#predictions-summary", Static), summary + ".")
 
         # Inputs short, and the verdict early: the panel is often narrow.
-        column_keys = [f"in-{j}" for j in range(n_in)] + ["target"] + [f"out-{k}" for k in range(outs)]
-        column_keys += ["ok", "loss", "pred"]
-        inputs = data.X[:shown, :n_in].tolist()
-        out = output[:shown, :outs].tolist()
-        loss = losses[:shown].tolist()
+        column_keys = [f"in-{j}" for j in range(n_in)] + ["target"] + [f"out-{k}" for k in range(outs)] + ["ok"]
+        column_keys += wanted
+        in_text = [[fmt(x) for x in inputs[:, j].tolist()] for j, (fmt, _) in enumerate(in_formats[:n_in])]
+        out_list = out.tolist()
+        loss_list = loss.tolist()
 
         def row(i: int) -> list[Text]:
             ok = bool(correct[i])
-            cells = [Text(fixed(x, INPUT_WIDTH, 2)) for x in inputs[i]]
+            cells = [Text(in_text[j][i]) for j in range(n_in)]
             cells.append(Text(names[labels[i]].rjust(name_width)))
-            cells += [Text(fixed(y)) for y in out[i]]
+            cells += [Text(out_format[0](y)) for y in out_list[i][:outs]]
             cells.append(Text(RIGHT if ok else WRONG, style=positive if ok else negative))
-            cells.append(Text(fixed(loss[i])))
-            cells.append(Text(names[predicted[i]].rjust(name_width), style="" if ok else negative))
+            if "loss" in wanted:
+                cells.append(Text(loss_format[0](loss_list[i])))
+            if "pred" in wanted:
+                cells.append(Text(names[predicted[i]].rjust(name_width), style="" if ok else negative))
             return cells
 
-        table = self.query_one("#predictions", DataTable)
-        shape = (tuple(column_keys), shown, names, data.feature_names[:n_in], n_out)
+        widths = (tuple(w for _, w in in_formats[:n_in]), out_format[1], loss_format[1])
+        shape = (tuple(column_keys), shown, names, data.feature_names[:n_in], n_out, widths)
         if shape != self._shape:
             table.clear(columns=True)
             for j in range(n_in):
-                table.add_column(Text(data.feature_names[j]), width=INPUT_WIDTH, key=f"in-{j}")
+                table.add_column(Text(data.feature_names[j]), width=in_formats[j][1], key=f"in-{j}")
             table.add_column("target", width=name_width, key="target")
             for k in range(outs):
-                table.add_column(Text("output" if n_out == 1 else f"out {names[k] if k < len(names) else k}"), width=8, key=f"out-{k}")
+                heading = "output" if n_out == 1 else f"out {names[k] if k < len(names) else k}"
+                table.add_column(Text(heading), width=out_format[1], key=f"out-{k}")
             table.add_column("ok", width=2, key="ok")
-            table.add_column("loss", width=8, key="loss")
-            table.add_column("pred", width=name_width, key="pred")
+            if "loss" in wanted:
+                table.add_column("loss", width=loss_format[1], key="loss")
+            if "pred" in wanted:
+                table.add_column("pred", width=name_width, key="pred")
             for i in range(shown):
                 table.add_row(*row(i), key=f"s-{i}", label=f"s{i + 1}")
             self._shape = shape
