@@ -168,12 +168,16 @@ class BackpropApp(FileActions, App[None]):
     # small terminal); F1 and ctrl+p explain each one in a sentence.
     STEP = Binding.Group("Step")
     BACK = Binding.Group("Back")
+    PHASE = Binding.Group("Phase")
     LAYER = Binding.Group("Layer")
     SAMPLE = Binding.Group("Sample")
     VIEW = Binding.Group("View")
     BINDINGS = [
         Binding("space", "step", "Step 1 epoch", id="step", group=STEP),
         Binding("n", "step_many", "Step N epochs", id="step_many", group=STEP),
+        # Inside an epoch, phase by phase (issue 11): early in the footer, so a small terminal shows it.
+        Binding("s", "step_phase", "Phase", id="step_phase", tooltip="Step one phase", group=PHASE),
+        Binding("S", "back_phase", "Phase back", id="back_phase", tooltip="Back one phase", group=PHASE),
         Binding("r,p", "toggle_run", "Run/pause", id="run"),
         Binding("plus,equals_sign", "pace(1)", "Faster", id="faster", key_display="+"),
         Binding("minus", "pace(-1)", "Slower", id="slower", key_display="-"),
@@ -204,8 +208,6 @@ class BackpropApp(FileActions, App[None]):
         Binding("k", "bug_lab", "Bug lab", id="bug_lab", tooltip="Bug lab and quiz"),
         Binding("K", "check_file", "Check file", id="check_file", tooltip="Check your backward pass"),
         # Issue 11: phases, the network diagram, jumping.
-        Binding("s", "step_phase", "Phase", id="step_phase", tooltip="Step one phase"),
-        Binding("S", "back_phase", "Phase back", id="back_phase", tooltip="Back one phase"),
         Binding("j", "jump_epoch", "Jump", id="jump_epoch", tooltip="Jump to epoch"),
         Binding("w", "diagram_edges", "W/dW", id="diagram_edges", tooltip="Diagram edges: W or dW"),
         Binding("a", "diagram_nodes", "a/delta", id="diagram_nodes", tooltip="Diagram nodes: a, delta or none"),

@@ -83,13 +83,13 @@ def test_walkthrough_shows_B_for_hidden_units():
     assert w.delta == fa.record.delta[1][10, 3]
     magnitude = abs(w.f_prime) * sum(abs(t.product) for t in w.terms)
     assert abs(w.f_prime * w.term_sum - w.delta) <= 1e-15 * magnitude
-    rows = w.lines()
-    assert any(label == "feedback" and "B3" in formula and "instead of W3" in formula for label, formula, _ in rows)
-    assert any(formula.startswith("B3[3,") for _, formula, _ in rows)
+    rows = w.steps()
+    assert any(label == "feedback" and "B3" in formula and "stands in for W3" in formula for label, formula, _ in rows)
+    assert any(formula.startswith("B3[h4→") for _, formula, _ in rows)
     # Without feedback alignment the same unit names W.
     plain = walkthrough(bp, 1, 2, 3, 10)
     assert not plain.uses_feedback
-    assert all(not formula.startswith("B") for _, formula, _ in plain.lines())
+    assert all(not formula.startswith("B") for _, formula, _ in plain.steps())
 
 
 def test_walkthrough_output_layer_does_not_use_B():

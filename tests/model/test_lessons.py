@@ -48,7 +48,7 @@ def test_lessons_are_reproducible():
 
 def test_classic_xor_reproduces_the_write_ups_table():
     t = lesson("classic-xor").trainer()
-    W, b = t.weights()
+    W, b = (t.record.W, t.record.b)
     np.random.seed(42)  # the write-ups' recipe, from scratch
     assert np.array_equal(W[0], np.random.randn(2, 2)) and np.array_equal(W[1], np.random.randn(2, 1))
     assert not b[0].any() and not b[1].any()
@@ -67,7 +67,7 @@ def test_xor_plateau_stays_flat_and_is_named():
 def test_symmetry_keeps_the_hidden_units_identical():
     t = lesson("symmetry").trainer()
     t.run(lesson("symmetry").epochs)
-    W, b = t.weights()
+    W, b = (t.record.W, t.record.b)
     assert np.all(W[0] == W[0][:, :1]) and np.all(b[0] == b[0][0]) and np.all(W[1] == W[1][0])
     assert SYMMETRIC in findings(t)
     assert t.record.accuracy <= 0.75

@@ -75,7 +75,7 @@ def test_zero_init_hidden_units_stay_identical_and_are_named():
     t = trained(Config(init="zeros"), 300)
     found = [f for f in findings(t) if f.kind == SYMMETRIC]
     assert [f.where for f in found] == ["L1 units u1, u2, u3, u4"]
-    W, _ = t.weights()
+    W, _ = (t.record.W, t.record.b)
     assert np.all(W[0] == W[0][:, :1])  # they really are identical
 
 

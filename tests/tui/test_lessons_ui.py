@@ -51,7 +51,7 @@ async def test_the_palette_opens_a_lesson_and_asks_before_discarding_training():
         await pilot.press("space")
         await pilot.pause()
         titles = {c.title: c for c in app.get_system_commands(app.screen)}
-        assert "Lessons menu (m)" in titles
+        assert "Lessons menu (t)" in titles
         command = titles["Lesson: The classic 2-2-1 XOR of the write-ups"]
         command.callback()
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))  # one epoch trained: ask
