@@ -23,7 +23,7 @@ import numpy as np
 
 from model.activations import ACTIVATIONS, Activation
 from model.losses import LOSSES, Loss
-from model.parameters import Layout
+from model.parameters import Buffer, Layout
 
 Array = np.ndarray
 
@@ -111,7 +111,8 @@ class Network:
         acts: list[Array] = []
         a = X
         for W_l, b_l, act in zip(W, b, self.activations):
-            z = a @ W_l + b_l
+            z = a @ W_l
+            z += b_l  # z = a @ W + b, without a second new array
             a = act.forward(z)
             zs.append(z)
             acts.append(a)
@@ -130,28 +131,34 @@ class Network:
             return self.loss.fused_delta(fwd.a[-1], Y)
         return self.activations[-1].backprop(fwd.z[-1], fwd.a[-1], self.loss.gradient(fwd.a[-1], Y))
 
-    def backward(self, fwd: ForwardPass, Y: Array, W: list[Array], fused: bool | None = None) -> BackwardPass:
+    def backward(
+        self, fwd: ForwardPass, Y: Array, W: list[Array], fused: bool | None = None, sums: Buffer | None = None
+    ) -> BackwardPass:
+        """Deltas, then gradients, from the output layer down.
+
+        `sums`, when given, is a buffer of this layout that the per-layer sums
+        a.T @ delta and sum(delta) are written into before one division by N
+        makes the flat gradient (a new array: the buffer can be reused at once).
+        A trainer passes the one it keeps; without it, one is made per call.
+        """
         n = Y.shape[0]
         L = len(W)
         deltas: list[Array] = [None] * L  # type: ignore[list-item]
-        dW: list[Array] = [None] * L  # type: ignore[list-item]
-        db: list[Array] = [None] * L  # type: ignore[list-item]
         back = W if self.feedback is None else self.feedback
         z, a, acts = fwd.z, fwd.a, self.activations
         inputs = [fwd.inputs, *a[:-1]]
         delta = self.output_delta(fwd, Y, fused)
+        if sums is None:
+            sums = self.layout.buffer(delta.dtype)
         for l in range(L - 1, -1, -1):
             deltas[l] = delta
-            dW[l] = (inputs[l].T @ delta).ravel()
-            db[l] = np.add.reduce(delta, axis=0)
+            np.matmul(inputs[l].T, delta, out=sums.W[l])  # N * dW[l]
+            np.add.reduce(delta, axis=0, out=sums.b[l])  # N * db[l]
             if l:
                 # The line backpropagation is named for:
                 delta = (delta @ back[l].T) * acts[l - 1].derivative(z[l - 1], a[l - 1])
-        # One flat vector, laid out like the parameters, divided by N once:
-        # the batch mean of every dW and db (same values as dividing each).
-        grad = np.concatenate(dW + db)
-        grad /= n
-        return BackwardPass(deltas, grad, self.layout)
+        # The batch mean of every dW and db, laid out like the parameters.
+        return BackwardPass(deltas, sums.flat / n, self.layout)
 
     def sample_loss(self, fwd: ForwardPass, Y: Array) -> Array:
         """The loss of each sample; from the output's z where the loss has an
