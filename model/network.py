@@ -17,6 +17,7 @@ holds only the architecture, so any parameter vector can be evaluated.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -102,9 +103,13 @@ class Network:
     def n_layers(self) -> int:
         return len(self.activations)
 
-    @property
+    @cached_property
     def uses_fused_delta(self) -> bool:
         return self.loss.fused_with == self.activations[-1].name
+
+    @cached_property
+    def _loss_from_z(self) -> bool:
+        return self.loss.per_sample_from_logits is not None and self.uses_fused_delta
 
     def forward(self, X: Array, W: list[Array], b: list[Array]) -> ForwardPass:
         zs: list[Array] = []
@@ -163,8 +168,8 @@ class Network:
     def sample_loss(self, fwd: ForwardPass, Y: Array) -> Array:
         """The loss of each sample; from the output's z where the loss has an
         exact form for this output activation (sigmoid with BCE)."""
-        if self.loss.per_sample_from_logits is not None and self.uses_fused_delta:
-            return self.loss.per_sample_from_logits(fwd.z[-1], Y)
+        if self._loss_from_z:
+            return self.loss.per_sample_from_logits(fwd.z[-1], Y)  # type: ignore[misc]
         return self.loss.per_sample(fwd.a[-1], Y)
 
     def loss_of(self, fwd: ForwardPass, Y: Array) -> float:

@@ -13,7 +13,7 @@ for bit as the original did, within a bounded amount of memory.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from model.history import History, TrainerState
 from model.initializers import initial_weights
 from model.network import BackwardPass, ForwardPass, Network
 from model.optimizers import Optimizer, OptimizerState
-from model.parameters import Layout
+from model.parameters import Buffer, Layout
 from model.records import Branch, EpochRecord, RecordFigures
 
 # Older names, kept importable: sessions and run mode read them from here.
@@ -45,10 +45,28 @@ MIN_SNAPSHOTS = 16
 _NAN = float("nan")
 
 
-def _finite_probe(x: Array, zeros: Array) -> float:
-    """x . 0: zero when every value of x is finite, NaN when any is NaN or
-    infinite (call under errstate). One call instead of isfinite().all()."""
-    return np.dot(x, zeros)
+def _all_finite(loss: float, params: Array, grad: Array) -> bool:
+    """Whether the loss and every value of `params` and `grad` are finite, in
+    one NumPy call in the usual case (call under errstate).
+
+    params . grad is NaN or infinite when any value of either is (x * inf,
+    0 * inf, inf - inf); finite values make it infinite only when products
+    overflow, which the exact check then settles.
+    """
+    if math.isfinite(loss + np.dot(params, grad)):
+        return True
+    return math.isfinite(loss) and bool(np.isfinite(params).all()) and bool(np.isfinite(grad).all())
+
+
+class _Scratch(NamedTuple):
+    """Buffers the step writes into every epoch instead of making new arrays
+    and views: the weights the forward pass reads (a copy of the new
+    parameters, its per-layer views made once) and the backward pass's sums.
+    Nothing a record holds points into them, and a pickled trainer leaves
+    them out (they are made again on the next step)."""
+
+    weights: Buffer
+    sums: Buffer
 
 
 class Trainer:
@@ -83,7 +101,7 @@ class Trainer:
 
         rng = np.random.default_rng(config.seed)
         self.layout = Layout(tuple(sizes))
-        self._zeros = np.zeros(self.layout.n_params, dtype)  # for _finite_probe
+        self._scratch: _Scratch | None = None  # made on the first step
         self._has_test = self.X_test.shape[0] > 0
         # Always draw, so the generator is in the same state afterwards
         # (feedback matrices, shuffles) whether or not weights were given.
@@ -246,20 +264,34 @@ class Trainer:
         """
         return self._step()
 
+    def _make_scratch(self) -> _Scratch:
+        dtype = self.X.dtype
+        self._scratch = _Scratch(self.layout.buffer(dtype), self.layout.buffer(dtype))
+        return self._scratch
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_scratch"] = None
+        return state
+
     def _step(self) -> EpochRecord:
         state = self._state
         _, config, optimizer = self._segment(state.epoch)
         n_weights = self.layout.n_weights
+        network = self.network
+        scratch = self._scratch or self._make_scratch()
         if config.mode == "full":
             params, opt = optimizer.apply(state.params, self.record.backward.grad, state.opt, n_weights)
-            W, b = self.layout.views(params)
-            fwd, bwd = self.full_pass(W, b)
-            out = fwd.a[-1]
-            loss = self.network.loss_of(fwd, self.Y)
-            accuracy = self._accuracy(out, self._labels, self._labels_bool)
+            # The same values as views of `params`, without making views per epoch;
+            # the record makes its own views of `params` when they are asked for.
+            W, b = scratch.weights.W, scratch.weights.b
+            np.copyto(scratch.weights.flat, params)
+            fwd = network.forward(self.X, W, b)
+            bwd = network.backward(fwd, self.Y, W, sums=scratch.sums)
+            loss = network.loss_of(fwd, self.Y)
+            accuracy = self._accuracy(fwd.a[-1], self._labels, self._labels_bool)
             rng_state = state.rng
-            zeros = self._zeros
-            finite = math.isfinite(loss + _finite_probe(params, zeros) + _finite_probe(bwd.grad, zeros))
+            finite = _all_finite(loss, params, bwd.grad)
         else:
             rng = self._rng
             rng.bit_generator.state = state.rng
@@ -269,22 +301,23 @@ class Trainer:
             params, opt = state.params, state.opt
             loss_sum = 0.0
             hits = 0.0
+            W, b = scratch.weights.W, scratch.weights.b
             for start in range(0, n, size):
                 idx = order[start : start + size]
                 Xb, Yb = self.X[idx], self.Y[idx]
-                W, b = self.layout.views(params)
-                fb = self.network.forward(Xb, W, b)
-                bb = self.network.backward(fb, Yb, W)
+                np.copyto(scratch.weights.flat, params)
+                fb = network.forward(Xb, W, b)
+                bb = network.backward(fb, Yb, W, sums=scratch.sums)
                 m = idx.shape[0]
-                loss_sum += self.network.loss_of(fb, Yb) * m
+                loss_sum += network.loss_of(fb, Yb) * m
                 hits += self._accuracy(fb.a[-1], self._labels[idx]) * m
                 params, opt = optimizer.apply(params, bb.grad, opt, n_weights)
             loss = loss_sum / n
             accuracy = hits / n
-            W, b = self.layout.views(params)
+            np.copyto(scratch.weights.flat, params)
             fwd = bwd = None
             rng_state = rng.bit_generator.state
-            finite = math.isfinite(loss + _finite_probe(params, self._zeros))
+            finite = _all_finite(loss, params, params)
         new_state = TrainerState(state.epoch + 1, params, opt, rng_state)
         if not finite:
             self.divergence = self._diagnose(new_state, loss)
@@ -294,7 +327,7 @@ class Trainer:
             # future (which had the edit) is no longer this run's.
             self._branch_here("edit")
         test_loss, test_acc = self._test_figures(W, b) if self._has_test else (None, None)
-        record = EpochRecord(new_state.epoch, loss, accuracy, test_loss, test_acc, params, W, b, fwd, bwd, self)
+        record = EpochRecord(new_state.epoch, loss, accuracy, test_loss, test_acc, params, None, None, fwd, bwd, self)
         self._install(new_state, record)
         self.divergence = None
         if not new_state.epoch % self._snap_every:
