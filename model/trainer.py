@@ -98,6 +98,7 @@ class Trainer:
         self._labels_bool = data.labels.astype(bool)[:, None]
         self._labels_test_bool = data.labels_test.astype(bool)[:, None]
         self._binary = sizes[-1] == 1
+        self._half = np.array(0.5, dtype)  # the threshold, as a 0-d array: less work per call than 0.5
 
         rng = np.random.default_rng(config.seed)
         self.layout = Layout(tuple(sizes))
@@ -219,7 +220,7 @@ class Trainer:
         if self._binary:
             if labels_bool is None:
                 labels_bool = labels.astype(bool)[:, None]
-            hits = np.count_nonzero((output > 0.5) == labels_bool)
+            hits = np.count_nonzero((output > self._half) == labels_bool)
         else:
             hits = np.count_nonzero(output.argmax(axis=1) == labels)
         return hits / labels.shape[0]
@@ -291,7 +292,8 @@ class Trainer:
             loss = network.loss_of(fwd, self.Y)
             accuracy = self._accuracy(fwd.a[-1], self._labels, self._labels_bool)
             rng_state = state.rng
-            finite = _all_finite(loss, params, bwd.grad)
+            # params . grad is NaN or infinite when any value of either is (see _all_finite).
+            finite = math.isfinite(loss + np.dot(params, bwd.grad)) or _all_finite(loss, params, bwd.grad)
         else:
             rng = self._rng
             rng.bit_generator.state = state.rng
@@ -331,7 +333,9 @@ class Trainer:
         self._install(new_state, record)
         self.divergence = None
         if not new_state.epoch % self._snap_every:
-            self._maybe_snapshot(new_state)
+            self._snapshots[new_state.epoch] = new_state
+            if len(self._snapshots) > self._max_snapshots:
+                self._thin_snapshots()
         return record
 
     def run(self, epochs: int) -> EpochRecord:
@@ -397,15 +401,10 @@ class Trainer:
 
     # ------------------------------------------------------------ snapshots
 
-    def _maybe_snapshot(self, state: TrainerState) -> None:
-        if state.epoch % self._snap_every:
-            return
-        self._snapshots[state.epoch] = state
-        if len(self._snapshots) > self._max_snapshots:
-            self._snap_every *= 2
-            self._snapshots = {
-                e: s for e, s in self._snapshots.items() if e % self._snap_every == 0 or e in self._pinned
-            }
+    def _thin_snapshots(self) -> None:
+        """Too many snapshots: keep every other one (and the pinned ones)."""
+        self._snap_every *= 2
+        self._snapshots = {e: s for e, s in self._snapshots.items() if e % self._snap_every == 0 or e in self._pinned}
 
     def snapshots_after(self, epoch: int) -> list[TrainerState]:
         """The full states kept for epochs after `epoch` (opaque: run mode's
