@@ -7,8 +7,8 @@ so it applies its Jacobian instead (only allowed on the output layer).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -22,7 +22,7 @@ _EXP_LIMIT_F32 = 88.0
 
 
 def _constant(value: float, dtype: type) -> Array:
-    c = np.array(value, dtype)
+    c: Array = np.array(value, dtype)
     c.flags.writeable = False
     return c
 

@@ -11,8 +11,8 @@ write-ups; so a sample's loss is the mean over its outputs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -16,9 +16,10 @@ holds only the architecture, so any parameter vector can be evaluated.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -28,8 +29,8 @@ from model.parameters import Buffer, Layout
 
 Array = np.ndarray
 
-# np.add.reduce(x, 0, None, out): the column sums, without the keyword parsing
-# that costs more than the sum on a small network's arrays.
+# Looked up once: the column sums of a small network's arrays cost less than
+# finding np.add.reduce twice.
 _add_reduce = np.add.reduce
 
 
@@ -171,7 +172,7 @@ class Network:
         for l in range(L - 1, -1, -1):
             deltas[l] = delta
             np.matmul(inputs[l].T, delta, sum_W[l])  # N * dW[l]
-            _add_reduce(delta, 0, None, sum_b[l])  # N * db[l]
+            _add_reduce(delta, axis=0, out=sum_b[l])  # N * db[l]
             if l:
                 # The line backpropagation is named for:
                 delta = (delta @ back[l].T) * derivative[l - 1](z[l - 1], a[l - 1])

@@ -58,6 +58,11 @@ def _all_finite(loss: float, params: Array, grad: Array) -> bool:
     return math.isfinite(loss) and bool(np.isfinite(params).all()) and bool(np.isfinite(grad).all())
 
 
+# Parameters up to this size are copied into a buffer for each pass rather
+# than viewed layer by layer (see Trainer._weights_for_passes).
+_COPY_BYTES = 16 * 1024
+
+
 class _Scratch(NamedTuple):
     """Buffers the step writes into every epoch instead of making new arrays
     and views: the weights the forward pass reads (a copy of the new
@@ -67,6 +72,7 @@ class _Scratch(NamedTuple):
 
     weights: Buffer
     sums: Buffer
+    copy_weights: bool  # see Trainer._weights_for_passes
 
 
 class Trainer:
@@ -267,8 +273,22 @@ class Trainer:
 
     def _make_scratch(self) -> _Scratch:
         dtype = self.X.dtype
-        self._scratch = _Scratch(self.layout.buffer(dtype), self.layout.buffer(dtype))
+        small = self.layout.n_params * dtype.itemsize <= _COPY_BYTES
+        self._scratch = _Scratch(self.layout.buffer(dtype), self.layout.buffer(dtype), small)
         return self._scratch
+
+    def _weights_for_passes(self, params: Array, scratch: _Scratch) -> tuple[list[Array], list[Array]]:
+        """Per-layer W and b with the values of `params`, for one forward and
+        backward pass (not for keeping: a record makes its own views).
+
+        A small network's are copied into the kept buffer, whose views exist
+        (one call instead of two per layer); a large network's are views of
+        `params` (copying them would cost more than making views).
+        """
+        if scratch.copy_weights:
+            np.copyto(scratch.weights.flat, params)
+            return scratch.weights.W, scratch.weights.b
+        return self.layout.views(params)
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -283,10 +303,7 @@ class Trainer:
         scratch = self._scratch or self._make_scratch()
         if config.mode == "full":
             params, opt = optimizer.apply(state.params, self.record.backward.grad, state.opt, n_weights)
-            # The same values as views of `params`, without making views per epoch;
-            # the record makes its own views of `params` when they are asked for.
-            W, b = scratch.weights.W, scratch.weights.b
-            np.copyto(scratch.weights.flat, params)
+            W, b = self._weights_for_passes(params, scratch)
             fwd = network.forward(self.X, W, b)
             bwd = network.backward(fwd, self.Y, W, sums=scratch.sums)
             loss = network.loss_of(fwd, self.Y)
@@ -303,11 +320,10 @@ class Trainer:
             params, opt = state.params, state.opt
             loss_sum = 0.0
             hits = 0.0
-            W, b = scratch.weights.W, scratch.weights.b
             for start in range(0, n, size):
                 idx = order[start : start + size]
                 Xb, Yb = self.X[idx], self.Y[idx]
-                np.copyto(scratch.weights.flat, params)
+                W, b = self._weights_for_passes(params, scratch)
                 fb = network.forward(Xb, W, b)
                 bb = network.backward(fb, Yb, W, sums=scratch.sums)
                 m = idx.shape[0]
@@ -316,7 +332,7 @@ class Trainer:
                 params, opt = optimizer.apply(params, bb.grad, opt, n_weights)
             loss = loss_sum / n
             accuracy = hits / n
-            np.copyto(scratch.weights.flat, params)
+            W, b = self._weights_for_passes(params, scratch)
             fwd = bwd = None
             rng_state = rng.bit_generator.state
             finite = _all_finite(loss, params, params)
