@@ -18,18 +18,20 @@ load hit both alike, and prints the medians and their ratio:
 - 784-128-64-10 ReLU + softmax + CE, float32, mini-batches of 256, 4096
   random samples: samples per second against the hand loop (target >= 1.0).
 
-The XOR cases run on one thread and are timed in CPU time of that thread
-(`time.thread_time`), so other processes on a shared machine do not skew
-them; the 784 case may use several BLAS threads and is timed by the wall
-clock (`time.perf_counter`).
+Every row runs on one thread, BLAS included (OPENBLAS_NUM_THREADS and the
+like default to 1 here; set them to measure otherwise), and is timed in CPU
+time of that thread (`time.thread_time`), so other processes on a shared
+machine skew it less. With several BLAS threads the 784 row was timed by the
+wall clock, and on a loaded 2-core machine that measured the other jobs more
+than the loops (its ratio swung from 0.54 to 1.06 between runs); CPU time of
+the process counts BLAS threads spinning while they wait.
 
 Before timing, each row checks that the two loops compute the same thing:
 after a few epochs from the same start, the weights must be bit-identical
 (the tuned loop adds the bias inside the product, so it may differ in the
 last bits; torch is compared to 1e-9).
 
-This is a script, not a test; its figures go in the README. The BLAS
-thread count is whatever the environment says (OPENBLAS_NUM_THREADS etc.).
+This is a script, not a test; its figures go in the README.
 """
 
 from __future__ import annotations
@@ -41,7 +43,10 @@ import statistics
 import sys
 import time
 
-import numpy as np
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")  # before NumPy starts its BLAS
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -324,8 +329,8 @@ def main(argv=None) -> int:
     threads = {k: v for k, v in os.environ.items() if k.endswith("_NUM_THREADS")}
     print(f"numpy {np.__version__}, Python {platform.python_version()}, {platform.machine()}, "
           f"{os.cpu_count()} CPUs, {threads or 'default BLAS threads'}")
-    print(f"XOR: {xor_rounds} pairs of 100 epochs, CPU time of the thread; "
-          f"784: {big_rounds} pairs of 1 epoch, wall clock")
+    print(f"XOR: {xor_rounds} pairs of 100 epochs; "
+          f"784: {big_rounds} pairs of 1 epoch; CPU time of the thread")
     print()
     # (case, baseline, loop, hidden, target ratio of medians: engine time / baseline time)
     xor_rows = [
@@ -348,7 +353,7 @@ def main(argv=None) -> int:
         rows.append((name, base, "us/epoch", e, h, e / h, min(eng) / min(hnd), target, met(e / h), same))
     engine, hand = mnist_like_case(big_samples)
     same = check_identical(engine, hand, 1)
-    eng, hnd = compare(engine, hand, big_rounds, 1, time.perf_counter)
+    eng, hnd = compare(engine, hand, big_rounds, 1, time.thread_time)
     e, h = big_samples / statistics.median(eng), big_samples / statistics.median(hnd)
     rows.append(("784-128-64-10 f32 mb256", "hand loop", "samples/s", e, h, e / h, min(hnd) / min(eng), ">= 1.0",
                  e / h >= 1.0, same))
