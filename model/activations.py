@@ -31,8 +31,8 @@ def _constant(value: float, dtype: type) -> Array:
 # looked up by the array's dtype: NumPy combines a 0-d array of the same dtype
 # with an array to the same values as a Python float, with less work per call
 # (which is most of a call's cost on the small arrays of a small network).
-_ONE = {np.dtype(t): _constant(1.0, t) for t in (np.float64, np.float32)}
-_SIGMOID = {  # dtype -> (the lowest z the clamp lets through, 1)
+_ONE: dict[np.dtype, Array] = {np.dtype(t): _constant(1.0, t) for t in (np.float64, np.float32)}
+_SIGMOID: dict[np.dtype, tuple[Array, Array]] = {  # dtype -> (the lowest z the clamp lets through, 1)
     np.dtype(np.float64): (_constant(-_EXP_LIMIT, np.float64), _ONE[np.dtype(np.float64)]),
     np.dtype(np.float32): (_constant(-_EXP_LIMIT_F32, np.float32), _ONE[np.dtype(np.float32)]),
 }
