@@ -89,7 +89,7 @@ def train_until(
                             if should_stop():
                                 return RunOutcome(Ending.STOPPED)
                             sleep(min(due - now, 0.01))
-                trainer._step()  # step() without its own errstate: this loop holds one already
+                trainer.step()
                 done += 1
                 now = clock()
                 if now - last_poll >= poll_every:
