@@ -251,7 +251,11 @@ class BuggedNetwork(Network):
             return self.activations[-1].backprop(fwd.z[-1], fwd.a[-1], grad_a)
         return super().output_delta(fwd, Y, fused)
 
-    def backward(self, fwd: ForwardPass, Y: Array, W: list[Array], fused: bool | None = None) -> BackwardPass:
+    def backward(
+        self, fwd: ForwardPass, Y: Array, W: list[Array], fused: bool | None = None, sums: object = None
+    ) -> BackwardPass:
+        """The engine's backward with the planted line (`sums`, the trainer's
+        reusable buffer, is not used: a bugged run need not be fast)."""
         bug = self.bug
         n = Y.shape[0]
         L = len(W)

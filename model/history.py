@@ -57,7 +57,9 @@ class History:
         i = epoch - self.first
         if i >= self._rows.shape[0]:
             self._reserve(epoch + 1)
-        self._rows[i] = values
+        # Four stores of Python floats cost less than converting a tuple to a row.
+        row = self._rows[i]
+        row[0], row[1], row[2], row[3] = values
         if epoch >= self.length:
             self.length = epoch + 1
 

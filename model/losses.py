@@ -11,8 +11,8 @@ write-ups; so a sample's loss is the mean over its outputs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -64,14 +64,19 @@ def bce_per_sample(y_hat: Array, y: Array) -> Array:
 
 
 def bce_per_sample_from_logits(z: Array, y: Array) -> Array:
-    """BCE of a sigmoid output computed from its z: log(1 + e^z) - y z.
+    """BCE of a sigmoid output computed from its z, with no cancellation:
+    max(z, 0) - y z + log1p(exp(-|z|)).
 
-    The same value as the formula on y_hat = sigmoid(z) (to rounding, about
-    1e-16 absolute), with no clipping of y_hat: a confident wrong answer
-    costs exactly |z| instead of a capped log(1e-12), and one ufunc does
-    what a dozen did.
+    The textbook route, log(1 + e^z) - y z, subtracts two nearly equal numbers
+    for a confident right answer (z = 30, y = 1 gave 9.237e-14 for 9.358e-14,
+    and exactly 0 from z = 37). The form above is log(e^u + e^v) with u = -y z
+    and v = z - y z, which np.logaddexp evaluates as max(u, v) +
+    log1p(exp(-|u - v|)): max(u, v) = max(z, 0) - y z and |u - v| = |z|, so
+    one ufunc computes it (exactly so for targets of 0 and 1). No clipping of
+    y_hat: a confident wrong answer costs |z| instead of a capped log(1e-12).
     """
-    return _row_mean(np.logaddexp(0.0, z) - y * z)
+    yz = y * z
+    return _row_mean(np.logaddexp(-yz, z - yz))
 
 
 def bce_gradient(y_hat: Array, y: Array) -> Array:

@@ -16,16 +16,22 @@ holds only the architecture, so any parameter vector can be evaluated.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
 
 from model.activations import ACTIVATIONS, Activation
 from model.losses import LOSSES, Loss
-from model.parameters import Layout
+from model.parameters import Buffer, Layout
 
 Array = np.ndarray
+
+# Looked up once: the column sums of a small network's arrays cost less than
+# finding np.add.reduce twice.
+_add_reduce = np.add.reduce
 
 
 class ForwardPass(NamedTuple):
@@ -102,17 +108,30 @@ class Network:
     def n_layers(self) -> int:
         return len(self.activations)
 
-    @property
+    @cached_property
     def uses_fused_delta(self) -> bool:
         return self.loss.fused_with == self.activations[-1].name
+
+    @cached_property
+    def _forward_functions(self) -> tuple[Callable[[Array], Array], ...]:
+        return tuple(act.forward for act in self.activations)
+
+    @cached_property
+    def _derivatives(self) -> tuple[Callable[[Array, Array], Array], ...]:
+        return tuple(act.derivative for act in self.activations)
+
+    @cached_property
+    def _loss_from_z(self) -> bool:
+        return self.loss.per_sample_from_logits is not None and self.uses_fused_delta
 
     def forward(self, X: Array, W: list[Array], b: list[Array]) -> ForwardPass:
         zs: list[Array] = []
         acts: list[Array] = []
         a = X
-        for W_l, b_l, act in zip(W, b, self.activations):
-            z = a @ W_l + b_l
-            a = act.forward(z)
+        for W_l, b_l, f in zip(W, b, self._forward_functions):
+            z = a @ W_l
+            z += b_l  # z = a @ W + b, without a second new array
+            a = f(z)
             zs.append(z)
             acts.append(a)
         return ForwardPass(X, zs, acts)
@@ -130,34 +149,41 @@ class Network:
             return self.loss.fused_delta(fwd.a[-1], Y)
         return self.activations[-1].backprop(fwd.z[-1], fwd.a[-1], self.loss.gradient(fwd.a[-1], Y))
 
-    def backward(self, fwd: ForwardPass, Y: Array, W: list[Array], fused: bool | None = None) -> BackwardPass:
+    def backward(
+        self, fwd: ForwardPass, Y: Array, W: list[Array], fused: bool | None = None, sums: Buffer | None = None
+    ) -> BackwardPass:
+        """Deltas, then gradients, from the output layer down.
+
+        `sums`, when given, is a buffer of this layout that the per-layer sums
+        a.T @ delta and sum(delta) are written into before one division by N
+        makes the flat gradient (a new array: the buffer can be reused at once).
+        A trainer passes the one it keeps; without it, one is made per call.
+        """
         n = Y.shape[0]
         L = len(W)
         deltas: list[Array] = [None] * L  # type: ignore[list-item]
-        dW: list[Array] = [None] * L  # type: ignore[list-item]
-        db: list[Array] = [None] * L  # type: ignore[list-item]
         back = W if self.feedback is None else self.feedback
-        z, a, acts = fwd.z, fwd.a, self.activations
+        z, a, derivative = fwd.z, fwd.a, self._derivatives
         inputs = [fwd.inputs, *a[:-1]]
         delta = self.output_delta(fwd, Y, fused)
+        if sums is None:
+            sums = self.layout.buffer(delta.dtype)
+        sum_W, sum_b = sums.W, sums.b
         for l in range(L - 1, -1, -1):
             deltas[l] = delta
-            dW[l] = (inputs[l].T @ delta).ravel()
-            db[l] = np.add.reduce(delta, axis=0)
+            np.matmul(inputs[l].T, delta, sum_W[l])  # N * dW[l]
+            _add_reduce(delta, axis=0, out=sum_b[l])  # N * db[l]
             if l:
                 # The line backpropagation is named for:
-                delta = (delta @ back[l].T) * acts[l - 1].derivative(z[l - 1], a[l - 1])
-        # One flat vector, laid out like the parameters, divided by N once:
-        # the batch mean of every dW and db (same values as dividing each).
-        grad = np.concatenate(dW + db)
-        grad /= n
-        return BackwardPass(deltas, grad, self.layout)
+                delta = (delta @ back[l].T) * derivative[l - 1](z[l - 1], a[l - 1])
+        # The batch mean of every dW and db, laid out like the parameters.
+        return BackwardPass(deltas, sums.flat / n, self.layout)
 
     def sample_loss(self, fwd: ForwardPass, Y: Array) -> Array:
         """The loss of each sample; from the output's z where the loss has an
         exact form for this output activation (sigmoid with BCE)."""
-        if self.loss.per_sample_from_logits is not None and self.uses_fused_delta:
-            return self.loss.per_sample_from_logits(fwd.z[-1], Y)
+        if self._loss_from_z:
+            return self.loss.per_sample_from_logits(fwd.z[-1], Y)  # type: ignore[misc]
         return self.loss.per_sample(fwd.a[-1], Y)
 
     def loss_of(self, fwd: ForwardPass, Y: Array) -> float:

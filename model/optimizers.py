@@ -63,7 +63,7 @@ class Optimizer:
         """One update. A state of another kind (the user switched) starts afresh."""
         if state.kind != self.kind:
             state = self.init_state(params)
-        g = self.effective_gradient(params, grad, n_weights)
+        g = self.effective_gradient(params, grad, n_weights) if (self.l1 or self.l2) else grad
         if self.kind == "sgd":
             return params - self.lr * g, state
         if self.kind == "momentum":

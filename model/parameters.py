@@ -10,10 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
 Array = np.ndarray
+
+
+class Buffer(NamedTuple):
+    """A flat vector laid out like the parameters, with its per-layer views
+    made once: what a hot loop writes into again and again (`out=`), so that
+    it neither slices nor concatenates per epoch."""
+
+    flat: Array
+    W: list[Array]
+    b: list[Array]
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,12 @@ class Layout:
         """([W0, W1, ...], [b0, b1, ...]) as views into `flat`."""
         weights, biases = self._slices
         return [flat[s].reshape(shape) for s, shape in weights], [flat[s] for s in biases]
+
+    def buffer(self, dtype: np.dtype | type) -> Buffer:
+        """A new zeroed flat vector of this layout, with its views."""
+        flat = np.zeros(self.n_params, dtype)
+        W, b = self.views(flat)
+        return Buffer(flat, W, b)
 
     def flatten(self, W: list[Array], b: list[Array], dtype: np.dtype | type | None = None) -> Array:
         for l, ((fan_in, fan_out), w, bias) in enumerate(zip(self.shapes, W, b)):

@@ -52,7 +52,7 @@ class EpochRecord:
     """
 
     __slots__ = (
-        "epoch", "loss", "accuracy", "test_loss", "test_accuracy", "params", "W", "b",
+        "epoch", "loss", "accuracy", "test_loss", "test_accuracy", "params", "_W", "_b",
         "_forward", "_backward", "_trainer", "_grad_norm",
     )
 
@@ -64,8 +64,8 @@ class EpochRecord:
         test_loss: float | None,
         test_accuracy: float | None,
         params: Array,
-        W: list[Array],
-        b: list[Array],
+        W: list[Array] | None,
+        b: list[Array] | None,
         forward: ForwardPass | None,
         backward: BackwardPass | None,
         trainer: "Trainer",
@@ -76,12 +76,26 @@ class EpochRecord:
         self.test_loss = test_loss
         self.test_accuracy = test_accuracy
         self.params = params
-        self.W = W
-        self.b = b
+        self._W = W
+        self._b = b
         self._forward = forward
         self._backward = backward
         self._trainer = trainer
         self._grad_norm: float | None = None
+
+    @property
+    def W(self) -> list[Array]:
+        """Per-layer weight views of `params` (made when first asked for: a
+        step need not make them for the many epochs nobody looks at)."""
+        if self._W is None:
+            self._W, self._b = self._trainer.layout.views(self.params)
+        return self._W
+
+    @property
+    def b(self) -> list[Array]:
+        if self._b is None:
+            self._W, self._b = self._trainer.layout.views(self.params)
+        return self._b
 
     def _ensure_detail(self) -> None:
         if self._forward is None or self._backward is None:

@@ -230,10 +230,14 @@ _LOSS_CODE = {
 _BCE_FROM_Z = '''
     def loss_per_sample(z, y):
         """Binary cross-entropy of each sample, from the output layer's z
-        (before the sigmoid): log(1 + e^z) - y z, averaged over its outputs.
-        It equals -(y log(y_hat) + (1 - y) log(1 - y_hat)) with y_hat = sigmoid(z),
-        without ever rounding y_hat to exactly 0 or 1."""
-        return np.sum(np.logaddexp(0.0, z) - y * z, axis=1) / y.shape[1]
+        (before the sigmoid): max(z, 0) - y z + log1p(exp(-|z|)), averaged over
+        its outputs. It equals -(y log(y_hat) + (1 - y) log(1 - y_hat)) with
+        y_hat = sigmoid(z), without ever rounding y_hat to exactly 0 or 1, and
+        without the cancellation of log(1 + e^z) - y z for a confident right
+        answer. np.logaddexp(u, v) is max(u, v) + log1p(exp(-|u - v|)): with
+        u = -y z and v = z - y z it is that form in one call."""
+        yz = y * z
+        return np.sum(np.logaddexp(-yz, z - yz), axis=1) / y.shape[1]
     '''
 
 

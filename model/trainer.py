@@ -13,7 +13,7 @@ for bit as the original did, within a bounded amount of memory.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from model.history import History, TrainerState
 from model.initializers import initial_weights
 from model.network import BackwardPass, ForwardPass, Network
 from model.optimizers import Optimizer, OptimizerState
-from model.parameters import Layout
+from model.parameters import Buffer, Layout
 from model.records import Branch, EpochRecord, RecordFigures
 
 # Older names, kept importable: sessions and run mode read them from here.
@@ -48,10 +48,34 @@ MIN_SNAPSHOTS = 16
 _NAN = float("nan")
 
 
-def _finite_probe(x: Array, zeros: Array) -> float:
-    """x . 0: zero when every value of x is finite, NaN when any is NaN or
-    infinite (call under errstate). One call instead of isfinite().all()."""
-    return np.dot(x, zeros)
+def _all_finite(loss: float, params: Array, grad: Array) -> bool:
+    """Whether the loss and every value of `params` and `grad` are finite, in
+    one NumPy call in the usual case (call under errstate).
+
+    params . grad is NaN or infinite when any value of either is (x * inf,
+    0 * inf, inf - inf); finite values make it infinite only when products
+    overflow, which the exact check then settles.
+    """
+    if math.isfinite(loss + np.dot(params, grad)):
+        return True
+    return math.isfinite(loss) and bool(np.isfinite(params).all()) and bool(np.isfinite(grad).all())
+
+
+# Parameters up to this size are copied into a buffer for each pass rather
+# than viewed layer by layer (see Trainer._weights_for_passes).
+_COPY_BYTES = 16 * 1024
+
+
+class _Scratch(NamedTuple):
+    """Buffers the step writes into every epoch instead of making new arrays
+    and views: the weights the forward pass reads (a copy of the new
+    parameters, its per-layer views made once) and the backward pass's sums.
+    Nothing a record holds points into them, and a pickled trainer leaves
+    them out (they are made again on the next step)."""
+
+    weights: Buffer
+    sums: Buffer
+    copy_weights: bool  # see Trainer._weights_for_passes
 
 
 class Trainer:
@@ -88,10 +112,11 @@ class Trainer:
         self._labels_bool = data.labels.astype(bool)[:, None]
         self._labels_test_bool = data.labels_test.astype(bool)[:, None]
         self._binary = sizes[-1] == 1
+        self._half = np.array(0.5, dtype)  # the threshold, as a 0-d array: less work per call than 0.5
 
         rng = np.random.default_rng(config.seed)
         self.layout = Layout(tuple(sizes))
-        self._zeros = np.zeros(self.layout.n_params, dtype)  # for _finite_probe
+        self._scratch: _Scratch | None = None  # made on the first step
         self._has_test = self.X_test.shape[0] > 0
         # Always draw, so the generator is in the same state afterwards
         # (feedback matrices, shuffles) whether or not weights were given.
@@ -213,7 +238,7 @@ class Trainer:
         if self._binary:
             if labels_bool is None:
                 labels_bool = labels.astype(bool)[:, None]
-            hits = np.count_nonzero((output > 0.5) == labels_bool)
+            hits = np.count_nonzero((output > self._half) == labels_bool)
         else:
             hits = np.count_nonzero(output.argmax(axis=1) == labels)
         return hits / labels.shape[0]
@@ -258,20 +283,46 @@ class Trainer:
         """
         return self._step()
 
+    def _make_scratch(self) -> _Scratch:
+        dtype = self.X.dtype
+        small = self.layout.n_params * dtype.itemsize <= _COPY_BYTES
+        self._scratch = _Scratch(self.layout.buffer(dtype), self.layout.buffer(dtype), small)
+        return self._scratch
+
+    def _weights_for_passes(self, params: Array, scratch: _Scratch) -> tuple[list[Array], list[Array]]:
+        """Per-layer W and b with the values of `params`, for one forward and
+        backward pass (not for keeping: a record makes its own views).
+
+        A small network's are copied into the kept buffer, whose views exist
+        (one call instead of two per layer); a large network's are views of
+        `params` (copying them would cost more than making views).
+        """
+        if scratch.copy_weights:
+            np.copyto(scratch.weights.flat, params)
+            return scratch.weights.W, scratch.weights.b
+        return self.layout.views(params)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_scratch"] = None
+        return state
+
     def _step(self) -> EpochRecord:
         state = self._state
         _, config, optimizer = self._segment(state.epoch)
         n_weights = self.layout.n_weights
+        network = self.network
+        scratch = self._scratch or self._make_scratch()
         if config.mode == "full":
             params, opt = optimizer.apply(state.params, self.record.backward.grad, state.opt, n_weights)
-            W, b = self.layout.views(params)
-            fwd, bwd = self.full_pass(W, b)
-            out = fwd.a[-1]
-            loss = self.network.loss_of(fwd, self.Y)
-            accuracy = self._accuracy(out, self._labels, self._labels_bool)
+            W, b = self._weights_for_passes(params, scratch)
+            fwd = network.forward(self.X, W, b)
+            bwd = network.backward(fwd, self.Y, W, sums=scratch.sums)
+            loss = network.loss_of(fwd, self.Y)
+            accuracy = self._accuracy(fwd.a[-1], self._labels, self._labels_bool)
             rng_state = state.rng
-            zeros = self._zeros
-            finite = math.isfinite(loss + _finite_probe(params, zeros) + _finite_probe(bwd.grad, zeros))
+            # params . grad is NaN or infinite when any value of either is (see _all_finite).
+            finite = math.isfinite(loss + np.dot(params, bwd.grad)) or _all_finite(loss, params, bwd.grad)
         else:
             rng = self._rng
             rng.bit_generator.state = state.rng
@@ -284,19 +335,19 @@ class Trainer:
             for start in range(0, n, size):
                 idx = order[start : start + size]
                 Xb, Yb = self.X[idx], self.Y[idx]
-                W, b = self.layout.views(params)
-                fb = self.network.forward(Xb, W, b)
-                bb = self.network.backward(fb, Yb, W)
+                W, b = self._weights_for_passes(params, scratch)
+                fb = network.forward(Xb, W, b)
+                bb = network.backward(fb, Yb, W, sums=scratch.sums)
                 m = idx.shape[0]
-                loss_sum += self.network.loss_of(fb, Yb) * m
+                loss_sum += network.loss_of(fb, Yb) * m
                 hits += self._accuracy(fb.a[-1], self._labels[idx]) * m
                 params, opt = optimizer.apply(params, bb.grad, opt, n_weights)
             loss = loss_sum / n
             accuracy = hits / n
-            W, b = self.layout.views(params)
+            W, b = self._weights_for_passes(params, scratch)
             fwd = bwd = None
             rng_state = rng.bit_generator.state
-            finite = math.isfinite(loss + _finite_probe(params, self._zeros))
+            finite = _all_finite(loss, params, params)
         new_state = TrainerState(state.epoch + 1, params, opt, rng_state)
         if not finite:
             self.divergence = self._diagnose(new_state, loss)
@@ -306,11 +357,13 @@ class Trainer:
             # future (which had the edit) is no longer this run's.
             self._branch_here("edit")
         test_loss, test_acc = self._test_figures(W, b) if self._has_test else (None, None)
-        record = EpochRecord(new_state.epoch, loss, accuracy, test_loss, test_acc, params, W, b, fwd, bwd, self)
+        record = EpochRecord(new_state.epoch, loss, accuracy, test_loss, test_acc, params, None, None, fwd, bwd, self)
         self._install(new_state, record)
         self.divergence = None
         if not new_state.epoch % self._snap_every:
-            self._maybe_snapshot(new_state)
+            self._snapshots[new_state.epoch] = new_state
+            if len(self._snapshots) > self._max_snapshots:
+                self._thin_snapshots()
         return record
 
     def run(self, epochs: int) -> EpochRecord:
@@ -376,15 +429,10 @@ class Trainer:
 
     # ------------------------------------------------------------ snapshots
 
-    def _maybe_snapshot(self, state: TrainerState) -> None:
-        if state.epoch % self._snap_every:
-            return
-        self._snapshots[state.epoch] = state
-        if len(self._snapshots) > self._max_snapshots:
-            self._snap_every *= 2
-            self._snapshots = {
-                e: s for e, s in self._snapshots.items() if e % self._snap_every == 0 or e in self._pinned
-            }
+    def _thin_snapshots(self) -> None:
+        """Too many snapshots: keep every other one (and the pinned ones)."""
+        self._snap_every *= 2
+        self._snapshots = {e: s for e, s in self._snapshots.items() if e % self._snap_every == 0 or e in self._pinned}
 
     def snapshots_after(self, epoch: int) -> list[TrainerState]:
         """The full states kept for epochs after `epoch` (opaque: run mode's
