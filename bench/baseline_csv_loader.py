@@ -98,8 +98,7 @@ def load_csv(path, *, label_column: str | None = None, test_fraction: float = 0.
         label_index = header.index(label_column)
     else:
         raise DataError(
-            f"no column {label_column!r} in {shown}; {_suggestion(label_column, header)}"
-            f"columns: {', '.join(header)}"
+            f"no column {label_column!r} in {shown}; {_suggestion(label_column, header)}columns: {', '.join(header)}"
         )
 
     if not data:

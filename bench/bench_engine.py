@@ -225,8 +225,16 @@ def torch_available() -> bool:
 
 
 def xor_config(hidden):
-    return Config(dataset="xor", layers=(2, *hidden, 1), activation="sigmoid", output_activation="sigmoid",
-                  loss="bce", lr=0.5, mode="full", max_epochs=10**9)
+    return Config(
+        dataset="xor",
+        layers=(2, *hidden, 1),
+        activation="sigmoid",
+        output_activation="sigmoid",
+        loss="bce",
+        lr=0.5,
+        mode="full",
+        max_epochs=10**9,
+    )
 
 
 def xor_case(hidden, loop):
@@ -253,10 +261,28 @@ def mnist_like_case(samples):
     rng = np.random.default_rng(0)
     X = rng.random((samples, 784))
     labels = rng.integers(0, 10, samples)
-    data = Dataset("synthetic", X, labels, np.empty((0, 784)), np.empty(0, np.int64),
-                   tuple(str(i) for i in range(10)), tuple(f"p{i}" for i in range(784)))
-    cfg = Config(layers=(784, 128, 64, 10), activation="relu", output_activation="softmax", loss="ce",
-                 init="he", dtype="float32", lr=0.05, mode="minibatch", batch_size=256, max_epochs=10**9, seed=1)
+    data = Dataset(
+        "synthetic",
+        X,
+        labels,
+        np.empty((0, 784)),
+        np.empty(0, np.int64),
+        tuple(str(i) for i in range(10)),
+        tuple(f"p{i}" for i in range(784)),
+    )
+    cfg = Config(
+        layers=(784, 128, 64, 10),
+        activation="relu",
+        output_activation="softmax",
+        loss="ce",
+        init="he",
+        dtype="float32",
+        lr=0.05,
+        mode="minibatch",
+        batch_size=256,
+        max_epochs=10**9,
+        seed=1,
+    )
 
     def engine():
         t = Trainer(cfg, data)
@@ -327,10 +353,11 @@ def main(argv=None) -> int:
     big_samples = 1024 if args.quick else 4096
 
     threads = {k: v for k, v in os.environ.items() if k.endswith("_NUM_THREADS")}
-    print(f"numpy {np.__version__}, Python {platform.python_version()}, {platform.machine()}, "
-          f"{os.cpu_count()} CPUs, {threads or 'default BLAS threads'}")
-    print(f"XOR: {xor_rounds} pairs of 100 epochs; "
-          f"784: {big_rounds} pairs of 1 epoch; CPU time of the thread")
+    print(
+        f"numpy {np.__version__}, Python {platform.python_version()}, {platform.machine()}, "
+        f"{os.cpu_count()} CPUs, {threads or 'default BLAS threads'}"
+    )
+    print(f"XOR: {xor_rounds} pairs of 100 epochs; 784: {big_rounds} pairs of 1 epoch; CPU time of the thread")
     print()
     # (case, baseline, loop, hidden, target ratio of medians: engine time / baseline time)
     xor_rows = [
@@ -355,16 +382,32 @@ def main(argv=None) -> int:
     same = check_identical(engine, hand, 1)
     eng, hnd = compare(engine, hand, big_rounds, 1, time.thread_time)
     e, h = big_samples / statistics.median(eng), big_samples / statistics.median(hnd)
-    rows.append(("784-128-64-10 f32 mb256", "hand loop", "samples/s", e, h, e / h, min(hnd) / min(eng), ">= 1.0",
-                 e / h >= 1.0, same))
+    rows.append(
+        (
+            "784-128-64-10 f32 mb256",
+            "hand loop",
+            "samples/s",
+            e,
+            h,
+            e / h,
+            min(hnd) / min(eng),
+            ">= 1.0",
+            e / h >= 1.0,
+            same,
+        )
+    )
 
-    header = (f"{'case':<24} {'baseline':<12} {'unit':<10} {'engine':>10} {'baseline':>10} {'ratio':>6} {'best':>6}  "
-              f"{'target':<7} {'met':<4} maths")
+    header = (
+        f"{'case':<24} {'baseline':<12} {'unit':<10} {'engine':>10} {'baseline':>10} {'ratio':>6} {'best':>6}  "
+        f"{'target':<7} {'met':<4} maths"
+    )
     print(header)
     print("-" * len(header))
     for name, base, unit, e, h, ratio, best, target, met, same in rows:
-        print(f"{name:<24} {base:<12} {unit:<10} {e:>10,.1f} {h:>10,.1f} {ratio:>6.2f} {best:>6.2f}  "
-              f"{target:<7} {'yes' if met else 'NO':<4} {same}")
+        print(
+            f"{name:<24} {base:<12} {unit:<10} {e:>10,.1f} {h:>10,.1f} {ratio:>6.2f} {best:>6.2f}  "
+            f"{target:<7} {'yes' if met else 'NO':<4} {same}"
+        )
     print()
     print("engine and baseline are medians over the chunks; ratio = engine / baseline of the medians")
     print("(time for XOR, throughput for 784); best = the same ratio from each side's fastest chunk,")

@@ -40,8 +40,17 @@ from model import Config, Trainer
 # A bigger network whose snapshots weigh megabytes: what pausing costs when
 # the trainer that comes back is not small.
 SPIRAL = Config(
-    dataset="spiral", samples=600, classes=3, layers=(2, 32, 32, 3), activation="relu",
-    output_activation="softmax", loss="ce", mode="minibatch", batch_size=32, optimizer="adam", lr=0.01,
+    dataset="spiral",
+    samples=600,
+    classes=3,
+    layers=(2, 32, 32, 3),
+    activation="relu",
+    output_activation="softmax",
+    loss="ce",
+    mode="minibatch",
+    batch_size=32,
+    optimizer="adam",
+    lr=0.01,
     max_epochs=10**9,
 )
 SPIRAL_NAME = "spiral 2-32-32-3 Adam"
@@ -175,13 +184,19 @@ async def long_run(epochs: int) -> dict[str, float]:
         backs = []
         for _ in range(5):
             before = app.trainer.epoch
-            backs.append(await key_latency(app, "b", lambda: app.trainer.epoch == before - 1 and app.shown is app.trainer.record))
+            backs.append(
+                await key_latency(app, "b", lambda: app.trainer.epoch == before - 1 and app.shown is app.trainer.record)
+            )
             await pilot.pause(0.1)
         grown = epoch1 - epoch0
         return {
-            "epochs": float(app.trainer.epoch), "rate": grown / seconds,
-            "app": (app1 - app0) / grown, "child": (child1 - child0) / grown,
-            "pause": pause, "back": statistics.median(backs), "back_worst": max(backs),
+            "epochs": float(app.trainer.epoch),
+            "rate": grown / seconds,
+            "app": (app1 - app0) / grown,
+            "child": (child1 - child0) / grown,
+            "pause": pause,
+            "back": statistics.median(backs),
+            "back_worst": max(backs),
         }
 
 
@@ -213,7 +228,10 @@ def first_frame_seconds() -> float:
     start = time.monotonic()
     out = subprocess.run(
         [sys.executable, "-c", FIRST_FRAME.format(start=start)],
-        capture_output=True, text=True, check=True, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
     )
     return float(out.stdout.strip().splitlines()[-1])
 
@@ -250,10 +268,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  redraws while running   {d:12.1f} per s     (target >= 8)")
     print(f"  UI thread busy          {statistics.median(busy):12.0%}          (of one core; training has the other)")
     print(f"  worst key latency       {1000 * k:12.0f} ms        (target < 100)")
+
     def spread(values):
         return f"(each: {', '.join(f'{1000 * v:.0f}' for v in values)})"
 
-    print(f"  pause (r) while running {1000 * statistics.median(pauses):12.0f} ms        (target < 100) {spread(pauses)}")
+    print(
+        f"  pause (r) while running {1000 * statistics.median(pauses):12.0f} ms        (target < 100) {spread(pauses)}"
+    )
     print(f"  pause, {SPIRAL_NAME} {1000 * statistics.median(spiral):6.0f} ms        (target < 100) {spread(spiral)}")
     print(f"  launch to first frame   {f:12.2f} s         (target < 1)")
     ok = share >= 0.7 and d >= 8 and f < 1 and max(k, statistics.median(pauses), statistics.median(spiral)) < 0.1
@@ -267,9 +288,14 @@ def main(argv: list[str] | None = None) -> int:
         beyond = long["app"] + long["child"] - 32
         print(f"  beyond the history      {beyond:12.1f} bytes     (target <= 48)")
         print(f"  pause (r)               {1000 * long['pause']:12.0f} ms        (target < 150)")
-        print(f"  back one epoch (b)      {1000 * long['back']:12.0f} ms        (target < 50; worst of 5: "
-              f"{1000 * long['back_worst']:.0f})")
-        print(f"  pause mid-epoch, 2-4096-4096-1 ({epoch_seconds:.1f} s an epoch) {1000 * slow_pause:6.0f} ms (target < 150)")
+        print(
+            f"  back one epoch (b)      {1000 * long['back']:12.0f} ms        (target < 50; worst of 5: "
+            f"{1000 * long['back_worst']:.0f})"
+        )
+        print(
+            f"  pause mid-epoch, 2-4096-4096-1 ({epoch_seconds:.1f} s an epoch) "
+            f"{1000 * slow_pause:6.0f} ms (target < 150)"
+        )
         ok = ok and beyond <= 48 and long["pause"] < 0.15 and long["back"] < 0.05 and slow_pause < 0.15
     print("  all targets met" if ok else "  some targets missed")
     return 0

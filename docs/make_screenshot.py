@@ -3,12 +3,24 @@ after 150 epochs of Adam, with the decision boundary tab open.
 
     python docs/make_screenshot.py docs/screenshot.svg
 """
-import asyncio, sys
+
+import asyncio
+import sys
+
 from model import Config
 from tui.app import BackpropApp
 
+
 async def main(path):
-    cfg = Config(dataset="moons", layers=(2, 8, 8, 1), activation="tanh", lr=0.1, optimizer="adam", test_fraction=0.25, epochs_per_step=150)
+    cfg = Config(
+        dataset="moons",
+        layers=(2, 8, 8, 1),
+        activation="tanh",
+        lr=0.1,
+        optimizer="adam",
+        test_fraction=0.25,
+        epochs_per_step=150,
+    )
     app = BackpropApp(config=cfg)
     async with app.run_test(size=(140, 44)) as pilot:
         await pilot.pause(0.5)
@@ -20,5 +32,6 @@ async def main(path):
         await pilot.press("v")
         await pilot.pause(0.5)
         app.save_screenshot(path)
+
 
 asyncio.run(main(sys.argv[1]))

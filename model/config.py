@@ -34,9 +34,23 @@ MAX_LAYERS = 12
 # Changing one of these means a new network: the run starts again.
 REBUILD_FIELDS = frozenset(
     {
-        "dataset", "samples", "noise", "classes", "test_fraction", "csv_path", "label_column",
-        "layers", "activation", "output_activation", "loss", "init", "init_scale", "init_limit",
-        "seed", "dtype", "feedback_alignment",
+        "dataset",
+        "samples",
+        "noise",
+        "classes",
+        "test_fraction",
+        "csv_path",
+        "label_column",
+        "layers",
+        "activation",
+        "output_activation",
+        "loss",
+        "init",
+        "init_scale",
+        "init_limit",
+        "seed",
+        "dtype",
+        "feedback_alignment",
     }
 )
 
@@ -138,7 +152,9 @@ class Config:
         if not isinstance(layers, tuple) or not all(isinstance(n, int) and not isinstance(n, bool) for n in layers):
             raise ConfigError("layers", f"{layers!r} must be whole numbers such as 2,4,1")
         if not 2 <= len(layers) <= MAX_LAYERS:
-            raise ConfigError("layers", f"need between 2 and {MAX_LAYERS} sizes (inputs, hidden..., outputs), got {len(layers)}")
+            raise ConfigError(
+                "layers", f"need between 2 and {MAX_LAYERS} sizes (inputs, hidden..., outputs), got {len(layers)}"
+            )
         for n in layers:
             if not 1 <= n <= MAX_UNITS:
                 raise ConfigError("layers", f"every size must be between 1 and {MAX_UNITS}, got {n}")
@@ -261,6 +277,8 @@ def applicable_fields(config: Config) -> frozenset[str]:
     if config.init != "uniform":
         out.discard("init_limit")
     return frozenset(out)
+
+
 _FIELD_TYPES = {f.name: f.type for f in fields(Config)}
 
 

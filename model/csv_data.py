@@ -434,8 +434,9 @@ def _parse(f, shown: str, total: int, label_column: str | None, progress: Progre
     texts = source.texts()
     first = next(texts, "")
     if '"' in first:
-        return _parse_rows(itertools.chain(_split_lines(first), source_lines(texts)), 0, None, label_column, shown,
-                           source, progress)
+        return _parse_rows(
+            itertools.chain(_split_lines(first), source_lines(texts)), 0, None, label_column, shown, source, progress
+        )
     lines = _split_lines(first)
     cols, used = _header(lines, shown, label_column)
     if cols is None:  # a first block of blank lines only: no shortcut
@@ -485,7 +486,7 @@ def _parse_rows(lines, base: int, gathered: _Gathered | None, label_column, show
         head = _read_chunk(reader, 1, shown)
         if not head:
             raise DataError(f"{shown} is empty")
-        (line, row), = _numbered(head, base + before + 1, shown)
+        ((line, row),) = _numbered(head, base + before + 1, shown)
         cells = [cell.strip() for cell in row]
         if any(cells):
             cols = _columns(line, cells, shown, label_column)

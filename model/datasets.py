@@ -144,7 +144,9 @@ def load(
 def load_data(config: "Config") -> Dataset:
     """The data set a config names (a built-in one, or its CSV file)."""
     if config.dataset == "csv":
-        return load_csv(config.csv_path, label_column=config.label_column, test_fraction=config.test_fraction, seed=config.seed)
+        return load_csv(
+            config.csv_path, label_column=config.label_column, test_fraction=config.test_fraction, seed=config.seed
+        )
     return load(
         config.dataset,
         n_samples=config.samples,

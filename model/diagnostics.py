@@ -130,7 +130,9 @@ def optimizer_state_for(trainer: "Trainer", record: "EpochRecord") -> OptimizerS
     return trainer.optimizer.init_state(record.params)
 
 
-def planned_update(trainer: "Trainer", record: "EpochRecord | None" = None, state: OptimizerState | None = None) -> Array:
+def planned_update(
+    trainer: "Trainer", record: "EpochRecord | None" = None, state: OptimizerState | None = None
+) -> Array:
     """new params - params for one optimizer step on the record's full-batch gradient.
 
     In full-batch mode this is exactly the change the next `step()` makes.
@@ -217,7 +219,16 @@ def layer_health(
 
         health.append(
             LayerHealth(
-                l, mean_delta[l], ratio, grad_norm, weight_norm, update_norm, update_ratio, dead, saturated, tuple(flags)
+                l,
+                mean_delta[l],
+                ratio,
+                grad_norm,
+                weight_norm,
+                update_norm,
+                update_ratio,
+                dead,
+                saturated,
+                tuple(flags),
             )
         )
     return health

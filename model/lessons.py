@@ -93,8 +93,9 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "vanishing",
         "Vanishing gradients in a deep sigmoid net",
-        Config(dataset="xor", layers=(2, 8, 8, 8, 8, 1), activation="sigmoid", init="xavier", seed=0,
-               epochs_per_step=100),
+        Config(
+            dataset="xor", layers=(2, 8, 8, 8, 8, 1), activation="sigmoid", init="xavier", seed=0, epochs_per_step=100
+        ),
         100,
         "Four sigmoid layers shrink the error signal at least fourfold each (sigmoid' <= 1/4): L1 gets under "
         "1/100 of the output layer's delta and barely learns.",
@@ -114,8 +115,16 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "lr-too-high",
         "A learning rate too high",
-        Config(dataset="xor", layers=(2, 4, 1), activation="tanh", output_activation="linear", loss="mse",
-               lr=0.6, seed=0, epochs_per_step=10),
+        Config(
+            dataset="xor",
+            layers=(2, 4, 1),
+            activation="tanh",
+            output_activation="linear",
+            loss="mse",
+            lr=0.6,
+            seed=0,
+            epochs_per_step=10,
+        ),
         300,
         "At learning rate 0.6 every step overshoots: the loss goes up and down, then grows without bound until "
         "the run stops on an infinity (diverged).",
@@ -135,8 +144,15 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "feedback-alignment",
         "Backprop against feedback alignment",
-        Config(dataset="moons", layers=(2, 16, 1), activation="tanh", lr=0.5, seed=0, feedback_alignment=True,
-               epochs_per_step=100),
+        Config(
+            dataset="moons",
+            layers=(2, 16, 1),
+            activation="tanh",
+            lr=0.5,
+            seed=0,
+            feedback_alignment=True,
+            epochs_per_step=100,
+        ),
         2000,
         "Sending the error back through fixed random matrices instead of the weights still learns the moons: "
         "at least 95% right within 2000 epochs, close to backprop's figure.",
@@ -146,8 +162,17 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "moons-test",
         "Moons with a test split",
-        Config(dataset="moons", samples=200, noise=0.2, test_fraction=0.3, layers=(2, 16, 1), activation="tanh",
-               lr=0.5, seed=0, epochs_per_step=100),
+        Config(
+            dataset="moons",
+            samples=200,
+            noise=0.2,
+            test_fraction=0.3,
+            layers=(2, 16, 1),
+            activation="tanh",
+            lr=0.5,
+            seed=0,
+            epochs_per_step=100,
+        ),
         2000,
         "30% of the points are held out: the net never trains on them, yet gets at least 95% of them right "
         "within 2000 epochs.",
@@ -157,8 +182,18 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "spiral",
         "Spiral with 3 classes",
-        Config(dataset="spiral", classes=3, layers=(2, 16, 16, 3), activation="relu", output_activation="softmax",
-               loss="ce", optimizer="adam", lr=0.005, seed=0, epochs_per_step=100),
+        Config(
+            dataset="spiral",
+            classes=3,
+            layers=(2, 16, 16, 3),
+            activation="relu",
+            output_activation="softmax",
+            loss="ce",
+            optimizer="adam",
+            lr=0.005,
+            seed=0,
+            epochs_per_step=100,
+        ),
         5000,
         "Three interleaved arms, a softmax output and Adam at 0.005: at least 99% of the points right within "
         "2000 epochs, and the loss never jumps back above twice its lowest.",

@@ -121,8 +121,6 @@ class Loss:
 
 LOSSES: dict[str, Loss] = {
     "mse": Loss("mse", "mean squared error", mse_per_sample, mse_gradient),
-    "bce": Loss(
-        "bce", "binary cross-entropy", bce_per_sample, bce_gradient, "sigmoid", bce_per_sample_from_logits
-    ),
+    "bce": Loss("bce", "binary cross-entropy", bce_per_sample, bce_gradient, "sigmoid", bce_per_sample_from_logits),
     "ce": Loss("ce", "categorical cross-entropy", ce_per_sample, ce_gradient, fused_with="softmax"),
 }

@@ -52,8 +52,18 @@ class EpochRecord:
     """
 
     __slots__ = (
-        "epoch", "loss", "accuracy", "test_loss", "test_accuracy", "params", "_W", "_b",
-        "_forward", "_backward", "_trainer", "_grad_norm",
+        "epoch",
+        "loss",
+        "accuracy",
+        "test_loss",
+        "test_accuracy",
+        "params",
+        "_W",
+        "_b",
+        "_forward",
+        "_backward",
+        "_trainer",
+        "_grad_norm",
     )
 
     def __init__(
@@ -171,7 +181,9 @@ class EpochRecord:
     def figures(self) -> RecordFigures:
         """The record's figures; the gradient norm only when it costs nothing here."""
         norm = self.grad_norm if self._backward is not None else self._grad_norm
-        return RecordFigures(self.epoch, self.loss, self.accuracy, self.test_loss, self.test_accuracy, self.params, norm)
+        return RecordFigures(
+            self.epoch, self.loss, self.accuracy, self.test_loss, self.test_accuracy, self.params, norm
+        )
 
     def __repr__(self) -> str:
         return f"EpochRecord(epoch={self.epoch}, loss={self.loss:.6g}, accuracy={self.accuracy:.3f})"

@@ -293,7 +293,8 @@ def _output_delta(cfg: Config) -> str:
             out=out,
         )
     body = textwrap.indent(why, "    ")
-    return f'def output_delta(z, y_hat, y):\n    """d(loss of each sample)/dz of the output layer.\n\n{body}\n    """\n    return {formula}\n'
+    doc = '"""d(loss of each sample)/dz of the output layer.'
+    return f'def output_delta(z, y_hat, y):\n    {doc}\n\n{body}\n    """\n    return {formula}\n'
 
 
 def _maths(cfg: Config) -> str:
@@ -553,7 +554,9 @@ def _notes(trainer: Trainer, run, cfg: Config, start_params: Array) -> list[str]
     edits = sorted(run.pinned - {0} - {start for start, _ in run.segments})
     if edits:
         notes.append(
-            "Weights were edited by hand at epoch(s) " + ", ".join(map(str, edits)) + "; those edits are not in this script."
+            "Weights were edited by hand at epoch(s) "
+            + ", ".join(map(str, edits))
+            + "; those edits are not in this script."
         )
     if not np.array_equal(start_params, run.initial_params):
         notes.append("The starting weights were edited by hand; the script starts from the edited weights.")
@@ -578,7 +581,10 @@ def standalone_script(trainer: Trainer, name: str = "backprop_from_scratch.py") 
     sizes = "-".join(str(n) for n in cfg.layers)
     k = cfg.layers[-1]
 
-    notes = "\n".join(textwrap.fill(n, 76, initial_indent="- ", subsequent_indent="  ") for n in _notes(trainer, run, cfg, start.params))
+    notes = "\n".join(
+        textwrap.fill(n, 76, initial_indent="- ", subsequent_indent="  ")
+        for n in _notes(trainer, run, cfg, start.params)
+    )
     header = _fill(
         '''
         #!/usr/bin/env python3
@@ -611,7 +617,9 @@ def standalone_script(trainer: Trainer, name: str = "backprop_from_scratch.py") 
         sizes=sizes,
         dataset=_plain(data.name),
         name=_command_word(name),
-        summary=textwrap.fill(_summary(cfg, data.name, len(data.X)), 76, initial_indent="The run: ")[len("The run: ") :],
+        summary=textwrap.fill(_summary(cfg, data.name, len(data.X)), 76, initial_indent="The run: ")[
+            len("The run: ") :
+        ],
         notes=notes,
         dtype=cfg.dtype,
     )
@@ -686,10 +694,13 @@ def standalone_script(trainer: Trainer, name: str = "backprop_from_scratch.py") 
     weights_text = "\n".join(weights) + "\n"
 
     main = _fill(
-        '''
+        """
         def main():
-            parser = argparse.ArgumentParser(description="Train the exported network and print the loss of every epoch.")
-            parser.add_argument("epochs", nargs="?", type=int, default=<<epochs>>, help="how many epochs (default <<epochs>>)")
+            what = "Train the exported network and print the loss of every epoch."
+            parser = argparse.ArgumentParser(description=what)
+            parser.add_argument(
+                "epochs", nargs="?", type=int, default=<<epochs>>, help="how many epochs (default <<epochs>>)"
+            )
             args = parser.parse_args()
             if args.epochs < 0:
                 parser.error("the number of epochs must be 0 or more")
@@ -698,7 +709,7 @@ def standalone_script(trainer: Trainer, name: str = "backprop_from_scratch.py") 
 
         if __name__ == "__main__":
             main()
-        ''',
+        """,
         epochs=str(DEFAULT_EPOCHS),
     )
     sections = [
@@ -725,7 +736,11 @@ def _wrap_ints(values: Array) -> str:
 
 
 def _summary(cfg: Config, name: str, n: int) -> str:
-    mode = {"full": "full-batch training", "minibatch": f"mini-batches of {cfg.batch_size}", "sgd": "one sample per update"}[cfg.mode]
+    mode = {
+        "full": "full-batch training",
+        "minibatch": f"mini-batches of {cfg.batch_size}",
+        "sgd": "one sample per update",
+    }[cfg.mode]
     hidden = f"hidden activation {cfg.activation}, " if len(cfg.layers) > 2 else ""
     parts = [
         f"dataset {_plain(name)} ({n} training samples), layers {'-'.join(map(str, cfg.layers))}",

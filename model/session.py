@@ -295,8 +295,7 @@ def _read_archive(path: str | os.PathLike, shown: str, progress: Progress | None
         message = str(exc)
         if message.endswith("is not an .npz archive"):
             message = (
-                f"{shown} is not a session file: it is not an .npz archive, or it was cut short; "
-                "save the session again"
+                f"{shown} is not a session file: it is not an .npz archive, or it was cut short; save the session again"
             )
         raise SessionError(message) from None
     except zipfile.BadZipFile:
@@ -368,13 +367,17 @@ def _count(mapping: dict, key: str, low: int, where: str = "the session") -> int
     return value
 
 
-def _array(arrays: dict[str, Array], key: str, shape: tuple[int | None, ...], kind: str, dtype: np.dtype | None = None) -> Array:
+def _array(
+    arrays: dict[str, Array], key: str, shape: tuple[int | None, ...], kind: str, dtype: np.dtype | None = None
+) -> Array:
     """The array under `key`, checked for shape (None: any length) and kind."""
     if key not in arrays:
         raise _Invalid(f"the array {key!r} is missing")
     arr = arrays[key]
     if arr.ndim != len(shape) or any(want is not None and got != want for got, want in zip(arr.shape, shape)):
-        expected = "(" + ", ".join("any" if n is None else str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+        expected = (
+            "(" + ", ".join("any" if n is None else str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+        )
         raise _Invalid(f"{key!r} has shape {arr.shape}; the configuration needs {expected}")
     if arr.dtype.kind not in kind:
         raise _Invalid(f"{key!r} holds {arr.dtype} values")
@@ -471,7 +474,12 @@ def _decode(meta: dict, arrays: dict[str, Array]) -> Trainer:
     _check_history(history, trainer.data.has_test)
 
     slots = _array(arrays, "opt_slots", (None, P), "f", dtype)
-    state = SavedState(epoch, params, _opt_state(meta.get("optimizer"), slots, "the current epoch"), _rng_state(meta.get("rng"), "the current epoch"))
+    state = SavedState(
+        epoch,
+        params,
+        _opt_state(meta.get("optimizer"), slots, "the current epoch"),
+        _rng_state(meta.get("rng"), "the current epoch"),
+    )
 
     snap_meta = _get(meta, "snapshots", list)
     snap_params = _finite("snapshot_params", _array(arrays, "snapshot_params", (len(snap_meta), P), "f", dtype))
@@ -512,7 +520,8 @@ def _decode(meta: dict, arrays: dict[str, Array]) -> Trainer:
     feedback = None
     if _get(meta, "feedback", bool):
         feedback = tuple(
-            _finite(f"feedback{l}", _array(arrays, f"feedback{l}", shape, "f", dtype)) for l, shape in enumerate(layout.shapes)
+            _finite(f"feedback{l}", _array(arrays, f"feedback{l}", shape, "f", dtype))
+            for l, shape in enumerate(layout.shapes)
         )
 
     divergence = meta.get("divergence")

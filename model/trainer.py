@@ -126,7 +126,9 @@ class Trainer:
         else:
             params = np.asarray(params, dtype=dtype)
             if params.shape != (self.layout.n_params,):
-                raise ConfigError("layers", f"the given weights have {params.size} values; the network needs {self.layout.n_params}")
+                raise ConfigError(
+                    "layers", f"the given weights have {params.size} values; the network needs {self.layout.n_params}"
+                )
         feedback = None
         if config.feedback_alignment:
             # Fixed random feedback, drawn after the weights from the same generator.
@@ -222,8 +224,17 @@ class Trainer:
         (a copy of this trainer made them, at any epoch)."""
         W, b = self.layout.views(figures.params)
         record = EpochRecord(
-            figures.epoch, figures.loss, figures.accuracy, figures.test_loss, figures.test_accuracy,
-            figures.params, W, b, None, None, self,
+            figures.epoch,
+            figures.loss,
+            figures.accuracy,
+            figures.test_loss,
+            figures.test_accuracy,
+            figures.params,
+            W,
+            b,
+            None,
+            None,
+            self,
         )
         record._grad_norm = figures.grad_norm
         return record
@@ -248,7 +259,9 @@ class Trainer:
             return None, None
         fwd = self.network.forward(self.X_test, W, b)
         out = fwd.a[-1]
-        return self.network.loss_of(fwd, self.Y_test), self._accuracy(out, self.data.labels_test, self._labels_test_bool)
+        return self.network.loss_of(fwd, self.Y_test), self._accuracy(
+            out, self.data.labels_test, self._labels_test_bool
+        )
 
     def _evaluate(self, params: Array) -> EpochRecord:
         """A record with every figure computed exactly at `params`."""
@@ -257,18 +270,33 @@ class Trainer:
         out = fwd.a[-1]
         loss = self.network.loss_of(fwd, self.Y)
         test_loss, test_acc = self._test_figures(W, b)
-        return EpochRecord(0, loss, self._accuracy(out, self._labels, self._labels_bool), test_loss, test_acc, params, W, b, fwd, bwd, self)
+        return EpochRecord(
+            0,
+            loss,
+            self._accuracy(out, self._labels, self._labels_bool),
+            test_loss,
+            test_acc,
+            params,
+            W,
+            b,
+            fwd,
+            bwd,
+            self,
+        )
 
     def _install(self, state: TrainerState, record: EpochRecord) -> None:
         record.epoch = state.epoch
         self._state = state
         self.record = record
-        self.history.set(state.epoch, (
-            record.loss,
-            _NAN if record.test_loss is None else record.test_loss,
-            record.accuracy,
-            _NAN if record.test_accuracy is None else record.test_accuracy,
-        ))
+        self.history.set(
+            state.epoch,
+            (
+                record.loss,
+                _NAN if record.test_loss is None else record.test_loss,
+                record.accuracy,
+                _NAN if record.test_accuracy is None else record.test_accuracy,
+            ),
+        )
 
     # -------------------------------------------------------------- stepping
 
@@ -520,7 +548,9 @@ class Trainer:
         current = self.config
         if current.needs_rebuild(config):
             changed = sorted(f for f in REBUILD_FIELDS if getattr(current, f) != getattr(config, f))
-            raise ConfigError(changed[0] if changed else "config", "this change needs a new network; build a new trainer")
+            raise ConfigError(
+                changed[0] if changed else "config", "this change needs a new network; build a new trainer"
+            )
         if config == current:
             return
         diff = [k for k, v in config.to_dict().items() if current.to_dict()[k] != v]
@@ -576,7 +606,9 @@ class Trainer:
         with np.errstate(over="ignore"):
             cast = dtype.type(value)
         if not np.isfinite(cast):
-            raise BackpropError(f"{value!r} is not a finite {dtype.name} number; choose one up to {np.finfo(dtype).max:.3g}")
+            raise BackpropError(
+                f"{value!r} is not a finite {dtype.name} number; choose one up to {np.finfo(dtype).max:.3g}"
+            )
         params = self.params.copy()
         W, b = self.layout.views(params)
         if row == fan_in:

@@ -169,7 +169,9 @@ class Walkthrough:
         if w.exact:
             rows.append(("update", f"update ({w.optimizer}, lr {w.lr:g}): the next step", None))
         else:
-            rows.append(("update", f"update ({w.optimizer}, lr {w.lr:g}) on the full-batch gradient; batches differ", None))
+            rows.append(
+                ("update", f"update ({w.optimizer}, lr {w.lr:g}) on the full-batch gradient; batches differ", None)
+            )
         rows.append(("now", "now (the Weights table)", w.old))
         sgd_rule = f" = −lr × {d}" if w.optimizer == "sgd" and not w.penalty else ""
         rows.append(("change", "change" + sgd_rule, w.update))
@@ -242,7 +244,8 @@ def walkthrough(
         deltas = bwd.delta[layer + 1][sample]
         products = used * deltas
         terms = tuple(
-            Term(k, float(weights[k]), float(used[k]), float(deltas[k]), float(products[k])) for k in range(used.shape[0])
+            Term(k, float(weights[k]), float(used[k]), float(deltas[k]), float(products[k]))
+            for k in range(used.shape[0])
         )
         term_sum = float(deltas @ used)
 

@@ -121,7 +121,9 @@ def _check(arrays: dict[str, Array], shown: str) -> tuple[list[Array], list[Arra
     if not arrays:
         raise WeightsFileError(f"{shown} holds no weights; expected W0, b0, W1, b1, ...")
     if "meta" in arrays:
-        raise WeightsFileError(f"{shown} is a saved session, not a weights file; open it as a session (backprop-tui FILE)")
+        raise WeightsFileError(
+            f"{shown} is a saved session, not a weights file; open it as a session (backprop-tui FILE)"
+        )
     found: dict[str, dict[int, Array]] = {"W": {}, "b": {}}
     for name in sorted(arrays):
         match = _KEY.fullmatch(name)
@@ -137,7 +139,10 @@ def _check(arrays: dict[str, Array], shown: str) -> tuple[list[Array], list[Arra
     W = [found["W"][l] for l in range(n_layers)]
     b = [found["b"][l] for l in range(n_layers)]
     for l in range(n_layers):
-        for name, arr, ndim, what in ((f"W{l}", W[l], 2, "2-D (fan_in x fan_out)"), (f"b{l}", b[l], 1, "1-D (fan_out)")):
+        for name, arr, ndim, what in (
+            (f"W{l}", W[l], 2, "2-D (fan_in x fan_out)"),
+            (f"b{l}", b[l], 1, "1-D (fan_out)"),
+        ):
             if arr.ndim != ndim:
                 raise WeightsFileError(f"{shown}: {name} must be {what}, got shape {arr.shape}")
             if arr.dtype.kind not in "fiu":

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_run import run  # noqa: E402
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,11 +30,8 @@ from model.weights_file import load_weights, save_weights
 from tui.cli import choose_architecture, main
 from tui.format import fixed
 
-from cli_run import run  # noqa: E402
-
 ROOT = Path(__file__).resolve().parents[1]
 _real_launch = cli.launch
-
 
 
 def run_json(*argv: str) -> dict:
@@ -155,7 +153,18 @@ def test_stop_conditions_end_the_run_early():
 
 
 def test_divergence_exits_3_with_the_last_good_state():
-    args = ("--activation", "linear", "--output-activation", "linear", "--loss", "mse", "--lr", "1e8", "--epochs", "500")
+    args = (
+        "--activation",
+        "linear",
+        "--output-activation",
+        "linear",
+        "--loss",
+        "mse",
+        "--lr",
+        "1e8",
+        "--epochs",
+        "500",
+    )
     code, out, err = run("--json", *args)
     assert code == 3
     doc = json.loads(out)
@@ -230,12 +239,20 @@ def test_batch_size_maps_to_mode(text, mode, batch):
 )
 def test_architecture_follows_the_data(args, layers, activation, output, loss):
     cfg = run_json(*args, "--epochs", "1")["config"]
-    assert (cfg["layers"], cfg["activation"], cfg["output_activation"], cfg["loss"]) == (layers, activation, output, loss)
+    assert (cfg["layers"], cfg["activation"], cfg["output_activation"], cfg["loss"]) == (
+        layers,
+        activation,
+        output,
+        loss,
+    )
 
 
 def test_choose_architecture_is_pure_and_honours_choices():
     assert choose_architecture(5, 3, truth_table=False) == {
-        "layers": (5, 8, 8, 3), "activation": "tanh", "output_activation": "softmax", "loss": "ce"
+        "layers": (5, 8, 8, 3),
+        "activation": "tanh",
+        "output_activation": "softmax",
+        "loss": "ce",
     }
     assert choose_architecture(2, 2, truth_table=True, loss="bce", layers=(2, 3, 2))["output_activation"] == "sigmoid"
     assert choose_architecture(4, 2, truth_table=False, hidden=(), activation="relu")["layers"] == (4, 1)
@@ -243,8 +260,17 @@ def test_choose_architecture_is_pure_and_honours_choices():
 
 def test_csv_dataset_with_text_labels(tmp_path):
     path = tmp_path / "pets.csv"
-    rows = ["weight,height,kind"] + [f"{w},{h},{k}" for w, h, k in
-            [(1, 2, "[bold]cat"), (2, 1, "dog"), (1.5, 2.5, "[bold]cat"), (3, 1, "dog"), (1, 3, "[bold]cat"), (2.5, 0.5, "dog")]]
+    rows = ["weight,height,kind"] + [
+        f"{w},{h},{k}"
+        for w, h, k in [
+            (1, 2, "[bold]cat"),
+            (2, 1, "dog"),
+            (1.5, 2.5, "[bold]cat"),
+            (3, 1, "dog"),
+            (1, 3, "[bold]cat"),
+            (2.5, 0.5, "dog"),
+        ]
+    ]
     path.write_text("\n".join(rows) + "\n")
     code, out, err = run("--headless", "--csv", str(path), "--epochs", "200")
     assert code == 0, err
@@ -254,7 +280,9 @@ def test_csv_dataset_with_text_labels(tmp_path):
     assert doc["dataset"]["classes"] == ["[bold]cat", "dog"]
     doc = run_json("--csv", str(path), "--label-column", "kind", "--epochs", "1")
     assert doc["dataset"]["features"] == ["weight", "height"]
-    assert_one_error_line(*run("--headless", "--csv", str(path), "--label-column", "height"), "'[bold]cat' is not a number")
+    assert_one_error_line(
+        *run("--headless", "--csv", str(path), "--label-column", "height"), "'[bold]cat' is not a number"
+    )
 
 
 # ---------------------------------------------------------------- weights
@@ -274,9 +302,13 @@ def test_weights_round_trip(tmp_path):
     X = load("xor").X
     y = load("xor").labels.reshape(-1, 1)
     y_hat = sigmoid(sigmoid(X @ W[0] + b[0]) @ W[1] + b[1])
-    assert second["history"]["loss"][0] == pytest.approx(-np.mean(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)), rel=1e-12)
+    assert second["history"]["loss"][0] == pytest.approx(
+        -np.mean(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)), rel=1e-12
+    )
     # And the same epoch-0 loss through the text summary path.
-    code, out, _ = run("--headless", "--weights", str(path), "--epochs", "1", "--save-weights", str(tmp_path / "again.npz"))
+    code, out, _ = run(
+        "--headless", "--weights", str(path), "--epochs", "1", "--save-weights", str(tmp_path / "again.npz")
+    )
     assert code == 0 and (tmp_path / "again.npz").exists()
 
 
@@ -284,8 +316,10 @@ def test_weights_that_do_not_fit_are_refused(tmp_path):
     path = tmp_path / "w.npz"
     rng = np.random.default_rng(0)
     save_weights(path, [rng.normal(size=(2, 3)), rng.normal(size=(3, 1))], [np.zeros(3), np.zeros(1)])
-    assert_one_error_line(*run("--headless", "--weights", str(path), "--layers", "2,4,1"),
-                          "--weights: the file's network is 2-3-1; the configuration asks for 2-4-1")
+    assert_one_error_line(
+        *run("--headless", "--weights", str(path), "--layers", "2,4,1"),
+        "--weights: the file's network is 2-3-1; the configuration asks for 2-4-1",
+    )
     save_weights(path, [rng.normal(size=(3, 3)), rng.normal(size=(3, 1))], [np.zeros(3), np.zeros(1)])
     assert_one_error_line(*run("--headless", "--weights", str(path)), "--weights: the input layer has 3 units")
     path.write_bytes(b"PK\x03\x04junk")
@@ -407,8 +441,35 @@ def test_version_and_help():
 
 TEXT = st.one_of(
     st.text(max_size=12),
-    st.sampled_from(["0", "1", "-1", "2", "1e9", "1e-9", "nan", "inf", "", " ", "full", "sgd", "2,4,1", "2-8-1",
-                     "xor", "csv", "softmax", "ce", "adam", "float32", "4097", "1_0", "0x10", "3.0", "none"]),
+    st.sampled_from(
+        [
+            "0",
+            "1",
+            "-1",
+            "2",
+            "1e9",
+            "1e-9",
+            "nan",
+            "inf",
+            "",
+            " ",
+            "full",
+            "sgd",
+            "2,4,1",
+            "2-8-1",
+            "xor",
+            "csv",
+            "softmax",
+            "ce",
+            "adam",
+            "float32",
+            "4097",
+            "1_0",
+            "0x10",
+            "3.0",
+            "none",
+        ]
+    ),
     st.from_regex(r"-?[0-9]{1,3}(\.[0-9]{0,2})?(e-?[0-9])?", fullmatch=True),
 )
 
@@ -474,9 +535,7 @@ def test_any_text_gives_status_0_or_2_and_never_a_traceback(option, text, joined
 
 
 def _python_m_tui(*argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *argv], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
+    return subprocess.run([sys.executable, "-m", "tui", *argv], cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
 def test_python_m_tui_headless_json():
@@ -491,7 +550,18 @@ def test_python_m_tui_bad_option_and_divergence_statuses():
     proc = _python_m_tui("--headless", "--lr", "abc")
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr == "backprop-tui: error: --lr: 'abc' is not a number\n"
-    proc = _python_m_tui("--headless", "--activation", "linear", "--output-activation", "linear", "--loss", "mse",
-                         "--lr", "1e8", "--epochs", "500")
+    proc = _python_m_tui(
+        "--headless",
+        "--activation",
+        "linear",
+        "--output-activation",
+        "linear",
+        "--loss",
+        "mse",
+        "--lr",
+        "1e8",
+        "--epochs",
+        "500",
+    )
     assert proc.returncode == 3 and proc.stderr.startswith("backprop-tui: diverged at epoch")
     assert proc.stderr.count("\n") == 1  # no RuntimeWarning lines either

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from cli_run import run
 from test_cli import assert_one_error_line
 

@@ -23,8 +23,24 @@ def run_json(*argv: str) -> dict:
 
 
 def test_optimizer_options_reach_the_config_and_the_update():
-    doc = run_json("--optimizer", "adam", "--lr", "0.05", "--beta1", "0.8", "--beta2", "0.99", "--eps", "1e-3",
-                   "--l1", "0.0001", "--l2", "0.001", "--epochs", "50")
+    doc = run_json(
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.05",
+        "--beta1",
+        "0.8",
+        "--beta2",
+        "0.99",
+        "--eps",
+        "1e-3",
+        "--l1",
+        "0.0001",
+        "--l2",
+        "0.001",
+        "--epochs",
+        "50",
+    )
     config = Config.from_dict({**doc["config"], "layers": tuple(doc["config"]["layers"])})
     assert (config.beta1, config.beta2, config.eps, config.l1, config.l2) == (0.8, 0.99, 1e-3, 1e-4, 1e-3)
     t = Trainer.from_config(config.replace(max_epochs=50))

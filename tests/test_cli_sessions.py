@@ -18,6 +18,7 @@ import types
 from pathlib import Path
 
 import numpy as np
+from cli_run import run  # noqa: E402
 
 import tui.cli as cli
 from model import Config, Trainer
@@ -25,11 +26,8 @@ from model.session import load_session, save_session
 from model.weights_file import save_weights
 from tui.serve import app_arguments, app_command
 
-from cli_run import run  # noqa: E402
-
 ROOT = Path(__file__).resolve().parents[1]
 _real_launch = cli.launch
-
 
 
 def assert_one_error_line(result: tuple[int, str, str], fragment: str) -> None:
@@ -67,8 +65,17 @@ def test_save_then_resume_headless_equals_one_uninterrupted_run(tmp_path):
     assert len(doc["history"]["loss"]) == 51
 
     reference = Trainer.from_config(
-        Config(dataset="moons", samples=40, mode="minibatch", batch_size=8, seed=5, layers=(2, 8, 8, 1),
-               activation="tanh", output_activation="sigmoid", loss="bce")
+        Config(
+            dataset="moons",
+            samples=40,
+            mode="minibatch",
+            batch_size=8,
+            seed=5,
+            layers=(2, 8, 8, 1),
+            activation="tanh",
+            output_activation="sigmoid",
+            loss="bce",
+        )
     )
     reference.run(50)
     np.testing.assert_array_equal(flat_weights(doc), reference.params)
@@ -101,8 +108,21 @@ def test_without_epochs_a_session_keeps_its_own_limit(tmp_path):
 
 def test_a_diverged_run_saves_its_last_good_state(tmp_path):
     path = tmp_path / "d.npz"
-    code, out, err = run("--headless", "--activation", "linear", "--output-activation", "linear", "--loss", "mse",
-                         "--lr", "1e8", "--epochs", "500", "--save-session", str(path))
+    code, out, err = run(
+        "--headless",
+        "--activation",
+        "linear",
+        "--output-activation",
+        "linear",
+        "--loss",
+        "mse",
+        "--lr",
+        "1e8",
+        "--epochs",
+        "500",
+        "--save-session",
+        str(path),
+    )
     assert code == 3 and "diverged at epoch" in err
     t = load_session(path)
     assert t.divergence is not None and t.epoch == t.divergence.epoch - 1
@@ -148,8 +168,15 @@ def test_bad_session_files_exit_2_with_the_reason(tmp_path):
 def test_options_that_do_not_go_with_a_session(tmp_path):
     path = tmp_path / "s.npz"
     save_session(Trainer.from_config(Config()), path)
-    for option in (["--lr", "0.1"], ["--dataset", "moons"], ["--hidden", "3"], ["--csv", "x.csv"],
-                   ["--weights", "w.npz"], ["--batch-size", "4"], ["--seed", "2"]):
+    for option in (
+        ["--lr", "0.1"],
+        ["--dataset", "moons"],
+        ["--hidden", "3"],
+        ["--csv", "x.csv"],
+        ["--weights", "w.npz"],
+        ["--batch-size", "4"],
+        ["--seed", "2"],
+    ):
         assert_one_error_line(run(str(path), "--headless", *option), f"{option[0]}: not with a session file")
     assert_one_error_line(run(str(path), "--headless", "--epochs", "0"), "--epochs: 0 is out of range")
     assert_one_error_line(run(str(path), "--headless", "--epochs", "x"), "--epochs: 'x' is not a whole number")
@@ -297,7 +324,10 @@ def test_python_m_tui_resumes_a_session(tmp_path):
     save_session(Trainer.from_config(Config()), path)
     proc = subprocess.run(
         [sys.executable, "-m", "tui", str(path), "--json", "--epochs", "7"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["epoch"] == 7

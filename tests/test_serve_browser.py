@@ -127,9 +127,17 @@ def start_browser(profile: Path):
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage", "--window-size=1280,860", f"--user-data-dir={profile}",
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,860",
+        f"--user-data-dir={profile}",
     ):
         options.add_argument(flag)
     # An explicit driver path: selenium-manager is never asked to download anything.
@@ -145,11 +153,16 @@ def test_space_steps_and_r_runs_and_pauses_in_the_browser(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     server = subprocess.Popen(
         [sys.executable, "-m", "tui", "--serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,  # a process group: the app processes go with it
     )
     driver = None
     try:
+
         def listening() -> bool:
             if server.poll() is not None:
                 log.seek(0)

@@ -25,7 +25,9 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Footer, TabPane
 
 from model import BackpropError, Config, DivergenceError, Trainer
+from model.names import parameter_name
 from model.phases import PhaseWalk
+from model.training_loop import Ending
 from tui.file_actions import FileActions
 from tui.format import fixed
 from tui.messages import (
@@ -34,9 +36,8 @@ from tui.messages import (
     TrainingProgress,
     WeightSelected,
 )
-from tui.screens.confirm import ConfirmScreen
-from model.training_loop import Ending
 from tui.run_control import REDRAWS_PER_SECOND, RULE, RunController, RunState, pace_label
+from tui.screens.confirm import ConfirmScreen
 from tui.themes import register_themes
 from tui.widgets.decision_boundary import DecisionBoundary
 from tui.widgets.hyperparameters import HyperparameterForm
@@ -48,7 +49,6 @@ from tui.widgets.network_panel import NetworkPanel
 from tui.widgets.predictions import PredictionsTable
 from tui.widgets.stats_bar import StatsBar
 from tui.widgets.unit_images import UnitImages
-from model.names import parameter_name
 from tui.widgets.walkthrough_panel import WalkthroughPanel
 
 # Parameters from which run mode draws only the stats line and the chart.
@@ -73,8 +73,7 @@ EXPLAIN = {
     "form": "Show or hide the hyperparameter form (escape leaves it).",
     "help": "This screen.",
     "quit": (
-        "Leave backprop-tui. With more than a few hundred epochs not saved it asks first (save, quit, stay); "
-        "q q quits."
+        "Leave backprop-tui. With more than a few hundred epochs not saved it asks first (save, quit, stay); q q quits."
     ),
     "save_session": "Save the whole run (settings, weights, history, rewind points, data) to a session file.",
     "open_session": "Open a saved session in place of this run, exactly where it was left.",
@@ -98,7 +97,9 @@ EXPLAIN = {
     ),
     "next_insight": "Show the next tab of the lower-right panel: outputs, map (decision boundary), health, chain rule.",
     "view_weights": "Show the layer's Weights table: W and b (enter on a cell chooses that weight).",
-    "view_grads": "Show the layer's Gradients table: dW and db, what the next update subtracts times the learning rate.",
+    "view_grads": (
+        "Show the layer's Gradients table: dW and db, what the next update subtracts times the learning rate."
+    ),
     "view_deltas": "Show the layer's Deltas table: the error signal dLoss/dz of every sample at every unit.",
     "view_acts": "Show the layer's Activations table: z and a = f(z) of every sample at every unit.",
     "focus_layout": (
@@ -730,7 +731,9 @@ class BackpropApp(FileActions, App[None]):
                 if self.check_action(binding.action, ()):
                     key = self.get_key_display(binding.with_key(binding.key.split(",")[0], binding.key_display))
                     yield SystemCommand(
-                        f"{binding.tooltip or binding.description} ({key})", EXPLAIN[binding.id], partial(self.run_action, binding.action)
+                        f"{binding.tooltip or binding.description} ({key})",
+                        EXPLAIN[binding.id],
+                        partial(self.run_action, binding.action),
                     )
         yield from self._lesson_commands()
 
@@ -915,7 +918,9 @@ class BackpropApp(FileActions, App[None]):
         if field is not None and error:
             form.show_error(field, error)
 
-    def _reconfigure(self, new: Config, old: Config, field: str, resume: bool = False, target: int | None = None) -> None:
+    def _reconfigure(
+        self, new: Config, old: Config, field: str, resume: bool = False, target: int | None = None
+    ) -> None:
         """A hot change, from the next epoch; a run it paused goes on after it."""
         trainer = self.trainer
         epoch = trainer.epoch
@@ -977,8 +982,12 @@ class BackpropApp(FileActions, App[None]):
         from tui.screens.check_report import CheckReportScreen
 
         if self.is_web:  # served to a browser: whoever is on the page would run Python files on this machine
-            self.notify("Checking a file runs it as Python on the server; not offered in a browser.",
-                        severity="error", title="Check", markup=False)
+            self.notify(
+                "Checking a file runs it as Python on the server; not offered in a browser.",
+                severity="error",
+                title="Check",
+                markup=False,
+            )
             return
         self._when_paused(lambda: self.push_screen(CheckReportScreen(self.trainer)))
 

@@ -29,15 +29,14 @@ import sys
 from typing import Any, Sequence
 
 from model import BackpropError, Config, ConfigError, DataError, Trainer, WeightsFileError
+from model.atomic_write import check_target
 from model.config import parse_value
-from model.datasets import TRUTH_TABLES
+from model.datasets import TRUTH_TABLES, load_data
 from model.lessons import LESSON_NAMES, lesson
 from model.parameters import Layout
-from model.atomic_write import check_target
 from model.safe_read import os_reason
 from model.session import load_session
 from model.weights_file import describe, load_weights, sizes_of
-from model.datasets import load_data
 from tui.serve import (
     DEFAULT_HOST,
     DEFAULT_MAX_APPS,
@@ -116,9 +115,18 @@ def build_parser() -> argparse.ArgumentParser:
         "(weights, gradients, deltas). With --headless, train without the UI and print a summary.",
         allow_abbrev=False,
     )
-    p.add_argument("session", nargs="?", metavar="SESSION_FILE", help="carry on with a saved session (.npz from ctrl+s or --save-session)")
+    p.add_argument(
+        "session",
+        nargs="?",
+        metavar="SESSION_FILE",
+        help="carry on with a saved session (.npz from ctrl+s or --save-session)",
+    )
     data = p.add_argument_group("data")
-    data.add_argument("--dataset", metavar="NAME", help="xor, and, or, nand, xnor, circles, moons, spiral, blobs, xor_quadrants, iris, digits (bundled)")
+    data.add_argument(
+        "--dataset",
+        metavar="NAME",
+        help="xor, and, or, nand, xnor, circles, moons, spiral, blobs, xor_quadrants, iris, digits (bundled)",
+    )
     data.add_argument("--csv", metavar="FILE", help="train on a CSV file (numeric features, label column last)")
     data.add_argument("--label-column", metavar="NAME", help="the CSV column holding the labels")
     data.add_argument("--samples", metavar="N", help="samples of a 2-D dataset")
@@ -128,16 +136,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     net = p.add_argument_group("network")
     net.add_argument("--layers", metavar="SIZES", help="all layer sizes, such as 2,4,1")
-    net.add_argument("--hidden", metavar="SIZES", help="hidden sizes only (such as 8 or 8,8, or none); inputs and outputs follow the data")
+    net.add_argument(
+        "--hidden",
+        metavar="SIZES",
+        help="hidden sizes only (such as 8 or 8,8, or none); inputs and outputs follow the data",
+    )
     net.add_argument("--activation", metavar="NAME", help="hidden activation: sigmoid, tanh, relu, leaky_relu, linear")
     net.add_argument("--output-activation", metavar="NAME", help="sigmoid, softmax, tanh, relu, leaky_relu, linear")
     net.add_argument("--loss", metavar="NAME", help="mse, bce or ce")
     net.add_argument("--init", metavar="NAME", help="xavier, he, normal, uniform, zeros")
-    net.add_argument("--weights", metavar="FILE", help="start from the weights in a .npz file (sets the layers when none are given)")
+    net.add_argument(
+        "--weights", metavar="FILE", help="start from the weights in a .npz file (sets the layers when none are given)"
+    )
     net.add_argument("--dtype", metavar="TYPE", help="float64 or float32")
     net.add_argument("--seed", metavar="N", help="seed of the data and the initial weights")
-    net.add_argument("--bug", metavar="NAME", help="bug lab: train with one classic backprop bug planted on purpose "
-                     "(names: backprop-tui --bug list)")
+    net.add_argument(
+        "--bug",
+        metavar="NAME",
+        help="bug lab: train with one classic backprop bug planted on purpose (names: backprop-tui --bug list)",
+    )
 
     train = p.add_argument_group("training")
     train.add_argument("--lr", metavar="X", help="learning rate")
@@ -146,17 +163,24 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--beta1", metavar="X", help="Adam's decay of the gradient mean (default 0.9)")
     train.add_argument("--beta2", metavar="X", help="Adam's decay of the squared gradient mean (default 0.999)")
     train.add_argument(
-        "--eps", metavar="X", help="Adam's epsilon (default 1e-8), added to sqrt(v) outside the bias correction, as Keras"
+        "--eps",
+        metavar="X",
+        help="Adam's epsilon (default 1e-8), added to sqrt(v) outside the bias correction, as Keras",
     )
     train.add_argument("--l1", metavar="X", help="L1 penalty on the weights (adds l1 sign(W) to the gradient)")
     train.add_argument("--l2", metavar="X", help="L2 penalty on the weights (adds l2 W to the gradient)")
-    train.add_argument("--batch-size", metavar="N", help="a number of samples, or 'full' (whole set) or 'sgd' (one sample)")
-    train.add_argument("--epochs", metavar="N", help="stop after this many epochs (with a SESSION_FILE: this many more)")
+    train.add_argument(
+        "--batch-size", metavar="N", help="a number of samples, or 'full' (whole set) or 'sgd' (one sample)"
+    )
+    train.add_argument(
+        "--epochs", metavar="N", help="stop after this many epochs (with a SESSION_FILE: this many more)"
+    )
     train.add_argument("--target-loss", metavar="X", help="stop when the training loss reaches this")
     train.add_argument("--stop-at-full-accuracy", action="store_true", help="stop when every training sample is right")
 
     p.add_argument(
-        "--lesson", metavar="NAME",
+        "--lesson",
+        metavar="NAME",
         help="open a lesson: " + ", ".join(LESSON_NAMES) + " (only with options about how to run)",
     )
 
@@ -164,14 +188,23 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--headless", action="store_true", help="train without the UI and print a summary")
     run.add_argument("--json", action="store_true", help="print the summary as one JSON document (implies --headless)")
     run.add_argument("--save-weights", metavar="FILE", help="write the final weights to a .npz file (headless)")
-    run.add_argument("--save-session", metavar="FILE", help="write the whole session to a file at the end, to carry on later (headless)")
+    run.add_argument(
+        "--save-session",
+        metavar="FILE",
+        help="write the whole session to a file at the end, to carry on later (headless)",
+    )
     run.add_argument("--serve", action="store_true", help="serve the app to a web browser (needs backprop-tui[serve])")
     run.add_argument("--port", metavar="N", help=f"port of --serve (default {DEFAULT_PORT})")
-    run.add_argument("--host", metavar="ADDRESS", help=f"address of --serve (default {DEFAULT_HOST}: this machine only)")
-    run.add_argument("--no-token", action="store_true", help="--serve without the secret token in the URL (trusted machines only)")
+    run.add_argument(
+        "--host", metavar="ADDRESS", help=f"address of --serve (default {DEFAULT_HOST}: this machine only)"
+    )
+    run.add_argument(
+        "--no-token", action="store_true", help="--serve without the secret token in the URL (trusted machines only)"
+    )
     run.add_argument("--max-apps", metavar="N", help=f"--serve: at most N apps at once (default {DEFAULT_MAX_APPS})")
     run.add_argument(
-        "--theme", metavar="NAME",
+        "--theme",
+        metavar="NAME",
         help="colour theme: textual-dark (default), backprop-light, backprop-projector (high contrast), or any "
         "Textual theme; ctrl+p 'Change theme' in the app",
     )
@@ -424,9 +457,25 @@ def _check_running_options(args: argparse.Namespace) -> None:
 
 
 # Options that may go with a session file: when to stop, and how to run.
-SESSION_OPTIONS = frozenset({"epochs", "target_loss", "stop_at_full_accuracy", "headless", "json",
-                             "save_weights", "save_session", "serve", "port", "host", "version", "session",
-                             "no_token", "max_apps", "theme"})
+SESSION_OPTIONS = frozenset(
+    {
+        "epochs",
+        "target_loss",
+        "stop_at_full_accuracy",
+        "headless",
+        "json",
+        "save_weights",
+        "save_session",
+        "serve",
+        "port",
+        "host",
+        "version",
+        "session",
+        "no_token",
+        "max_apps",
+        "theme",
+    }
+)
 
 
 def _session_plan(args: argparse.Namespace) -> Plan:
@@ -434,7 +483,9 @@ def _session_plan(args: argparse.Namespace) -> Plan:
     for dest, value in vars(args).items():
         if dest not in SESSION_OPTIONS and value not in (None, False):
             option = "--" + dest.replace("_", "-")
-            raise UsageError(f"{option}: not with a session file, which keeps its own settings (change them in the app)")
+            raise UsageError(
+                f"{option}: not with a session file, which keeps its own settings (change them in the app)"
+            )
     try:
         trainer = load_session(args.session)
     except BackpropError as e:  # SessionError: the reason names the file

@@ -300,7 +300,7 @@ def run_headless(plan: "Plan") -> int:
             f"{PROG}: {outcome.divergence}; the summary shows the last good epoch ({trainer.epoch})",
             file=sys.stderr,
         )
-    elif (outcome.ending is Ending.INTERRUPTED):
+    elif outcome.ending is Ending.INTERRUPTED:
         print(f"{PROG}: {outcome.reason}; the summary shows that epoch", file=sys.stderr)
     if save_error is not None:
         print(f"{PROG}: error: --save-weights: {save_error}", file=sys.stderr)
@@ -310,6 +310,6 @@ def run_headless(plan: "Plan") -> int:
         return EXIT_USAGE
     if outcome.divergence is not None:
         return EXIT_DIVERGED
-    if (outcome.ending is Ending.INTERRUPTED):
+    if outcome.ending is Ending.INTERRUPTED:
         return EXIT_INTERRUPTED
     return EXIT_OK

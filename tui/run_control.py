@@ -139,7 +139,9 @@ class RunController:
         run_id, stop, abandoned, trainer = self.run_id, self._stop, self._abandoned, self._host.trainer
         self._host.run_worker(
             lambda: self._relay(run_id, trainer, target, stop, abandoned),
-            thread=True, group="training", exit_on_error=False,
+            thread=True,
+            group="training",
+            exit_on_error=False,
         )
 
     def prepare(self) -> None:
@@ -260,8 +262,13 @@ class RunController:
 
         try:
             result = self._process.run(
-                trainer, target, 1.0 / REDRAWS_PER_SECOND, progress,
-                lambda: stop.is_set() or worker.is_cancelled, lambda: self.pace, abandoned.is_set,
+                trainer,
+                target,
+                1.0 / REDRAWS_PER_SECOND,
+                progress,
+                lambda: stop.is_set() or worker.is_cancelled,
+                lambda: self.pace,
+                abandoned.is_set,
             )
         except Exception as exc:  # shown to the user, never raised into the app
             result = RunResult(RunOutcome(Ending.ERROR, f"training stopped: {type(exc).__name__}: {exc}"), None)

@@ -167,7 +167,9 @@ class TrainingProcess:
             try:
                 exchange = self._exchange
                 current_pace = pace() if pace is not None else None
-                self._send.send_bytes(exchange.pack(("run", run, _for_the_child(trainer), target, period, current_pace), TRANSFER))
+                self._send.send_bytes(
+                    exchange.pack(("run", run, _for_the_child(trainer), target, period, current_pace), TRANSFER)
+                )
                 asked_at: float | None = None
                 while True:
                     if asked_at is None and asked_to_stop():
@@ -346,13 +348,17 @@ def serve() -> None:
                     raise _Quit from None
 
             try:
-                outcome, sent = train(trainer, target, period, report, reader.asked_to_stop, lambda: reader.pace, forget=True)
+                outcome, sent = train(
+                    trainer, target, period, report, reader.asked_to_stop, lambda: reader.pace, forget=True
+                )
             except _Quit:
                 return
             rows = trainer.history.rows(sent + 1, trainer.history.length)
             trainer.history.forget_before(trainer.epoch)
             try:
-                data = exchange.pack(("stopped", outcome.ending, outcome.reason, outcome.divergence, sent + 1, rows, trainer), TRANSFER)
+                data = exchange.pack(
+                    ("stopped", outcome.ending, outcome.reason, outcome.divergence, sent + 1, rows, trainer), TRANSFER
+                )
             except Exception as exc:  # the trainer would not pickle: say so, keep the parent's
                 reason = f"training stopped: could not send the trainer back ({exc})"
                 data = exchange.pack(("stopped", Ending.ERROR, reason, None, 0, None, None))
@@ -386,13 +392,21 @@ def train(
         if epoch == sent:
             return
         rows = trainer.history.rows(sent + 1, epoch + 1)
-        report(Progress(trainer.record.figures(), trainer.state, sent + 1, rows, (epoch - sent) / max(now - last, 1e-9)))
+        report(
+            Progress(trainer.record.figures(), trainer.state, sent + 1, rows, (epoch - sent) / max(now - last, 1e-9))
+        )
         if forget:
             trainer.history.forget_before(epoch)
         sent, last = epoch, now
 
     outcome = train_until(
-        trainer, target, should_stop=asked_to_stop, on_progress=progress, period=period, poll_every=POLL_EVERY,
-        pace=pace, catch_errors=True,
+        trainer,
+        target,
+        should_stop=asked_to_stop,
+        on_progress=progress,
+        period=period,
+        poll_every=POLL_EVERY,
+        pace=pace,
+        catch_errors=True,
     )
     return outcome, sent

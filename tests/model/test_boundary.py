@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -157,7 +156,9 @@ def test_an_older_record_can_be_drawn():
 
 def test_refuses_data_that_is_not_2d():
     rng = np.random.default_rng(0)
-    data = Dataset("three", rng.normal(size=(10, 3)), np.arange(10) % 2, np.empty((0, 3)), np.empty(0), ("0", "1"), ("a", "b", "c"))
+    data = Dataset(
+        "three", rng.normal(size=(10, 3)), np.arange(10) % 2, np.empty((0, 3)), np.empty(0), ("0", "1"), ("a", "b", "c")
+    )
     t = Trainer(Config(layers=(3, 2, 1)), data)
     with pytest.raises(BackpropError, match="2 input features; this dataset has 3"):
         decision_grid(t, 10, 10)

@@ -40,16 +40,32 @@ def test_the_network_follows_the_bundled_data():
 
 
 def test_iris_reaches_95_percent_on_held_out_flowers():
-    config = Config(dataset="iris", test_fraction=0.3, layers=(4, 4, 3), activation="tanh",
-                    output_activation="softmax", loss="ce", lr=0.5, seed=0)
+    config = Config(
+        dataset="iris",
+        test_fraction=0.3,
+        layers=(4, 4, 3),
+        activation="tanh",
+        output_activation="softmax",
+        loss="ce",
+        lr=0.5,
+        seed=0,
+    )
     t = Trainer.from_config(config)
     t.run(300)
     assert t.record.test_accuracy >= 0.95
 
 
 def test_digits_reach_90_percent_on_held_out_images():
-    config = Config(dataset="digits", test_fraction=0.3, layers=(64, 16, 10), activation="tanh",
-                    output_activation="softmax", loss="ce", lr=0.5, seed=0)
+    config = Config(
+        dataset="digits",
+        test_fraction=0.3,
+        layers=(64, 16, 10),
+        activation="tanh",
+        output_activation="softmax",
+        loss="ce",
+        lr=0.5,
+        seed=0,
+    )
     t = Trainer.from_config(config)
     t.run(150)
     assert t.record.test_accuracy >= 0.90

@@ -207,8 +207,12 @@ def test_parse_ints_choices_and_paths():
     assert cfg.parse("seed", "1_000").seed == 1000
     assert cfg.parse("activation", " TANH ").activation == "tanh"
     assert cfg.parse("csv_path", "  ").csv_path is None
-    for text, fragment in (("2.5", "not a whole number"), ("abc", "not a whole number"),
-                           ("1e999", "not a whole number"), ("3", "allowed 4 to")):
+    for text, fragment in (
+        ("2.5", "not a whole number"),
+        ("abc", "not a whole number"),
+        ("1e999", "not a whole number"),
+        ("3", "allowed 4 to"),
+    ):
         with pytest.raises(ConfigError) as info:
             cfg.parse("samples", text)
         assert info.value.field == "samples" and fragment in info.value.message
@@ -257,7 +261,7 @@ _TEXT = st.one_of(
     st.text(max_size=30),
     st.from_regex(r"[-+ 0-9.,xeE_]{0,14}", fullmatch=True),
     st.sampled_from(sorted({v for vs in CHOICES.values() for v in vs} | {"true", "false", "nan", "inf", "-0"})),
-    st.integers(-10**6, 10**12).map(str),
+    st.integers(-(10**6), 10**12).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
 )
 

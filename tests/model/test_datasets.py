@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from model.datasets import DATASETS, TRUTH_TABLES, Dataset, load, load_csv, split, targets
 from model.errors import DataError
 
-RANDOM_SETS = [name for name in DATASETS if name not in TRUTH_TABLES and name not in ("iris", "digits")]  # bundled: tests/model/test_bundled_data.py
+RANDOM_SETS = [
+    name for name in DATASETS if name not in TRUTH_TABLES and name not in ("iris", "digits")
+]  # bundled: tests/model/test_bundled_data.py
 
 
 # --------------------------------------------------------------------------
@@ -171,7 +173,9 @@ def test_targets_one_hot():
 
 
 def test_targets_mismatch():
-    with pytest.raises(DataError, match=r"output layer has 2 units but the data has 3 classes; use 1 unit \(two classes\) or 3"):
+    with pytest.raises(
+        DataError, match=r"output layer has 2 units but the data has 3 classes; use 1 unit \(two classes\) or 3"
+    ):
         targets(np.array([0, 1, 2]), n_outputs=2, n_classes=3)
 
 

@@ -77,7 +77,9 @@ def test_figures_match_the_records_arrays():
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
 def test_planned_update_is_the_next_steps_change(optimizer):
     t = Trainer.from_config(
-        Config(dataset="xor", layers=(2, 3, 1), activation="tanh", optimizer=optimizer, lr=0.05, l1=0.001, l2=0.01, seed=3)
+        Config(
+            dataset="xor", layers=(2, 3, 1), activation="tanh", optimizer=optimizer, lr=0.05, l1=0.001, l2=0.01, seed=3
+        )
     )
     t.run(4)  # momentum and Adam carry a non-trivial state by now
     update = planned_update(t)
@@ -101,7 +103,9 @@ def test_an_older_record_uses_a_fresh_optimizer_state():
 
 
 def test_minibatch_records_work():
-    t = Trainer.from_config(Config(dataset="moons", samples=64, layers=(2, 5, 1), mode="minibatch", batch_size=16, seed=2))
+    t = Trainer.from_config(
+        Config(dataset="moons", samples=64, layers=(2, 5, 1), mode="minibatch", batch_size=16, seed=2)
+    )
     t.run(2)
     health = layer_health(t)
     assert len(health) == 2
@@ -263,8 +267,16 @@ def test_huge_learning_rate_is_exploding():
 def test_error_signal_growing_backwards_is_exploding():
     t = Trainer.from_config(
         Config(
-            dataset="moons", samples=50, layers=(2, 16, 16, 16, 16, 1), activation="relu",
-            output_activation="linear", loss="mse", init="normal", init_scale=3.0, lr=1e-9, seed=0,
+            dataset="moons",
+            samples=50,
+            layers=(2, 16, 16, 16, 16, 1),
+            activation="relu",
+            output_activation="linear",
+            loss="mse",
+            init="normal",
+            init_scale=3.0,
+            lr=1e-9,
+            seed=0,
         )
     )
     h = layer_health(t)[0]

@@ -19,7 +19,9 @@ from model.script_export import ScriptExportError, _number, standalone_script, w
 from model.session import load_session, save_session
 from model.weights_file import load_params, load_weights
 
-WITH_TEST_SET = Config(dataset="moons", samples=60, test_fraction=0.25, layers=(2, 4, 1), mode="minibatch", batch_size=10)
+WITH_TEST_SET = Config(
+    dataset="moons", samples=60, test_fraction=0.25, layers=(2, 4, 1), mode="minibatch", batch_size=10
+)
 
 
 def read_csv(path):
@@ -139,29 +141,81 @@ def test_export_weights_error_is_a_backprop_error(tmp_path):
 SCRIPT_CONFIGS = {
     "xor-sigmoid-bce-full-sgd": Config(dataset="xor", layers=(2, 4, 1)),
     "moons-tanh-minibatch-momentum": Config(
-        dataset="moons", samples=100, test_fraction=0.2, layers=(2, 6, 1), activation="tanh",
-        mode="minibatch", batch_size=16, optimizer="momentum", lr=0.1,
+        dataset="moons",
+        samples=100,
+        test_fraction=0.2,
+        layers=(2, 6, 1),
+        activation="tanh",
+        mode="minibatch",
+        batch_size=16,
+        optimizer="momentum",
+        lr=0.1,
     ),
     "spiral-relu-softmax-ce-adam": Config(
-        dataset="spiral", classes=3, samples=90, layers=(2, 12, 3), activation="relu",
-        output_activation="softmax", loss="ce", optimizer="adam", lr=0.01, init="he", l2=1e-3,
+        dataset="spiral",
+        classes=3,
+        samples=90,
+        layers=(2, 12, 3),
+        activation="relu",
+        output_activation="softmax",
+        loss="ce",
+        optimizer="adam",
+        lr=0.01,
+        init="he",
+        l2=1e-3,
     ),
     "mse-linear-output-l1": Config(
-        dataset="xor", layers=(2, 3, 1), activation="tanh", output_activation="linear", loss="mse", lr=0.1, l1=1e-3, seed=3,
+        dataset="xor",
+        layers=(2, 3, 1),
+        activation="tanh",
+        output_activation="linear",
+        loss="mse",
+        lr=0.1,
+        l1=1e-3,
+        seed=3,
     ),
     "mse-three-outputs-sigmoid": Config(
-        dataset="blobs", classes=3, samples=45, layers=(2, 4, 3), activation="tanh", loss="mse", lr=0.3, seed=5,
+        dataset="blobs",
+        classes=3,
+        samples=45,
+        layers=(2, 4, 3),
+        activation="tanh",
+        loss="mse",
+        lr=0.3,
+        seed=5,
     ),
     "float32-leaky-sgd-mode": Config(
-        dataset="circles", samples=60, layers=(2, 5, 4, 1), activation="leaky_relu", loss="mse", dtype="float32",
-        mode="sgd", lr=0.05,
+        dataset="circles",
+        samples=60,
+        layers=(2, 5, 4, 1),
+        activation="leaky_relu",
+        loss="mse",
+        dtype="float32",
+        mode="sgd",
+        lr=0.05,
     ),
     "feedback-softmax-bce": Config(
-        dataset="blobs", classes=3, samples=60, layers=(2, 5, 3), output_activation="softmax", loss="bce",
-        feedback_alignment=True, mode="minibatch", batch_size=7, init="uniform",
+        dataset="blobs",
+        classes=3,
+        samples=60,
+        layers=(2, 5, 3),
+        output_activation="softmax",
+        loss="bce",
+        feedback_alignment=True,
+        mode="minibatch",
+        batch_size=7,
+        init="uniform",
     ),
     "no-hidden-sigmoid-ce-adam": Config(
-        dataset="blobs", classes=3, samples=60, layers=(2, 3), loss="ce", optimizer="adam", lr=0.05, l1=0.01, l2=0.01,
+        dataset="blobs",
+        classes=3,
+        samples=60,
+        layers=(2, 3),
+        loss="ce",
+        optimizer="adam",
+        lr=0.05,
+        l1=0.01,
+        l2=0.01,
     ),
 }
 

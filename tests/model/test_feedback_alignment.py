@@ -60,12 +60,16 @@ def test_same_weights_same_output_delta_other_hidden_deltas():
     for l in range(len(r_fa.delta) - 2, -1, -1):
         fprime = 1 - r_fa.a[l] ** 2
         assert np.allclose(r_fa.delta[l], (r_fa.delta[l + 1] @ B[l + 1].T) * fprime, rtol=1e-12, atol=1e-15)
-        assert np.allclose(r_bp.delta[l], (r_bp.delta[l + 1] @ r_bp.W[l + 1].T) * (1 - r_bp.a[l] ** 2), rtol=1e-12, atol=1e-15)
+        assert np.allclose(
+            r_bp.delta[l], (r_bp.delta[l + 1] @ r_bp.W[l + 1].T) * (1 - r_bp.a[l] ** 2), rtol=1e-12, atol=1e-15
+        )
 
 
 def test_learns_xor():
     t = Trainer.from_config(
-        Config(dataset="xor", layers=(2, 4, 1), activation="sigmoid", loss="bce", lr=2.0, seed=0, feedback_alignment=True)
+        Config(
+            dataset="xor", layers=(2, 4, 1), activation="sigmoid", loss="bce", lr=2.0, seed=0, feedback_alignment=True
+        )
     )
     t.run(500)
     assert t.record.accuracy == 1.0

@@ -272,8 +272,16 @@ def test_check_rejects_mismatched_shapes():
 
 
 def test_check_trainer_float32_is_done_in_float64():
-    cfg = Config(dataset="moons", samples=60, layers=(2, 6, 5, 1), activation="tanh", dtype="float32",
-                 optimizer="adam", lr=0.05, seed=4)
+    cfg = Config(
+        dataset="moons",
+        samples=60,
+        layers=(2, 6, 5, 1),
+        activation="tanh",
+        dtype="float32",
+        optimizer="adam",
+        lr=0.05,
+        seed=4,
+    )
     t = Trainer.from_config(cfg)
     t.run(20)
     assert t.params.dtype == np.float32

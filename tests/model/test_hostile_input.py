@@ -102,10 +102,16 @@ def huge_npy_header(target: Path) -> Path:
 PCG = {"bit_generator": "PCG64", "has_uint32": 0, "uinteger": 0}
 CRASHES = [
     ("deeply nested meta", lambda p, t: deep_meta(p, t), "nested too deeply"),
-    ("generator state 2**200", lambda p, t: edited(p, t, meta={"rng": PCG | {"state": {"state": 2**200, "inc": 1}}},
-                                                    reseal=True), "generator state"),
-    ("generator state -1", lambda p, t: edited(p, t, meta={"rng": PCG | {"state": {"state": -1, "inc": -1}}},
-                                                reseal=True), "generator state"),
+    (
+        "generator state 2**200",
+        lambda p, t: edited(p, t, meta={"rng": PCG | {"state": {"state": 2**200, "inc": 1}}}, reseal=True),
+        "generator state",
+    ),
+    (
+        "generator state -1",
+        lambda p, t: edited(p, t, meta={"rng": PCG | {"state": {"state": -1, "inc": -1}}}, reseal=True),
+        "generator state",
+    ),
 ]
 
 
@@ -306,10 +312,16 @@ def test_old_format_without_checksum_still_loads(session, tmp_path):
 
 
 MISLEADING = [
-    ("5000 columns", ",".join(f"f{i}" for i in range(5000)) + ",y\n" + ",".join("1" for _ in range(5001)) + "\n",
-     "a network takes at most 4096 inputs"),
-    ("unterminated quote", 'a,b,y\n1,2,0\n3,4,"1\n5,6,0\n7,8,1\n',
-     'line 3: a quoted cell runs on to line 5; is a closing quote (") missing?'),
+    (
+        "5000 columns",
+        ",".join(f"f{i}" for i in range(5000)) + ",y\n" + ",".join("1" for _ in range(5001)) + "\n",
+        "a network takes at most 4096 inputs",
+    ),
+    (
+        "unterminated quote",
+        'a,b,y\n1,2,0\n3,4,"1\n5,6,0\n7,8,1\n',
+        'line 3: a quoted cell runs on to line 5; is a closing quote (") missing?',
+    ),
     ("semicolons", "a;b;y\n1;2;0\n3;4;1\n", "separated by semicolons"),
     ("tabs", "a\tb\ty\n1\t2\t0\n", "separated by tabs"),
     ("not utf-8", b"a,b,y\n1,2,\xff\n", "not UTF-8 text (byte 0xff at offset 10)"),

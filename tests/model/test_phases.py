@@ -25,8 +25,17 @@ def _same(a, b) -> bool:
 def _config(hidden: str, output: str, loss: str, mode: str, **extra) -> Config:
     layers = (2, 3, 2) if output == "softmax" or loss == "ce" else (2, 3, 1)
     return Config(
-        dataset="moons", samples=12, layers=layers, activation=hidden, output_activation=output, loss=loss,
-        mode=mode, batch_size=5, seed=4, lr=0.1, **extra,
+        dataset="moons",
+        samples=12,
+        layers=layers,
+        activation=hidden,
+        output_activation=output,
+        loss=loss,
+        mode=mode,
+        batch_size=5,
+        seed=4,
+        lr=0.1,
+        **extra,
     )
 
 
@@ -157,8 +166,15 @@ def test_a_deep_network_names_every_hidden_delta():
     trainer = Trainer.from_config(Config(layers=(2, 3, 3, 3, 1)))
     names = [p.name for p in epoch_phases(trainer)]
     assert names[:9] == [
-        "forward L1", "forward L2", "forward L3", "forward L4", "loss", "output delta L4",
-        "backward L3 delta", "backward L2 delta", "backward L1 delta",
+        "forward L1",
+        "forward L2",
+        "forward L3",
+        "forward L4",
+        "loss",
+        "output delta L4",
+        "backward L3 delta",
+        "backward L2 delta",
+        "backward L1 delta",
     ]
     _check_epoch(trainer)
 

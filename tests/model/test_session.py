@@ -11,21 +11,40 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from same_run import assert_same_run, history  # noqa: E402
 
 from model import BackpropError, Config, DivergenceError, Trainer, WeightsFileError
 from model.session import FORMAT, SessionError, checksum, load_session, save_session
 from model.weights_file import save_weights
 
-from same_run import assert_same_run, history  # noqa: E402
-
 FULL_SGD = Config(dataset="xor", layers=(2, 4, 1), lr=0.5)
 MINIBATCH_MOMENTUM = Config(
-    dataset="moons", samples=64, noise=0.2, test_fraction=0.25, layers=(2, 5, 1), activation="tanh",
-    mode="minibatch", batch_size=8, optimizer="momentum", lr=0.1, seed=4,
+    dataset="moons",
+    samples=64,
+    noise=0.2,
+    test_fraction=0.25,
+    layers=(2, 5, 1),
+    activation="tanh",
+    mode="minibatch",
+    batch_size=8,
+    optimizer="momentum",
+    lr=0.1,
+    seed=4,
 )
 ADAM = Config(
-    dataset="spiral", samples=60, classes=3, layers=(2, 8, 3), activation="relu", output_activation="softmax",
-    loss="ce", init="he", optimizer="adam", lr=0.01, mode="sgd", l2=1e-3, seed=2,
+    dataset="spiral",
+    samples=60,
+    classes=3,
+    layers=(2, 8, 3),
+    activation="relu",
+    output_activation="softmax",
+    loss="ce",
+    init="he",
+    optimizer="adam",
+    lr=0.01,
+    mode="sgd",
+    l2=1e-3,
+    seed=2,
 )
 CONFIGS = {"full-sgd": FULL_SGD, "minibatch-momentum": MINIBATCH_MOMENTUM, "adam": ADAM}
 
@@ -124,7 +143,16 @@ def test_feedback_alignment_and_given_weights_survive(tmp_path):
 
 
 def test_float32_session(tmp_path):
-    cfg = Config(dataset="circles", samples=40, layers=(2, 6, 1), dtype="float32", optimizer="adam", lr=0.02, mode="minibatch", batch_size=10)
+    cfg = Config(
+        dataset="circles",
+        samples=40,
+        layers=(2, 6, 1),
+        dtype="float32",
+        optimizer="adam",
+        lr=0.02,
+        mode="minibatch",
+        batch_size=10,
+    )
     t = Trainer.from_config(cfg)
     t.run(12)
     save_session(t, tmp_path / "s.npz")
@@ -189,9 +217,24 @@ def test_file_layout(tmp_path):
         meta = json.loads(z["meta"].tobytes())
         assert z["params"].shape == (t.layout.n_params,)
         assert z["snapshot_params"].shape[1] == t.layout.n_params
-    assert {"meta", "params", "opt_slots", "initial_params", "snapshot_params", "snapshot_slots",
-            "history_loss", "history_test_loss", "history_accuracy", "history_test_accuracy",
-            "data_X", "data_labels", "data_X_test", "data_labels_test", "branch0_loss", "branch0_test_loss"} == keys
+    assert {
+        "meta",
+        "params",
+        "opt_slots",
+        "initial_params",
+        "snapshot_params",
+        "snapshot_slots",
+        "history_loss",
+        "history_test_loss",
+        "history_accuracy",
+        "history_test_accuracy",
+        "data_X",
+        "data_labels",
+        "data_X_test",
+        "data_labels_test",
+        "branch0_loss",
+        "branch0_test_loss",
+    } == keys
     assert (meta["app"], meta["kind"], meta["format"]) == ("backprop-tui", "session", FORMAT)
     assert (meta["epoch"], meta["last_epoch"]) == (t.epoch, t.last_epoch)
     assert [s["start"] for s in meta["segments"]] == [0, 8]
@@ -320,7 +363,10 @@ def test_other_npz(tmp_path):
 
 def test_newer_format(saved, tmp_path):
     _, path = saved
-    refused(rewrite(path, tmp_path / "v99.npz", meta_changes={"format": 99}), f"session format 99 is newer than this program ({FORMAT})")
+    refused(
+        rewrite(path, tmp_path / "v99.npz", meta_changes={"format": 99}),
+        f"session format 99 is newer than this program ({FORMAT})",
+    )
 
 
 def test_other_app(saved, tmp_path):
@@ -330,10 +376,15 @@ def test_other_app(saved, tmp_path):
 
 def test_unreadable_metadata(saved, tmp_path):
     _, path = saved
-    refused(rewrite(path, tmp_path / "x.npz", meta=np.frombuffer(b"{not json", dtype=np.uint8)), "session description is unreadable")
+    refused(
+        rewrite(path, tmp_path / "x.npz", meta=np.frombuffer(b"{not json", dtype=np.uint8)),
+        "session description is unreadable",
+    )
 
 
-@pytest.mark.parametrize("key", ["params", "snapshot_params", "history_loss", "initial_params", "data_X", "branch0_loss", "opt_slots"])
+@pytest.mark.parametrize(
+    "key", ["params", "snapshot_params", "history_loss", "initial_params", "data_X", "branch0_loss", "opt_slots"]
+)
 def test_missing_array(saved, tmp_path, key):
     _, path = saved
     refused(rewrite(path, tmp_path / "x.npz", drop=[key]), f"{key!r} is missing")
@@ -390,7 +441,10 @@ def test_wrong_dtype(saved, tmp_path):
 
 def test_bad_generator_state(saved, tmp_path):
     _, path = saved
-    refused(rewrite(path, tmp_path / "a.npz", meta_changes={"rng": {"bit_generator": "MT19937", "state": 3}}), "generator state")
+    refused(
+        rewrite(path, tmp_path / "a.npz", meta_changes={"rng": {"bit_generator": "MT19937", "state": 3}}),
+        "generator state",
+    )
 
 
 @settings(max_examples=40, deadline=None)

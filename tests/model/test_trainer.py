@@ -34,8 +34,18 @@ def _sig(z):
 
 def test_engine_matches_hand_written_xor_loop():
     lr, epochs = 0.5, 10_000
-    cfg = Config(layers=(2, 2, 1), activation="sigmoid", output_activation="sigmoid", loss="mse",
-                 init="uniform", init_limit=1.0, lr=lr, optimizer="sgd", mode="full", seed=3)
+    cfg = Config(
+        layers=(2, 2, 1),
+        activation="sigmoid",
+        output_activation="sigmoid",
+        loss="mse",
+        init="uniform",
+        init_limit=1.0,
+        lr=lr,
+        optimizer="sgd",
+        mode="full",
+        seed=3,
+    )
     t = Trainer.from_config(cfg)
     np.testing.assert_array_equal(t.X, XOR_X)
     np.testing.assert_array_equal(t.Y, XOR_Y)
@@ -122,8 +132,17 @@ def test_full_batch_updates_by_hand(optimizer):
 def test_xor_2_4_1_sigmoid_bce_learns_for_most_seeds():
     solved = 0
     for seed in range(10):
-        cfg = Config(layers=(2, 4, 1), activation="sigmoid", output_activation="sigmoid", loss="bce",
-                     init="xavier", lr=0.5, mode="full", seed=seed, stop_at_full_accuracy=True)
+        cfg = Config(
+            layers=(2, 4, 1),
+            activation="sigmoid",
+            output_activation="sigmoid",
+            loss="bce",
+            init="xavier",
+            lr=0.5,
+            mode="full",
+            seed=seed,
+            stop_at_full_accuracy=True,
+        )
         t = Trainer.from_config(cfg)
         t.run(10_000)
         solved += t.record.accuracy == 1.0
@@ -131,8 +150,16 @@ def test_xor_2_4_1_sigmoid_bce_learns_for_most_seeds():
 
 
 def test_xor_2_3_2_relu_softmax_ce_learns():
-    cfg = Config(layers=(2, 3, 2), activation="relu", output_activation="softmax", loss="ce", init="he",
-                 optimizer="adam", lr=0.05, seed=0)
+    cfg = Config(
+        layers=(2, 3, 2),
+        activation="relu",
+        output_activation="softmax",
+        loss="ce",
+        init="he",
+        optimizer="adam",
+        lr=0.05,
+        seed=0,
+    )
     t = Trainer.from_config(cfg)
     t.run(500)
     assert t.record.accuracy == 1.0
@@ -142,8 +169,19 @@ def test_xor_2_3_2_relu_softmax_ce_learns():
 
 @pytest.mark.parametrize("dataset", ["moons", "circles"])
 def test_two_d_sets_generalise(dataset):
-    cfg = Config(dataset=dataset, samples=200, noise=0.1, test_fraction=0.25, layers=(2, 8, 8, 1),
-                 activation="tanh", output_activation="sigmoid", loss="bce", optimizer="adam", lr=0.05, seed=0)
+    cfg = Config(
+        dataset=dataset,
+        samples=200,
+        noise=0.1,
+        test_fraction=0.25,
+        layers=(2, 8, 8, 1),
+        activation="tanh",
+        output_activation="sigmoid",
+        loss="bce",
+        optimizer="adam",
+        lr=0.05,
+        seed=0,
+    )
     t = Trainer.from_config(cfg)
     assert t.X.shape == (150, 2) and t.X_test.shape == (50, 2)
     t.run(500)
@@ -262,8 +300,15 @@ def test_rewind_and_change_lr_makes_a_branch():
 
 @pytest.mark.parametrize(
     "changes",
-    [dict(layers=(2, 3, 1)), dict(seed=1), dict(activation="tanh"), dict(dtype="float32"), dict(samples=100),
-     dict(init_limit=0.3), dict(feedback_alignment=True)],
+    [
+        dict(layers=(2, 3, 1)),
+        dict(seed=1),
+        dict(activation="tanh"),
+        dict(dtype="float32"),
+        dict(samples=100),
+        dict(init_limit=0.3),
+        dict(feedback_alignment=True),
+    ],
     ids=lambda c: next(iter(c)),
 )
 def test_reconfigure_rebuild_field_is_refused_and_named(changes):
@@ -380,8 +425,12 @@ def test_divergence_stops_at_first_non_finite_value(name):
     # The named value really is not finite in the state that step computed...
     W, b, fwd, loss, bwd = _next_state_by_hand(t)
     named = {
-        "weights": lambda l: W[l], "biases": lambda l: b[l], "z": lambda l: fwd.z[l], "a": lambda l: fwd.a[l],
-        "delta": lambda l: bwd.delta[l], "gradient": lambda l: np.concatenate([bwd.dW[l].ravel(), bwd.db[l]]),
+        "weights": lambda l: W[l],
+        "biases": lambda l: b[l],
+        "z": lambda l: fwd.z[l],
+        "a": lambda l: fwd.a[l],
+        "delta": lambda l: bwd.delta[l],
+        "gradient": lambda l: np.concatenate([bwd.dW[l].ravel(), bwd.db[l]]),
     }
     if d.quantity == "loss":
         assert d.layer == 0
@@ -570,7 +619,9 @@ def test_divergence_is_clean_no_floating_point_warnings():
 def test_confusion_counts_every_training_sample_by_true_and_predicted_class():
     from model import Config, Trainer
 
-    t = Trainer.from_config(Config(dataset="spiral", classes=3, layers=(2, 8, 3), output_activation="softmax", loss="ce"))
+    t = Trainer.from_config(
+        Config(dataset="spiral", classes=3, layers=(2, 8, 3), output_activation="softmax", loss="ce")
+    )
     t.run(20)
     counts = t.record.confusion
     labels, predicted = t.data.labels, t.record.predicted
@@ -606,7 +657,12 @@ def test_a_record_rebuilt_from_its_figures_is_the_record():
         copy = Trainer.from_config(config)  # another trainer on the same data
         rebuilt = copy.record_of(figures)
         assert (rebuilt.epoch, rebuilt.loss, rebuilt.accuracy, rebuilt.test_loss) == (
-            record.epoch, record.loss, record.accuracy, record.test_loss,
+            record.epoch,
+            record.loss,
+            record.accuracy,
+            record.test_loss,
         )
-        for got, want in zip(rebuilt.delta + rebuilt.dW + rebuilt.db + rebuilt.z, record.delta + record.dW + record.db + record.z):
+        for got, want in zip(
+            rebuilt.delta + rebuilt.dW + rebuilt.db + rebuilt.z, record.delta + record.dW + record.db + record.z
+        ):
             assert np.array_equal(got, want)

@@ -103,7 +103,9 @@ def test_a_pace_spaces_the_epochs_exactly(rate):
 def test_a_pause_is_answered_while_the_pace_waits():
     clock = FakeClock()
     trainer = Trainer.from_config(Config(max_epochs=10**9))
-    outcome = train_until(trainer, should_stop=lambda: clock.now > 2.5, pace=lambda: 1.0, clock=clock, sleep=clock.sleep)
+    outcome = train_until(
+        trainer, should_stop=lambda: clock.now > 2.5, pace=lambda: 1.0, clock=clock, sleep=clock.sleep
+    )
     assert outcome.ending is Ending.STOPPED and trainer.epoch == 3 and clock.now < 2.52
 
 

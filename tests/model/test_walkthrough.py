@@ -166,8 +166,19 @@ def test_steps_follow_the_chain():
     labels = [label for label, _, _ in rows]
     assert labels[:5] == ["forward", "input", "z", "a", "f'"]
     assert labels[6 : 6 + len(w.terms)] == [f"term-{k}" for k in range(len(w.terms))]
-    assert labels[-11:] == ["sum", "delta", "gradient", "sample-grad", "batch-grad", "penalty", "update", "now",
-                            "change", "penalty-share", "next"]
+    assert labels[-11:] == [
+        "sum",
+        "delta",
+        "gradient",
+        "sample-grad",
+        "batch-grad",
+        "penalty",
+        "update",
+        "now",
+        "change",
+        "penalty-share",
+        "next",
+    ]
     values = dict((label, value) for label, _, value in rows)
     assert values["delta"] == t.record.delta[1][3, 2]
     assert values["batch-grad"] == t.record.dW[1][0, 2]

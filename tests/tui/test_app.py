@@ -13,6 +13,7 @@ import os
 import signal
 
 import numpy as np
+from pilot_helpers import settle_paused, wait_for
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
@@ -27,7 +28,6 @@ from tui.widgets.hyperparameters import HyperparameterForm
 from tui.widgets.layer_inspector import LayerInspector
 from tui.widgets.loss_chart import LossChart, downsample
 from tui.widgets.stats_bar import StatsBar
-from pilot_helpers import settle_paused, wait_for
 
 SIZE = (120, 40)
 # relu hidden, linear output, mse and a huge step: blows up after a couple of dozen epochs.
@@ -35,8 +35,6 @@ EXPLODING = Config(activation="relu", output_activation="linear", loss="mse", lr
 
 
 # ---------------------------------------------------------------- helpers
-
-
 
 
 def cell_numbers(table: DataTable) -> list[list[str]]:
@@ -311,8 +309,16 @@ async def test_a_lost_training_process_keeps_the_run_start_and_the_app_goes_on()
 async def test_run_pause_pressed_fast_and_mixed_with_steps_stays_exact():
     """Every pause takes the child's trainer back before anything else moves:
     however fast the keys come, the run is the engine's, epoch for epoch."""
-    config = Config(dataset="moons", samples=60, layers=(2, 6, 1), mode="minibatch", batch_size=16,
-                    optimizer="adam", lr=0.01, max_epochs=10**9)
+    config = Config(
+        dataset="moons",
+        samples=60,
+        layers=(2, 6, 1),
+        mode="minibatch",
+        batch_size=16,
+        optimizer="adam",
+        lr=0.01,
+        max_epochs=10**9,
+    )
     app = BackpropApp(config=config, show_form=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()

@@ -6,15 +6,23 @@ import pickle
 
 import numpy as np
 import pytest
+from same_run import assert_same_run  # noqa: E402
 
 from model import Config, Trainer
 from tui.array_exchange import SHARE, TRANSFER, ArrayExchange
 
-from same_run import assert_same_run  # noqa: E402
-
 SPIRAL = Config(
-    dataset="spiral", samples=300, classes=3, layers=(2, 16, 16, 3), activation="relu",
-    output_activation="softmax", loss="ce", mode="minibatch", batch_size=32, optimizer="adam", lr=0.01,
+    dataset="spiral",
+    samples=300,
+    classes=3,
+    layers=(2, 16, 16, 3),
+    activation="relu",
+    output_activation="softmax",
+    loss="ce",
+    mode="minibatch",
+    batch_size=32,
+    optimizer="adam",
+    lr=0.01,
 )
 
 

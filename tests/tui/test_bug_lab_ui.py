@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from pilot_helpers import wait_for
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from model import Config
@@ -15,7 +16,6 @@ from tui.app import EXPLAIN, BackpropApp
 from tui.screens.bug_lab import BugLabScreen, QuizGuessScreen, RevealScreen
 from tui.screens.check_report import CheckReportScreen
 from tui.widgets.layer_inspector import LayerInspector
-from pilot_helpers import wait_for
 
 SIZE = (120, 40)
 XOR_221 = Config(layers=(2, 2, 1), activation="sigmoid", output_activation="sigmoid", loss="mse")

@@ -12,6 +12,7 @@ import csv
 from pathlib import Path
 
 import numpy as np
+from pilot_helpers import wait_for
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList
 
@@ -26,14 +27,11 @@ from tui.screens.export_menu import ExportMenu
 from tui.screens.file_dialog import FileDialog
 from tui.widgets.hyperparameters import HyperparameterForm
 from tui.widgets.stats_bar import StatsBar
-from pilot_helpers import wait_for
 
 SIZE = (80, 24)
 
 
 # ---------------------------------------------------------------- helpers
-
-
 
 
 def notes(app: BackpropApp, severity: str | None = None) -> list[str]:
@@ -322,8 +320,12 @@ async def test_each_export_writes_its_file(tmp_path):
 def test_new_keys_are_in_help_and_palette():
     app = BackpropApp(show_form=False)
     help_rows = {name: (keys, text) for keys, name, text in app.key_help()}
-    for binding_id, name in [("save_session", "Save session"), ("open_session", "Open session"),
-                             ("export", "Export"), ("open_csv", "Open CSV data")]:
+    for binding_id, name in [
+        ("save_session", "Save session"),
+        ("open_session", "Open session"),
+        ("export", "Export"),
+        ("open_csv", "Open CSV data"),
+    ]:
         assert binding_id in EXPLAIN and help_rows[name][1] == EXPLAIN[binding_id]
     assert help_rows["Save session"][0] == app.get_key_display(app.BINDINGS[0].with_key("ctrl+s"))
     assert help_rows["Export"][0] == "x" and help_rows["Open CSV data"][0] == "c"

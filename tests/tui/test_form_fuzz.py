@@ -44,13 +44,11 @@ async def running():
 # Text a person might type: numbers in many spellings, layer lists, words,
 # and anything at all (control characters, other scripts, huge exponents).
 number_text = st.one_of(
-    st.integers(-10**12, 10**12).map(str),
+    st.integers(-(10**12), 10**12).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.sampled_from(["1e999", "-0", "0.0", "1_000", " 3 ", "0x10", "²", "١٢", "nan", "inf", "1e-320"]),
 )
-layer_text = st.lists(st.integers(-3, 5000), min_size=0, max_size=14).map(
-    lambda sizes: ",".join(str(n) for n in sizes)
-)
+layer_text = st.lists(st.integers(-3, 5000), min_size=0, max_size=14).map(lambda sizes: ",".join(str(n) for n in sizes))
 # Digits of other scripts and superscripts pass str.isdigit() but not always int().
 digit_soup = st.text(alphabet="0123456789,-x .e²³١٢٣", max_size=20)
 any_text = st.text(max_size=40)

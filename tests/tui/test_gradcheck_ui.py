@@ -3,8 +3,8 @@ tables against model.gradcheck.check_trainer run independently here."""
 
 from __future__ import annotations
 
-
 import numpy as np
+from pilot_helpers import wait_for
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
@@ -16,11 +16,8 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.gradient_check import GradientCheckScreen
 from tui.screens.help import HelpScreen
 from tui.widgets.layer_inspector import LayerInspector
-from pilot_helpers import wait_for
 
 SIZE = (120, 40)
-
-
 
 
 def rows(table: DataTable) -> list[list[str]]:

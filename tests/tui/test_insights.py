@@ -36,8 +36,15 @@ from tui.widgets.layer_health import SPARK, LayerHealthView, sparkline
 SIZE = (120, 40)
 MOONS = Config(dataset="moons", samples=80, layers=(2, 6, 1), activation="tanh", lr=0.5, seed=0)
 SPIRAL = Config(
-    dataset="spiral", samples=90, classes=3, layers=(2, 8, 3), activation="tanh",
-    output_activation="softmax", loss="ce", lr=0.3, seed=1,
+    dataset="spiral",
+    samples=90,
+    classes=3,
+    layers=(2, 8, 3),
+    activation="tanh",
+    output_activation="softmax",
+    loss="ce",
+    lr=0.3,
+    seed=1,
 )
 DEEP_SIGMOID = Config(dataset="xor", layers=(2, 8, 8, 8, 8, 1), activation="sigmoid", loss="bce", init="xavier", seed=0)
 HEALTHY_XOR = Config(dataset="xor", layers=(2, 4, 1), activation="tanh", lr=0.5, seed=0)
@@ -68,9 +75,7 @@ def screen_text(widget: DecisionBoundary) -> str:
 def map_cells(widget: DecisionBoundary) -> list[list[tuple[str, object]]]:
     layout = widget.layout_used
     assert layout is not None, widget.message
-    return [
-        cells(widget, layout.map_y + r)[layout.map_x : layout.map_x + layout.columns] for r in range(layout.rows)
-    ]
+    return [cells(widget, layout.map_y + r)[layout.map_x : layout.map_x + layout.columns] for r in range(layout.rows)]
 
 
 def expected_pixels(app: BackpropApp, widget: DecisionBoundary, grid, discrete: bool) -> list[list[Color]]:
@@ -286,7 +291,9 @@ def assert_health_matches(app: BackpropApp) -> list:
     assert len(rows) == len(health)
     for h, row in zip(health, rows):
         assert row[0] == h.summary
-        for text, value in zip(row[1:], (h.mean_abs_delta, h.grad_norm, h.update_ratio, h.dead_share, h.saturated_share)):
+        for text, value in zip(
+            row[1:], (h.mean_abs_delta, h.grad_norm, h.update_ratio, h.dead_share, h.saturated_share)
+        ):
             if value is None or np.isnan(value):
                 assert text[:8].strip() == "—"
             else:

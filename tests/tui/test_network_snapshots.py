@@ -7,10 +7,10 @@ phase are in the picture. Regenerate after a deliberate change with
 from __future__ import annotations
 
 import pytest
+from test_snapshots import SMALL, WIDE, steps
 
 from model import Config
 from tui.app import BackpropApp
-from test_snapshots import SMALL, WIDE, steps
 
 NETWORKS = {
     "2-2-1": Config(layers=(2, 2, 1)),

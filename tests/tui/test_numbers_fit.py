@@ -20,8 +20,9 @@ from tui.widgets.predictions import PredictionsTable, column_format
 CONFIGS = {
     "xor": Config(),
     "moons": Config(dataset="moons", layers=(2, 8, 8, 1), activation="tanh"),
-    "spiral": Config(dataset="spiral", classes=3, layers=(2, 16, 16, 3), activation="relu",
-                     output_activation="softmax", loss="ce"),
+    "spiral": Config(
+        dataset="spiral", classes=3, layers=(2, 16, 16, 3), activation="relu", output_activation="softmax", loss="ce"
+    ),
     "deep": Config(layers=(2, 8, 8, 8, 8, 1)),
     "exploding": Config(output_activation="linear", loss="mse", lr=1000),
 }

@@ -5,6 +5,7 @@ screen against the engine's arrays."""
 from __future__ import annotations
 
 import numpy as np
+from pilot_helpers import wait_for
 from textual.widgets import DataTable, Input
 
 from model import Config, Trainer
@@ -16,7 +17,6 @@ from tui.widgets.layer_inspector import LayerInspector
 from tui.widgets.loss_chart import LossChart
 from tui.widgets.network_panel import NetworkPanel
 from tui.widgets.stats_bar import StatsBar
-from pilot_helpers import wait_for
 
 SIZE = (120, 40)
 
@@ -81,8 +81,14 @@ async def test_s_steps_a_whole_2_4_1_epoch_and_S_goes_back():
             if not phase.last:
                 assert app.trainer.epoch == 0
         assert names == [
-            "forward L1", "forward L2", "loss", "output delta L2", "backward L1 delta",
-            "gradients L2", "gradients L1", "update",
+            "forward L1",
+            "forward L2",
+            "loss",
+            "output delta L2",
+            "backward L1 delta",
+            "gradients L2",
+            "gradients L1",
+            "update",
         ]
         # After the update: epoch 1, exactly what one step gives.
         stepped = reference.step()

@@ -7,14 +7,14 @@ import os
 import time
 
 import numpy as np
+from pilot_helpers import wait_for
+from test_files_ui import answer_dialog
 from textual.widgets import ProgressBar
 
 import tui.file_actions
 from model.safe_read import Cancelled
 from tui.app import BackpropApp
 from tui.screens.reading import ReadingScreen
-from pilot_helpers import wait_for
-from test_files_ui import answer_dialog
 
 SIZE = (100, 30)
 

@@ -59,10 +59,16 @@ def test_a_run_goes_through_its_states_and_starts_one_worker(control):
     assert controller.state is RunState.PAUSED
 
 
-@pytest.mark.parametrize(("ending", "state"), [
-    (Ending.DONE, RunState.DONE), (Ending.DIVERGED, RunState.DIVERGED), (Ending.REACHED, RunState.PAUSED),
-    (Ending.ERROR, RunState.PAUSED), (Ending.STOPPED, RunState.PAUSED),
-])
+@pytest.mark.parametrize(
+    ("ending", "state"),
+    [
+        (Ending.DONE, RunState.DONE),
+        (Ending.DIVERGED, RunState.DIVERGED),
+        (Ending.REACHED, RunState.PAUSED),
+        (Ending.ERROR, RunState.PAUSED),
+        (Ending.STOPPED, RunState.PAUSED),
+    ],
+)
 def test_the_end_of_a_run_sets_the_state_it_ended_in(control, ending, state):
     controller, _ = control
     controller.start(5)

@@ -84,7 +84,10 @@ def test_theme_option_reaches_the_app(launched, name):
 
 @pytest.mark.parametrize(
     ("argv", "fragment"),
-    [(["--theme", "projektor"], "did you mean 'backprop-projector'"), (["--theme", "nord", "--json"], "not with --json")],
+    [
+        (["--theme", "projektor"], "did you mean 'backprop-projector'"),
+        (["--theme", "nord", "--json"], "not with --json"),
+    ],
 )
 def test_bad_theme_options_are_one_line(launched, argv, fragment):
     code, out, err = run(*argv)

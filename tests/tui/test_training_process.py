@@ -9,22 +9,37 @@ import threading
 
 import numpy as np
 import pytest
+from same_run import assert_same_run  # noqa: E402
 
 from model import Config, DivergenceError, Trainer
 from model.trainer import History
 from tui.training_process import RunResult, TrainingProcess
 
-from same_run import assert_same_run  # noqa: E402
-
 CASES = {
     "xor full batch": Config(),
     "moons mini-batch momentum": Config(
-        dataset="moons", samples=60, test_fraction=0.25, layers=(2, 6, 1), activation="tanh",
-        mode="minibatch", batch_size=16, optimizer="momentum", momentum=0.9, lr=0.1,
+        dataset="moons",
+        samples=60,
+        test_fraction=0.25,
+        layers=(2, 6, 1),
+        activation="tanh",
+        mode="minibatch",
+        batch_size=16,
+        optimizer="momentum",
+        momentum=0.9,
+        lr=0.1,
     ),
     "spiral sgd adam softmax": Config(
-        dataset="spiral", samples=30, classes=3, layers=(2, 8, 3), activation="relu",
-        output_activation="softmax", loss="ce", mode="sgd", optimizer="adam", lr=0.01,
+        dataset="spiral",
+        samples=30,
+        classes=3,
+        layers=(2, 8, 3),
+        activation="relu",
+        output_activation="softmax",
+        loss="ce",
+        mode="sgd",
+        optimizer="adam",
+        lr=0.01,
     ),
 }
 
@@ -141,7 +156,9 @@ def test_a_lost_child_ends_the_run_with_a_reason_and_a_new_one_starts(process):
     trainer.run(7)
     lost = interrupted_run(process, trainer, lambda: os.kill(process.pid, signal.SIGKILL))
     assert lost.kind == "error" and lost.trainer is None
-    assert lost.reason == "the training process ended unexpectedly (killed by signal 9); kept epoch 7, where the run began"
+    assert (
+        lost.reason == "the training process ended unexpectedly (killed by signal 9); kept epoch 7, where the run began"
+    )
     assert trainer.epoch == 7
 
     again = process.run(trainer, 20, 0.1, lambda _: None, lambda: False)
@@ -183,7 +200,9 @@ def test_moves_made_here_between_runs_reach_the_child(process):
     assert len(here.branches) == 2
 
 
-@pytest.mark.parametrize("failure", [OSError(24, "Too many open files"), AssertionError("pass_fds not supported on Windows.")])
+@pytest.mark.parametrize(
+    "failure", [OSError(24, "Too many open files"), AssertionError("pass_fds not supported on Windows.")]
+)
 def test_without_a_child_the_run_trains_a_copy_in_this_thread(process, monkeypatch, failure):
     def refuse(*args, **kwargs):
         raise failure
@@ -207,7 +226,9 @@ def test_a_long_run_holds_about_what_its_trainer_holds(process):
     """Snapshots thinned out during a run are let go on both sides, not held
     until it ends (a long run of a large network would hold several times
     the snapshot budget otherwise)."""
-    config = CASES["spiral sgd adam softmax"].replace(layers=(2, 32, 32, 3), mode="minibatch", batch_size=10, max_epochs=10**9)
+    config = CASES["spiral sgd adam softmax"].replace(
+        layers=(2, 32, 32, 3), mode="minibatch", batch_size=10, max_epochs=10**9
+    )
     trainer = Trainer.from_config(config)
     trainer._max_snapshots = 16  # thin out after a few dozen epochs, not thousands
     held = []

@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from model import Config, Trainer
+from model.names import parameter_name as weight_label
 from model.walkthrough import walkthrough
 from tui.app import BackpropApp
 from tui.format import fixed
@@ -21,12 +22,9 @@ from tui.widgets.insight_tabs import InsightTabs
 from tui.widgets.layer_inspector import LayerInspector
 from tui.widgets.loss_chart import LossChart
 from tui.widgets.stats_bar import StatsBar
-from model.names import parameter_name as weight_label
 from tui.widgets.walkthrough_panel import WalkthroughPanel, walkthrough_rows
 
 SIZE = (120, 40)
-
-
 
 
 def cell(app: BackpropApp, table_id: str, row: int, column: int) -> str:
@@ -192,7 +190,12 @@ async def test_e_edits_a_weight_refuses_bad_text_and_b_goes_back():
         screen = app.screen
         box = screen.query_one("#edit-value", Input)
         error = screen.query_one("#edit-error", Static)
-        for text, words in (("abc", "not a number"), ("1e999", "too large"), ("nan", "not a number"), ("", "type a number")):
+        for text, words in (
+            ("abc", "not a number"),
+            ("1e999", "too large"),
+            ("nan", "not a number"),
+            ("", "type a number"),
+        ):
             box.value = text
             await pilot.press("enter")
             await pilot.pause()

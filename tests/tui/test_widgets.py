@@ -15,9 +15,9 @@ from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Input, Select, Static, Switch, Tab, Tabs
 
 from model import Config, Trainer
+from model.config import CHOICES, FIELD_NAMES
 from tui.format import fixed, fixed_int, value_style
 from tui.messages import HyperparametersChanged, WeightSelected
-from model.config import CHOICES, FIELD_NAMES
 from tui.widgets.hyperparameters import INPUTS, SECTIONS, SWITCHES, HyperparameterForm, field_text
 from tui.widgets.layer_inspector import FIRST_ROWS, MAX_COLUMNS, MAX_ROWS, VIEWS, LayerInspector
 from tui.widgets.predictions import PredictionsTable, column_format
@@ -277,7 +277,8 @@ async def test_rows_out_of_view_are_written_when_scrolled_to():
         assert 0 < in_view < 40
         assert assert_table_shows(table, r1, 0, "deltas", r0, only=range(in_view)) == in_view
         current = [
-            i for i in range(MAX_ROWS)
+            i
+            for i in range(MAX_ROWS)
             if text(table, f"s-{i}", "u-0") == fixed(r1.delta[0][i, 0]) + marker(r1.delta[0][i, 0], r0.delta[0][i, 0])
         ]
         assert in_view <= len(current) < 40  # an update writes about a screenful, not 200 rows
@@ -423,7 +424,9 @@ async def test_predictions_of_a_truth_table():
         assert f"Epoch 300: {hits}/4 training samples right" in summary
 
 
-@pytest.mark.parametrize("config", [Config(dataset="moons", samples=200, layers=(2, 8, 1)), SPIRAL], ids=["moons", "spiral"])
+@pytest.mark.parametrize(
+    "config", [Config(dataset="moons", samples=200, layers=(2, 8, 1)), SPIRAL], ids=["moons", "spiral"]
+)
 async def test_predictions_of_a_big_set_with_confusion_counts(config):
     t = trainer(config)
     for _ in range(20):
@@ -540,7 +543,9 @@ async def test_form_refused_choice_snaps_back_with_a_reason():
         await pilot.pause()
         assert changes(app) == [] and app.widget.config == XOR
         assert select.value == "sigmoid" and select.has_class("-invalid")
-        assert "softmax needs at least 2 output units" in str(app.query_one("#error-output_activation", Static).render())
+        assert "softmax needs at least 2 output units" in str(
+            app.query_one("#error-output_activation", Static).render()
+        )
         # bce with a linear output is refused by the pairing rule, named in the message.
         app.query_one("#field-output_activation", Select).value = "linear"
         await pilot.pause()

@@ -23,8 +23,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from model.gradcheck import DEFAULT_H, DEFAULT_TOLERANCE, GradientCheck, check_trainer
-from tui.format import fixed, fixed_int, theme_colours
 from model.names import parameter_name
+from tui.format import fixed, fixed_int, theme_colours
 
 if TYPE_CHECKING:
     from model import Trainer

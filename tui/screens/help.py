@@ -35,8 +35,12 @@ since the last record shown. The loss is the mean over samples.
 
 # Keys that belong to widgets rather than to the app's bindings.
 WIDGET_KEYS: tuple[tuple[str, str, str], ...] = (
-    ("enter", "Choose weight", "On a cell of a Weights table (or a click on it): follow that weight's gradient in "
-     "the Chain rule tab, and name its value and gradient."),
+    (
+        "enter",
+        "Choose weight",
+        "On a cell of a Weights table (or a click on it): follow that weight's gradient in "
+        "the Chain rule tab, and name its value and gradient.",
+    ),
     ("arrows", "Move", "Move the cursor in a table; in this help, scroll."),
     ("tab / shift+tab", "Focus", "Move between the tables, the tabs and the form."),
 )

@@ -30,8 +30,21 @@ from tui.messages import HyperparametersChanged
 # (section title, fields in order). Every Config field appears exactly once.
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Data", ("dataset", "samples", "noise", "classes", "test_fraction", "csv_path", "label_column")),
-    ("Network", ("layers", "activation", "output_activation", "loss", "init", "init_scale", "init_limit",
-                 "dtype", "feedback_alignment", "seed")),
+    (
+        "Network",
+        (
+            "layers",
+            "activation",
+            "output_activation",
+            "loss",
+            "init",
+            "init_scale",
+            "init_limit",
+            "dtype",
+            "feedback_alignment",
+            "seed",
+        ),
+    ),
     ("Optimisation", ("lr", "optimizer", "momentum", "beta1", "beta2", "eps", "l1", "l2", "mode", "batch_size")),
     ("Stopping", ("epochs_per_step", "max_epochs", "target_loss", "stop_at_full_accuracy")),
 )
@@ -41,18 +54,43 @@ INPUTS: tuple[str, ...] = tuple(
 )
 
 LABELS = {
-    "dataset": "Dataset", "samples": "Samples", "noise": "Noise", "classes": "Classes",
-    "test_fraction": "Test fraction", "csv_path": "CSV file", "label_column": "Label column",
-    "layers": "Layers", "activation": "Hidden act.", "output_activation": "Output act.", "loss": "Loss",
-    "init": "Init", "init_scale": "Init scale", "init_limit": "Init limit", "dtype": "Float type",
-    "feedback_alignment": "Feedback align.", "seed": "Seed", "lr": "Learning rate", "optimizer": "Optimizer",
-    "momentum": "Momentum", "beta1": "Adam β1", "beta2": "Adam β2", "eps": "Adam ε", "l1": "L1 penalty", "l2": "L2 penalty",
-    "mode": "Batch mode", "batch_size": "Batch size", "epochs_per_step": "Epochs/step",
-    "max_epochs": "Max epochs", "target_loss": "Target loss", "stop_at_full_accuracy": "Stop at 100%",
+    "dataset": "Dataset",
+    "samples": "Samples",
+    "noise": "Noise",
+    "classes": "Classes",
+    "test_fraction": "Test fraction",
+    "csv_path": "CSV file",
+    "label_column": "Label column",
+    "layers": "Layers",
+    "activation": "Hidden act.",
+    "output_activation": "Output act.",
+    "loss": "Loss",
+    "init": "Init",
+    "init_scale": "Init scale",
+    "init_limit": "Init limit",
+    "dtype": "Float type",
+    "feedback_alignment": "Feedback align.",
+    "seed": "Seed",
+    "lr": "Learning rate",
+    "optimizer": "Optimizer",
+    "momentum": "Momentum",
+    "beta1": "Adam β1",
+    "beta2": "Adam β2",
+    "eps": "Adam ε",
+    "l1": "L1 penalty",
+    "l2": "L2 penalty",
+    "mode": "Batch mode",
+    "batch_size": "Batch size",
+    "epochs_per_step": "Epochs/step",
+    "max_epochs": "Max epochs",
+    "target_loss": "Target loss",
+    "stop_at_full_accuracy": "Stop at 100%",
 }
 
 HELP = {
-    "dataset": "The training data: truth tables, 2-D toy sets, iris (4 features, 3 species), 8x8 digits, or a CSV file.",
+    "dataset": (
+        "The training data: truth tables, 2-D toy sets, iris (4 features, 3 species), 8x8 digits, or a CSV file."
+    ),
     "samples": "How many points the 2-D data sets have (truth tables always have 4).",
     "noise": "How much the 2-D data sets are blurred.",
     "classes": "Classes of spiral and blobs; the output layer needs 1 unit for 2 classes, else one per class.",
@@ -181,8 +219,11 @@ class HyperparameterForm(VerticalScroll):
         value = getattr(self._config, name)
         if name in CHOICES:
             control: Widget = Select(
-                [(choice, choice) for choice in CHOICES[name]], value=value, allow_blank=False,
-                compact=True, id=f"field-{name}",
+                [(choice, choice) for choice in CHOICES[name]],
+                value=value,
+                allow_blank=False,
+                compact=True,
+                id=f"field-{name}",
             )
         elif name in SWITCHES:
             control = Switch(value=value, animate=False, id=f"field-{name}")

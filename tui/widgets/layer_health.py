@@ -117,7 +117,7 @@ def figure(value: float | None) -> str:
 
 
 def severity(health: LayerHealth) -> str:
-    """"error", "warning" or "success" (healthy): the worst of the layer's flags."""
+    """ "error", "warning" or "success" (healthy): the worst of the layer's flags."""
     levels = [SEVERITY.get(flag, "warning") for flag in health.flags]
     if "error" in levels:
         return "error"
@@ -254,8 +254,16 @@ class LayerHealthView(VerticalScroll):
                 continue
             value = getattr(h, field)
             share = field in ("dead_share", "saturated_share")
-            spark = "" if value is None or not sparks else " " + sparkline(
-                self.history.series(field, h.layer), log=log, low=0.0 if share else None, high=1.0 if share else None
+            spark = (
+                ""
+                if value is None or not sparks
+                else " "
+                + sparkline(
+                    self.history.series(field, h.layer),
+                    log=log,
+                    low=0.0 if share else None,
+                    high=1.0 if share else None,
+                )
             )
             cells.append(Text(f"{figure(value)}{spark}", no_wrap=True))
         return cells
@@ -272,7 +280,7 @@ class LayerHealthView(VerticalScroll):
             text.append("No layer is flagged by its own figures; the run above is what fails.\n")
         for h in flagged:
             for flag in h.flags:
-                text.append(f"{h.name} {flag}", style=colours[SEVERITY.get(flag, 'warning')])
+                text.append(f"{h.name} {flag}", style=colours[SEVERITY.get(flag, "warning")])
                 text.append(f": {EXPLANATIONS[flag]}.\n")
         if self.hidden_columns:
             text.append(f"Not shown for want of width (h hides the form): {', '.join(self.hidden_columns)}.\n")

@@ -307,9 +307,7 @@ class NetworkDiagram(Widget, can_focus=True):
         self._drawn_for = None
         self.refresh()
 
-    def show(
-        self, values: DiagramValues, hot_nodes: tuple[int, ...] = (), hot_edges: tuple[int, ...] = ()
-    ) -> None:
+    def show(self, values: DiagramValues, hot_nodes: tuple[int, ...] = (), hot_edges: tuple[int, ...] = ()) -> None:
         """Draw `values`, the phase's columns and layers in full and the rest faded."""
         if self.selected is not None:
             column, unit = self.selected

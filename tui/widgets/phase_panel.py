@@ -69,8 +69,11 @@ def side_by_side(labels: list[str], arrays: list[np.ndarray], sample_names: list
     rows = arrays[0].shape[0]
     if rows > MAX_ROWS or any(x.shape[0] != rows for x in arrays) or len(sample_names) != rows:
         return None
-    columns = [(f"{label}.u{j + 1}" if x.shape[1] > 1 else label, x[:, j]) for label, x in zip(labels, arrays)
-               for j in range(x.shape[1])]
+    columns = [
+        (f"{label}.u{j + 1}" if x.shape[1] > 1 else label, x[:, j])
+        for label, x in zip(labels, arrays)
+        for j in range(x.shape[1])
+    ]
     name_width = max(len(n) for n in sample_names)
     cell = max(8, *(len(c) for c, _ in columns))
     if 2 + name_width + (cell + 1) * len(columns) > width:

@@ -48,6 +48,7 @@ def column_format(values: np.ndarray, decimals: int) -> tuple[Callable[[float], 
     finite = v[np.isfinite(v)]
     top = float(np.abs(finite).max()) if finite.size else 0.0
     if round(top, decimals) < 1000.0:
+
         def bare(x: float) -> str:
             text = f"{x:+.{decimals}f}"
             return "+" + text[1:] if float(text) == 0.0 else text  # no "-0.0000"
@@ -141,15 +142,21 @@ class PredictionsTable(Vertical):
         pad = 2 * table.cell_padding
         room = (self.size.width or 10_000) - (LABEL_WIDTH + pad) - 2  # a scrollbar's worth to spare
         cost = {
-            "target": name_width + pad, "ok": 2 + pad, "loss": loss_format[1] + pad, "pred": name_width + pad,
+            "target": name_width + pad,
+            "ok": 2 + pad,
+            "loss": loss_format[1] + pad,
+            "pred": name_width + pad,
         }
         keep_in, keep_out = n_in, outs
         wanted = ["loss", "pred"]
 
         def width() -> int:
             return (
-                sum(in_formats[j][1] + pad for j in range(keep_in)) + cost["target"] + keep_out * (out_format[1] + pad)
-                + cost["ok"] + sum(cost[c] for c in wanted)
+                sum(in_formats[j][1] + pad for j in range(keep_in))
+                + cost["target"]
+                + keep_out * (out_format[1] + pad)
+                + cost["ok"]
+                + sum(cost[c] for c in wanted)
             )
 
         while width() > room and (wanted or keep_in > 1 or keep_out > 1):

@@ -70,8 +70,10 @@ class UnitImages(VerticalScroll):
         background = Color.parse(variables.get("surface") or variables.get("background") or "black")
         units, side, _ = images.shape
         per_row = max((self.size.width - 2 + GAP) // (side + GAP), 1) if self.size.width else 8
-        text = Text(f"L1 units' incoming weights at epoch {epoch}, as {side}x{side} images "
-                    "(bright = large; success colour positive, error colour negative):\n")
+        text = Text(
+            f"L1 units' incoming weights at epoch {epoch}, as {side}x{side} images "
+            "(bright = large; success colour positive, error colour negative):\n"
+        )
         for first in range(0, units, per_row):
             group = range(first, min(first + per_row, units))
             text.append("  ".join(f"u{j + 1}".ljust(side) for j in group) + "\n")

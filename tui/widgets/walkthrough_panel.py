@@ -24,8 +24,8 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from model import BackpropError
-from model.walkthrough import Walkthrough, walkthrough
 from model.names import parameter_name
+from model.walkthrough import Walkthrough, walkthrough
 from tui.format import fixed
 
 if TYPE_CHECKING:
