@@ -108,7 +108,9 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def write_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], None], new_mode: int | None = None) -> None:
+def write_atomically(
+    path: str | os.PathLike, write: Callable[[IO[bytes]], object], new_mode: int | None = None
+) -> None:
     """Write through a temporary file in the same folder, fsync it, then rename.
 
     The rename is atomic, so a reader sees either the old file or the new

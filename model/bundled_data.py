@@ -26,7 +26,7 @@ IMAGE_SIDE = {"digits": 8}  # data sets whose inputs are a square image, row by 
 
 def _rows(name: str) -> list[list[str]]:
     try:
-        raw = resources.files("model").joinpath("data", f"{name}.csv.gz").read_bytes()
+        raw = resources.files("model").joinpath("data").joinpath(f"{name}.csv.gz").read_bytes()
         text = gzip.decompress(raw).decode("ascii")
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise DataError(f"the bundled {name} data cannot be read: {exc}") from None

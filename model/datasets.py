@@ -250,7 +250,7 @@ def _check_name(name: str) -> str:
 def _check_int(field: str, value, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise DataError(f"{field} must be a whole number, got {value!r}")
-    if not low <= value <= high:
+    if not low <= int(value) <= high:
         raise DataError(f"{field} must be between {low} and {high}, got {value}")
 
 
@@ -260,7 +260,11 @@ def _check_noise(noise) -> None:
 
 
 def _check_fraction(test_fraction) -> None:
-    if isinstance(test_fraction, bool) or not isinstance(test_fraction, numbers.Real) or not 0 <= test_fraction < 1:
+    if (
+        isinstance(test_fraction, bool)
+        or not isinstance(test_fraction, numbers.Real)
+        or not 0 <= float(test_fraction) < 1
+    ):
         raise DataError(f"test_fraction must be at least 0 and below 1, got {test_fraction!r}")
 
 

@@ -176,13 +176,14 @@ def save_session(trainer: Trainer, path: str | os.PathLike) -> None:
     A bug-lab run (a planted bug) is refused: a session file must replay the
     verified engine, and a file that silently carried a bug would mislead.
     """
-    if getattr(trainer, "bug", None) is not None:
-        raise SessionError(f"a bug is planted ({trainer.bug.name}); bug-lab runs are not saved as sessions")
+    bug = getattr(trainer, "bug", None)
+    if bug is not None:
+        raise SessionError(f"a bug is planted ({bug.name}); bug-lab runs are not saved as sessions")
     meta, arrays = encode(read_run(trainer), trainer.data)
     meta["checksum"] = checksum(meta, arrays)
     blob = np.frombuffer(json.dumps(meta, separators=(",", ":")).encode("utf-8"), dtype=np.uint8)
     try:
-        write_atomically(path, lambda f: np.savez(f, meta=blob, **arrays), new_mode=NEW_FILE_MODE)
+        write_atomically(path, lambda f: np.savez(f, meta=blob, **arrays), new_mode=NEW_FILE_MODE)  # type: ignore[arg-type]
     except OSError as exc:
         reason = os_reason(exc)
         raise SessionError(f"cannot save the session to {os.fspath(path)}: {reason}") from None
@@ -419,7 +420,7 @@ def _segments(meta: dict) -> list[tuple[int, Config]]:
     raw = _get(meta, "segments", list)
     if not raw:
         raise _Invalid("it has no configuration")
-    segments = []
+    segments: list[tuple[int, Config]] = []
     for i, seg in enumerate(raw):
         if not isinstance(seg, dict):
             raise _Invalid(f"configuration segment {i} is not a mapping")

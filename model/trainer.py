@@ -152,7 +152,7 @@ class Trainer:
         state_bytes = params.nbytes * (1 + (2 if config.optimizer == "adam" else 1))
         self._max_snapshots = int(max(MIN_SNAPSHOTS, min(MAX_SNAPSHOTS, SNAPSHOT_BYTES // max(state_bytes, 1))))
 
-        state = TrainerState(0, params, self._segments[0][2].init_state(params), rng.bit_generator.state)
+        state = TrainerState(0, params, self._segments[0][2].init_state(params), dict(rng.bit_generator.state))
         self._install(state, self._evaluate(state.params))
         self._snapshots[0] = state
         self.initial_params = params
@@ -373,7 +373,7 @@ class Trainer:
             loss = loss_sum / n
             accuracy = hits / n
             W, b = self._weights_for_passes(params, scratch)
-            fwd = bwd = None
+            fwd, bwd = None, None  # computed at the new weights when first asked for
             rng_state = rng.bit_generator.state
             finite = _all_finite(loss, params, params)
         new_state = TrainerState(state.epoch + 1, params, opt, rng_state)

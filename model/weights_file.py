@@ -57,7 +57,7 @@ def save_weights(path: str | os.PathLike, W: Sequence[Array], b: Sequence[Array]
     arrays = {f"W{l}": w for l, w in enumerate(W)} | {f"b{l}": x for l, x in enumerate(b)}
     _check(arrays, f"cannot write {shown}")
     try:
-        write_atomically(shown, lambda f: np.savez(f, **arrays))
+        write_atomically(shown, lambda f: np.savez(f, **arrays))  # type: ignore[arg-type]
     except (OSError, ValueError) as e:
         raise WeightsFileError(f"cannot write {shown}: {_reason(e)}") from None
 

@@ -602,9 +602,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if the_plan.headless:
         from tui.headless import run_headless
 
-        bug = the_plan.trainer.bug
-        if bug is not None:  # never silently
-            print(f"{PROG}: bug lab: {bug.name} is planted ({bug.title})", file=sys.stderr)
+        planted = the_plan.trainer.bug
+        if planted is not None:  # never silently
+            print(f"{PROG}: bug lab: {planted.name} is planted ({planted.title})", file=sys.stderr)
 
         try:
             return run_headless(the_plan)

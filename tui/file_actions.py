@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import SystemCommand
 from textual.screen import Screen
 
-from model import BackpropError, Config, Trainer
+from model import BackpropError, Config, EpochRecord, Trainer
 from model.atomic_write import check_target, write_atomically
 from model.datasets import load_csv
 from model.exports import export_weights, loss_history_csv
@@ -39,7 +39,13 @@ from tui.screens.file_dialog import FileAnswer, FileDialog
 from tui.screens.reading import ReadingScreen
 
 if TYPE_CHECKING:
-    from tui.app import BackpropApp
+    from textual.app import App
+
+    from tui.run_control import RunController
+
+    _AppBase = App[None]
+else:
+    _AppBase = object
 
 SESSION_DEFAULT = "backprop-session.npz"
 SHOW_PROGRESS_AFTER = 1.0  # seconds: a quick read never flashes a dialog (pushing one costs the reader time)
@@ -59,8 +65,33 @@ def resolve(text: str) -> str:
     return os.path.abspath(os.path.expanduser(text.strip()))
 
 
-class FileActions:
-    """Actions save_session, open_session, export, export_* and open_csv."""
+class FileActions(_AppBase):
+    """Actions save_session, open_session, export, export_* and open_csv.
+
+    A mixin of the app (tui/app.py). For the type checker it is an App, and
+    what it needs of this app in particular is declared here, not reached
+    for: the trainer, run control, and the few moves below.
+    """
+
+    trainer: Trainer
+    run_control: RunController
+
+    if TYPE_CHECKING:
+
+        def _when_paused(self, move: Callable[[], object]) -> None: ...
+
+        def _use_trainer(self, trainer: Trainer) -> None: ...
+
+        def _start(self, target: int | None) -> None: ...
+
+        def _set_state(self, state: str, detail: str = "") -> None: ...
+
+        def _redraw(self, record: object = None) -> None: ...
+
+        def mark_saved(self) -> None: ...
+
+        @property
+        def shown(self) -> EpochRecord: ...
 
     _session_path: str | None = None  # the last session saved or opened
     file_reads = 0  # reads running in background workers (tests wait for 0)
@@ -71,25 +102,27 @@ class FileActions:
 
     # ---------------------------------------------------------------- common
 
-    def _file_error(self: "BackpropApp", message: str) -> None:
+    def _file_error(self, message: str) -> None:
         """Every failure is shown, even the same one twice (unlike _error, which
         deduplicates the worker's repeated reports)."""
         self.notify(message, severity="error", title="File", markup=False)
 
-    def _dialog_open(self: "BackpropApp") -> bool:
+    def _dialog_open(self) -> bool:
         return self.screen.is_modal
 
-    def _ask_to_replace(self: "BackpropApp", path: str, then: Callable[[], None], known: bool = False) -> None:
+    def _ask_to_replace(self, path: str, then: Callable[[], object], known: bool = False) -> None:
         """Run `then`, after asking first if it would replace a file the user did not pick before."""
         if known or not os.path.isfile(path):
             then()
             return
-        self.push_screen(
-            ConfirmScreen(f"{path} exists. Replace it?", yes="Replace", no="Cancel"),
-            lambda yes: then() if yes else None,
-        )
 
-    def _unsafe_target(self: "BackpropApp", path: str) -> bool:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then()
+
+        self.push_screen(ConfirmScreen(f"{path} exists. Replace it?", yes="Replace", no="Cancel"), answered)
+
+    def _unsafe_target(self, path: str) -> bool:
         """Refuse (with a notification) a save target that cannot be written safely."""
         try:
             check_target(path)
@@ -99,7 +132,7 @@ class FileActions:
         return False
 
     def _read_in_background(
-        self: "BackpropApp",
+        self,
         path: str,
         read: Callable[[Callable[[int, int], bool]], Any],
         done: Callable[[Any], None],
@@ -156,7 +189,7 @@ class FileActions:
 
     # -------------------------------------------------------------- sessions
 
-    def action_save_session(self: "BackpropApp") -> None:
+    def action_save_session(self) -> None:
         if self._dialog_open():
             return
         if self.run_control.busy:  # the epoch on screen is saved: the run pauses first
@@ -173,7 +206,7 @@ class FileActions:
             self._save_session_answer,
         )
 
-    def _save_session_answer(self: "BackpropApp", answer: FileAnswer | None) -> None:
+    def _save_session_answer(self, answer: FileAnswer | None) -> None:
         if answer is None:
             return
         path = resolve(answer.path)
@@ -181,7 +214,7 @@ class FileActions:
             return
         self._ask_to_replace(path, partial(self._write_session, path), known=path == self._session_path)
 
-    def _write_session(self: "BackpropApp", path: str) -> None:
+    def _write_session(self, path: str) -> None:
         if self.run_control.busy:
             self._when_paused(partial(self._write_session, path))
             return
@@ -197,7 +230,7 @@ class FileActions:
         self.mark_saved()
         self.notify(f"Saved the session at epoch {self.trainer.epoch} to {path}", title="Saved", markup=False)
 
-    def action_open_session(self: "BackpropApp") -> None:
+    def action_open_session(self) -> None:
         if self._dialog_open():
             return
         self.push_screen(
@@ -205,7 +238,7 @@ class FileActions:
             self._open_session_answer,
         )
 
-    def _open_session_answer(self: "BackpropApp", answer: FileAnswer | None) -> None:
+    def _open_session_answer(self, answer: FileAnswer | None) -> None:
         if answer is None:
             return
         path = resolve(answer.path)
@@ -217,7 +250,7 @@ class FileActions:
             lambda reason: reason,
         )
 
-    def _session_read(self: "BackpropApp", path: str, trainer: Trainer) -> None:
+    def _session_read(self, path: str, trainer: Trainer) -> None:
         epochs = self.trainer.last_epoch
         if epochs == 0 and not self.trainer.branches:
             self._use_session(trainer, path)
@@ -232,7 +265,7 @@ class FileActions:
             lambda yes: self._use_session(trainer, path) if yes else None,
         )
 
-    def _use_session(self: "BackpropApp", trainer: Trainer, path: str) -> None:
+    def _use_session(self, trainer: Trainer, path: str) -> None:
         if self.run_control.busy:
             self._when_paused(partial(self._use_session, trainer, path))
             return
@@ -252,7 +285,7 @@ class FileActions:
 
     # --------------------------------------------------------------- exports
 
-    def action_export(self: "BackpropApp") -> None:
+    def action_export(self) -> None:
         if self._dialog_open():
             return
         choices = [(key, name, what) for key, (name, what) in EXPORTS.items()]
@@ -270,7 +303,7 @@ class FileActions:
     def action_export_script(self) -> None:
         self._ask_export("script")
 
-    def _export_default(self: "BackpropApp", kind: str) -> str:
+    def _export_default(self, kind: str) -> str:
         epoch = self.shown.epoch
         return {
             "loss_csv": "loss-history.csv",
@@ -279,14 +312,14 @@ class FileActions:
             "script": "backprop_from_scratch.py",
         }[kind]
 
-    def _ask_export(self: "BackpropApp", kind: str) -> None:
+    def _ask_export(self, kind: str) -> None:
         name, what = EXPORTS[kind]
         self.push_screen(
             FileDialog(f"Export: {name}", self._export_default(kind), action="Export", hint=f"Writes {what}."),
             lambda answer: self._export_answer(kind, answer),
         )
 
-    def _export_answer(self: "BackpropApp", kind: str, answer: FileAnswer | None) -> None:
+    def _export_answer(self, kind: str, answer: FileAnswer | None) -> None:
         if answer is None:
             return
         path = resolve(answer.path)
@@ -295,7 +328,7 @@ class FileActions:
         # After the dialog has gone, so that a screenshot shows the app, not the dialog.
         self._ask_to_replace(path, lambda: self.call_after_refresh(self._export, kind, path))
 
-    def _export(self: "BackpropApp", kind: str, path: str, resume: bool = False, target: int | None = None) -> None:
+    def _export(self, kind: str, path: str, resume: bool = False, target: int | None = None) -> None:
         """Write export `kind` to `path`; a file of the trainer waits for a run to
         pause (the epoch on screen is written) and `resume`s it after."""
         if kind != "screenshot" and self.run_control.busy:
@@ -332,7 +365,7 @@ class FileActions:
 
     # ------------------------------------------------------------- own data
 
-    def action_open_csv(self: "BackpropApp") -> None:
+    def action_open_csv(self) -> None:
         if self._dialog_open():
             return
         cfg = self.trainer.config
@@ -349,7 +382,7 @@ class FileActions:
             self._open_csv_answer,
         )
 
-    def _open_csv_answer(self: "BackpropApp", answer: FileAnswer | None) -> None:
+    def _open_csv_answer(self, answer: FileAnswer | None) -> None:
         if answer is None:
             return
         from tui.cli import choose_architecture
@@ -370,7 +403,7 @@ class FileActions:
         failed = f"Cannot train on {path}: {{}}".format
         self._read_in_background(path, read, partial(self._csv_read, path, old), failed)
 
-    def _csv_read(self: "BackpropApp", path: str, old: Config, result: tuple[Config, Trainer | None]) -> None:
+    def _csv_read(self, path: str, old: Config, result: tuple[Config, Trainer | None]) -> None:
         new, trainer = result
         if trainer is None:
             self.notify(f"Already training on {path} with these settings.", title="CSV", markup=False)
@@ -393,16 +426,16 @@ class FileActions:
             lambda yes: self._use_csv_trainer(trainer) if yes else None,
         )
 
-    def _use_csv_trainer(self: "BackpropApp", trainer: Trainer) -> None:
+    def _use_csv_trainer(self, trainer: Trainer) -> None:
         self._use_trainer(trainer)
         cfg = trainer.config
         self.notify(f"New network {'-'.join(map(str, cfg.layers))} on {cfg.csv_path}", title="Rebuilt", markup=False)
 
     # ------------------------------------------------------- command palette
 
-    def get_system_commands(self: "BackpropApp", screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Each export as its own command (the keys' commands come from the app)."""
-        yield from super().get_system_commands(screen)  # type: ignore[misc]
+        yield from super().get_system_commands(screen)
         for kind, (name, what) in EXPORTS.items():
             yield SystemCommand(
                 f"Export {name}", f"Asks for a file name, then writes {what}.", partial(self._ask_export, kind)

@@ -259,7 +259,9 @@ def print_summary(trainer: Trainer, outcome: RunOutcome) -> None:
     console.print(table)
     figures = f"epoch {rec.epoch}  loss {fixed(rec.loss, 10, 6).strip()}  accuracy {100 * rec.accuracy:.1f}%"
     if rec.test_loss is not None:
-        figures += f"  test loss {fixed(rec.test_loss, 10, 6).strip()}  test accuracy {100 * rec.test_accuracy:.1f}%"
+        figures += (
+            f"  test loss {fixed(rec.test_loss, 10, 6).strip()}  test accuracy {100 * (rec.test_accuracy or 0.0):.1f}%"
+        )
     console.print(Text(figures), soft_wrap=True)
     if outcome.reason:
         console.print(Text(f"stopped: {outcome.reason}"), soft_wrap=True)

@@ -164,16 +164,18 @@ class TrainingProcess:
             self._runs += 1
             run = self._runs
             latest: Progress | None = None
+            send, recv = self._send, self._recv
+            assert send is not None and recv is not None  # _ensure_child made them
             try:
                 exchange = self._exchange
                 current_pace = pace() if pace is not None else None
-                self._send.send_bytes(
+                send.send_bytes(
                     exchange.pack(("run", run, _for_the_child(trainer), target, period, current_pace), TRANSFER)
                 )
                 asked_at: float | None = None
                 while True:
                     if asked_at is None and asked_to_stop():
-                        self._send.send_bytes(exchange.pack(("stop", run)))
+                        send.send_bytes(exchange.pack(("stop", run)))
                         asked_at = time.monotonic()
                     elif asked_at is not None and time.monotonic() - asked_at > STOP_GRACE:
                         # The epoch in flight is slow: abandon it (and the child).
@@ -183,10 +185,10 @@ class TrainingProcess:
                         return self._from_progress(trainer, latest)
                     elif pace is not None and (new_pace := pace()) != current_pace:
                         current_pace = new_pace
-                        self._send.send_bytes(exchange.pack(("pace", run, new_pace)))
-                    if not self._recv.poll(WAIT):
+                        send.send_bytes(exchange.pack(("pace", run, new_pace)))
+                    if not recv.poll(WAIT):
                         continue
-                    message = exchange.unpack(self._recv.recv_bytes())
+                    message = exchange.unpack(recv.recv_bytes())
                     if message[0] == "progress":
                         latest = message[1]
                         _deliver(trainer, latest, on_progress, abandoned)

@@ -312,7 +312,7 @@ class HyperparameterForm(VerticalScroll):
         changed = new != self._config
         followed = [n for n in FIELD_NAMES if n != name and getattr(new, n) != getattr(self._config, n)]
         self._config = new
-        if name in INPUTS and self._control(name).value == text:
+        if name in INPUTS and getattr(self._control(name), "value", None) == text:
             # e.g. "2-4-1" reads back as "2,4,1", "0" as "0.0"; but not over
             # what was typed since this text was sent (its own commit follows).
             self._show_value(name)

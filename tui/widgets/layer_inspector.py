@@ -25,6 +25,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, DataTable, Static, Tab, Tabs
 
 from tui.format import change_marker, fixed, set_text, theme_colours, value_style
@@ -243,7 +244,7 @@ class LayerInspector(Vertical):
                 id="view-tabs",
             )
         self._tables, self._captions, self._built, self._grids, self._todo = {}, {}, {}, {}, {}
-        panes = []
+        panes: list[Widget] = []
         for l in range(n):
             for v in VIEWS:
                 caption = Static("", classes="inspector-caption", id=f"caption-{v}-{l}")
@@ -417,9 +418,10 @@ class LayerInspector(Vertical):
         more_rows = f"; first {shown} of {samples} samples shown" if shown < samples else ""
         # A previous record of another data set has nothing to compare with.
         same_samples = previous is not None and previous.z[layer].shape == record.z[layer].shape
+        previous_record = previous if same_samples else None
         if view == "deltas":
             values = record.delta[layer][:shown, :units]
-            before = previous.delta[layer][:shown, :units] if same_samples else None
+            before = previous_record.delta[layer][:shown, :units] if previous_record is not None else None
             caption = (
                 f"delta = dLoss_i/dz: per-sample error signal; dW = a_prev.T @ delta / N. L{n}: rows = "
                 f"training samples ({samples}), columns = units ({_unit_names('u', fan_out)}){more_rows}{more_units}."
@@ -435,7 +437,7 @@ class LayerInspector(Vertical):
         column_keys = [k for j in range(units) for k in (f"z-{j}", f"a-{j}")]
         column_labels = [k for j in range(units) for k in (f"z u{j + 1}", f"a u{j + 1}")]
         values = interleave(record.z[layer], record.a[layer])
-        before = interleave(previous.z[layer], previous.a[layer]) if same_samples else None
+        before = interleave(previous_record.z[layer], previous_record.a[layer]) if previous_record is not None else None
         caption = (
             f"Activations of L{n}: z = a_prev @ W + b, a = f(z); rows = training samples ({samples}), "
             f"columns = z and a of each unit{more_rows}{more_units}."
