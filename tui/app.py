@@ -21,6 +21,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, TabPane
 
@@ -36,7 +37,7 @@ from tui.messages import (
     TrainingProgress,
     WeightSelected,
 )
-from tui.run_control import REDRAWS_PER_SECOND, RULE, RunController, RunState, pace_label
+from tui.run_control import PHASES_PER_SECOND, REDRAWS_PER_SECOND, RULE, RunController, RunState, pace_label
 from tui.screens.confirm import ConfirmScreen
 from tui.themes import register_themes
 from tui.widgets.decision_boundary import DecisionBoundary
@@ -63,7 +64,10 @@ EXPLAIN = {
     "step_many": "Train 'epochs per step' epochs (set in the form), stopping early at a stop condition.",
     "run": "Train continuously until paused, a stop condition, or divergence, at the pace set with + and -. " + RULE,
     "faster": "Run faster: the next pace of 1, 2, 5, 20, 100, 1000 epochs a second, then as fast as it can.",
-    "slower": "Run slower: the previous pace, down to 1 epoch a second, so a class can follow each epoch.",
+    "slower": (
+        "Run slower: the previous pace, down to 1 epoch a second, so a class can follow each epoch; slower still, "
+        "r plays the phases of each epoch (forward, loss, deltas, gradients, update) one after another."
+    ),
     "back": "Go back one epoch, exactly (works from a diverged state).",
     "back_many": "Go back 'epochs per step' epochs.",
     "reset": "Back to epoch 0: the same seed's initial weights. The run is kept: stepping replays it.",
@@ -374,7 +378,9 @@ class BackpropApp(FileActions, App[None]):
         return f"done: {reason}; change the stop conditions in the form (h), or step back (b)"
 
     def _pace_note(self) -> str:
-        return "" if self.run_control.pace is None else f"paused · pace {pace_label(self.run_control.pace)}"
+        if self.run_control.pace is None and not self.run_control.play_phases:
+            return ""
+        return f"paused · pace {self._pace_words()}"
 
     def _refuse_when_done(self) -> bool:
         """The one rule at a stop condition: no step key trains past it (F1 says so)."""
@@ -394,7 +400,7 @@ class BackpropApp(FileActions, App[None]):
             # At a stop condition no step key trains on (the state line says how to go on).
             return None if diverged or (self.state == "done" and not self.running) else True
         if action == "toggle_run":
-            return True if self.running or self.state == "paused" else None
+            return True if self.running or self._phase_player is not None or self.state == "paused" else None
         if action in ("back_epoch", "back_many"):
             return True if epoch > 0 else None
         if action == "reset":
@@ -497,6 +503,9 @@ class BackpropApp(FileActions, App[None]):
             return
         if self._refuse_when_done():
             return
+        if target is None and self.run_control.play_phases:
+            self._start_phase_player()
+            return
         if not self._frozen:
             # The app's own objects (a quarter of a million, built at start) are
             # moved out of the garbage collector's sight until it exits: a full
@@ -509,7 +518,7 @@ class BackpropApp(FileActions, App[None]):
     def _show_run_state(self) -> None:
         """The stats line while a run starts, goes on or stops."""
         state = self.run_control.state
-        pace = "" if self.run_control.pace is None else f" · pace {pace_label(self.run_control.pace)}"
+        pace = "" if self.run_control.pace is None else f" · pace {self._pace_words()}"
         if state is RunState.STARTING:
             self._set_state("running", "starting…" + pace)
         elif state is RunState.RUNNING:
@@ -601,6 +610,8 @@ class BackpropApp(FileActions, App[None]):
     # --------------------------------------------------------------- actions
 
     def action_step(self) -> None:
+        self._stop_phase_player()
+
         def step(trainer: Trainer) -> None:
             if not self._refuse_when_done():
                 trainer.step()
@@ -608,6 +619,8 @@ class BackpropApp(FileActions, App[None]):
         self._move(step)
 
     def action_step_many(self) -> None:
+        self._stop_phase_player()
+
         def go() -> None:
             self._start(self.trainer.epoch + self.trainer.config.epochs_per_step)
 
@@ -617,9 +630,18 @@ class BackpropApp(FileActions, App[None]):
             self.run_control.when_paused(go, starts_run=True)
             self._show_run_state()
 
+    def _pace_words(self) -> str:
+        return pace_label(self.run_control.pace, self.run_control.play_phases)
+
     def action_pace(self, step: int) -> None:
-        pace = self.run_control.set_pace(step)
-        self.notify(f"Run pace: {pace_label(pace)}", title="Pace", timeout=2)
+        was_playing = self.run_control.play_phases
+        self.run_control.set_pace(step)
+        self.notify(f"Run pace: {self._pace_words()}", title="Pace", timeout=2)
+        if was_playing != self.run_control.play_phases and (self._phase_player is not None or self.run_control.running):
+            # Between epochs and phases: the run goes on in the other kind.
+            self.action_toggle_run()
+            self.action_toggle_run()
+            return
         if self.run_control.running:
             self._show_run_state()
         elif not self.run_control.busy and self.state == "paused":
@@ -627,20 +649,65 @@ class BackpropApp(FileActions, App[None]):
             self.stats_bar.set_state(self.state, self.state_detail, None)
 
     def action_toggle_run(self) -> None:
+        if self._stop_phase_player():
+            return
         if self.run_control.busy:
             self.run_control.toggle()
+        elif self.run_control.play_phases:
+            self._start_phase_player()
         else:
             self._start(None)
         self._show_run_state()
 
+    # Playing phases (the pace below 1 epoch a second): a timer on this thread
+    # steps one phase at a time; any step key, r or p stops it.
+    _phase_player: Timer | None = None
+
+    def _start_phase_player(self) -> None:
+        if self.state in ("diverged", "done"):
+            return
+        self._phase_player = self.set_interval(1 / PHASES_PER_SECOND, self._play_phase)
+        self._show_playing()
+
+    def _show_playing(self) -> None:
+        self._set_state("running", f"running · {self._pace_words()}")
+        self.stats_bar.set_state("running", self.state_detail, None)
+        self._refresh_enabled()
+
+    def _play_phase(self) -> None:
+        self._advance_phase()
+        if self._phase_player is None:
+            return
+        if self.state in ("diverged", "done") or self.trainer.stop_reason():
+            self._stop_phase_player()
+            self._settle()
+            self.stats_bar.set_state(self.state, self.state_detail, None)
+        else:
+            self._show_playing()
+
+    def _stop_phase_player(self) -> bool:
+        """Stop playing phases; True if they were playing."""
+        player, self._phase_player = self._phase_player, None
+        if player is None:
+            return False
+        player.stop()
+        if self.state == "running":
+            self._settle()
+            self.stats_bar.set_state(self.state, self.state_detail, None)
+            self._refresh_enabled()
+        return True
+
     def action_back_epoch(self) -> None:
         """b: one epoch back (Textual's own action_back pops a screen: not overridden)."""
+        self._stop_phase_player()
         self._move(lambda t: t.rewind(max(t.epoch - 1, 0)))
 
     def action_back_many(self) -> None:
+        self._stop_phase_player()
         self._move(lambda t: t.rewind(max(t.epoch - t.config.epochs_per_step, 0)))
 
     def action_reset(self) -> None:
+        self._stop_phase_player()
         self._move(lambda t: t.reset())
 
     def action_toggle_log(self) -> None:
@@ -1122,6 +1189,8 @@ class BackpropApp(FileActions, App[None]):
         self.push_screen(QuitScreen(epochs), answered)
 
     def on_unmount(self) -> None:
+        if self._phase_player is not None:
+            self._phase_player.stop()
         self.run_control.close()
         if self._frozen:
             gc.unfreeze()
@@ -1156,13 +1225,18 @@ class BackpropApp(FileActions, App[None]):
         self.network_panel.show(self.trainer, record, phase)
 
     def action_step_phase(self) -> None:
+        """s: one phase (it stops playing phases, as every step key does)."""
+        self._stop_phase_player()
+        self._advance_phase()
+
+    def _advance_phase(self) -> None:
         """Advance one phase; the last one (the update) is the trainer's own step.
 
-        Callable from a timer (a "play phases" pace): it never blocks, and at
-        the end of an epoch the next call starts the next epoch.
+        Called by the phase player's timer too: it never blocks, and at the end
+        of an epoch the next call starts the next epoch.
         """
         if self.running:  # a run pauses first
-            self._when_paused(self.action_step_phase)
+            self._when_paused(self._advance_phase)
             return
         if self.state == "diverged":
             self._error("The run diverged: step back (b) before stepping phases.")
@@ -1188,6 +1262,7 @@ class BackpropApp(FileActions, App[None]):
     def action_back_phase(self) -> None:
         """Go back one phase; from an epoch's first phase (or none), to the
         update of the epoch before, which is where the trainer stands."""
+        self._stop_phase_player()
         if self.running:
             self._when_paused(self.action_back_phase)
             return
@@ -1242,6 +1317,7 @@ class BackpropApp(FileActions, App[None]):
         self.network_panel.next_sample(self.trainer.X.shape[0])
 
     def action_jump_epoch(self) -> None:
+        self._stop_phase_player()
         from tui.screens.jump_epoch import JumpEpochScreen
 
         self._when_paused(

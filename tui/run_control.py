@@ -21,11 +21,12 @@ for anything: the child is killed and the app exits.
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections import deque
 from collections.abc import Callable
 from enum import Enum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from model import Trainer
 from model.training_loop import Ending, RunOutcome
@@ -51,6 +52,11 @@ RULE = (
 # The paces run mode offers, slowest first (epochs per second; None: as fast as it can).
 PACES: tuple[float | None, ...] = (1.0, 2.0, 5.0, 20.0, 100.0, 1000.0, None)
 
+# Slower than the slowest pace: "play phases", the phases of each epoch one
+# after another at this many a second, for a projector (the app plays them on
+# its own thread: a phase is microseconds of work).
+PHASES_PER_SECOND = 2.0
+
 
 class RunState(str, Enum):
     PAUSED = "paused"
@@ -71,11 +77,21 @@ class RunHost(Protocol):
 
     def post_message(self, message: Message) -> bool: ...
 
-    def run_worker(self, work: Callable[[], object], *, thread: bool, group: str, exit_on_error: bool) -> object: ...
+
+class _Request(NamedTuple):
+    """A run for the relay thread to carry out."""
+
+    run_id: int
+    trainer: Trainer
+    target: int | None
+    stop: threading.Event
+    abandoned: threading.Event
 
 
-def pace_label(pace: float | None) -> str:
+def pace_label(pace: float | None, play_phases: bool = False) -> str:
     """The pace in words, for the stats line and notifications."""
+    if play_phases:
+        return f"play phases, {PHASES_PER_SECOND:g} a second"
     if pace is None:
         return "as fast as it can"
     return "1 epoch/s" if pace == 1 else f"{pace:g} epochs/s"
@@ -84,10 +100,22 @@ def pace_label(pace: float | None) -> str:
 class RunController:
     """Starts and stops runs in the training process; keeps their state."""
 
-    def __init__(self, host: RunHost, start: Callable[[int | None], object] | None = None) -> None:
+    def __init__(
+        self, host: RunHost, start: Callable[[int | None], object] | None = None, threaded: bool = True
+    ) -> None:
         """`start`: how a run asked for while another was stopping is started
-        (the app's own start, which checks its rules first); default `start`."""
+        (the app's own start, which checks its rules first); default `start`.
+        `threaded=False` keeps the requests in `requests` instead of carrying
+        them out (for testing the rules without a process)."""
         self._host = host
+        self._threaded = threaded
+        self.requests: list[_Request | str] = []  # with threaded=False: what the relay would have done
+        # One relay thread of its own, fed in order: not a worker from Textual's
+        # pool (a few threads on a small machine), which a storm of run keys
+        # could fill with relays waiting their turn, leaving file reads and the
+        # next run waiting too.
+        self._inbox: queue.SimpleQueue[_Request | str | None] = queue.SimpleQueue()
+        self._relay_thread: threading.Thread | None = None
         self._start = start if start is not None else self.start
         self._process = TrainingProcess()
         self.state = RunState.PAUSED
@@ -99,6 +127,7 @@ class RunController:
         self._queue: deque[tuple[bool, Callable[[], object]]] = deque()  # (starts a run, move)
         self._start_queued = False  # a run/pause key asked for a run after this one ends
         self.pace: float | None = None
+        self.play_phases = False  # below the slowest pace: the app plays phases instead of epochs
         self.closed = False
 
     # ------------------------------------------------------------ questions
@@ -136,17 +165,20 @@ class RunController:
         self._abandoned = threading.Event()
         self._progressed = False
         self.state = RunState.STARTING
-        run_id, stop, abandoned, trainer = self.run_id, self._stop, self._abandoned, self._host.trainer
-        self._host.run_worker(
-            lambda: self._relay(run_id, trainer, target, stop, abandoned),
-            thread=True,
-            group="training",
-            exit_on_error=False,
-        )
+        self._send(_Request(self.run_id, self._host.trainer, target, self._stop, self._abandoned))
 
     def prepare(self) -> None:
         """Start the training process ahead of the first run, off the UI thread."""
-        self._host.run_worker(self._process.prepare, thread=True, group="training", exit_on_error=False)
+        self._send("prepare")
+
+    def _send(self, request: _Request | str) -> None:
+        if not self._threaded:
+            self.requests.append(request)
+            return
+        if self._relay_thread is None:
+            self._relay_thread = threading.Thread(target=self._relay_loop, name="run-relay", daemon=True)
+            self._relay_thread.start()
+        self._inbox.put(request)
 
     def stop(self) -> bool:
         """Ask the run to stop (it ends soon after, with RunEnded); True if one was going."""
@@ -194,8 +226,14 @@ class RunController:
         return True
 
     def set_pace(self, step: int) -> float | None:
-        """One pace faster (+1) or slower (-1); it applies to a run at once."""
+        """One pace faster (+1) or slower (-1); it applies to a run at once.
+        Slower than the slowest pace is "play phases" (`play_phases`)."""
         i = PACES.index(self.pace) + step
+        if self.play_phases:
+            self.play_phases = step < 0
+            return self.pace
+        if i < 0:
+            self.play_phases = True
         self.pace = PACES[min(max(i, 0), len(PACES) - 1)]
         return self.pace
 
@@ -206,6 +244,7 @@ class RunController:
         self._stop.set()
         self._queue.clear()
         self._start_queued = False
+        self._inbox.put(None)
         self._process.close()
 
     # --------------------------------------------------- the relay's messages
@@ -248,13 +287,22 @@ class RunController:
 
     # ------------------------------------------------------- the relay thread
 
-    def _relay(
-        self, run_id: int, trainer: Trainer, target: int | None, stop: threading.Event, abandoned: threading.Event
-    ) -> None:
-        """In a thread worker: run the child and post what it sends."""
-        from textual.worker import get_current_worker
+    def _relay_loop(self) -> None:
+        """The relay thread: carry out requests in order until closed. A run
+        given up before its turn came (a pause while another was ending) is
+        skipped: the controller has already ended it."""
+        while True:
+            request = self._inbox.get()
+            if request is None or self.closed:
+                return
+            if request == "prepare":
+                self._process.prepare()
+            elif isinstance(request, _Request) and not request.abandoned.is_set():
+                self._relay(request)
 
-        worker = get_current_worker()  # cancelled when the app exits
+    def _relay(self, request: _Request) -> None:
+        """Run the child and post what it sends."""
+        run_id, trainer, target, stop, abandoned = request
         host = self._host
 
         def progress(update: Progress) -> None:
@@ -266,7 +314,7 @@ class RunController:
                 target,
                 1.0 / REDRAWS_PER_SECOND,
                 progress,
-                lambda: stop.is_set() or worker.is_cancelled,
+                lambda: stop.is_set() or self.closed,
                 lambda: self.pace,
                 abandoned.is_set,
             )

@@ -38,6 +38,10 @@ async def settle_paused(pilot: Pilot, timeout: float = 20.0) -> None:
         elif app.run_control.state is RunState.RUNNING:
             app.post_message(events.Key("r", "r"))
         elif not (app.run_control.busy or app.run_control.queued):
-            break
+            # Keys posted before may still wait in the app's queue: settled only
+            # if it stays so once they have been handled.
+            await pilot.pause(0.1)
+            if not (app.run_control.busy or app.run_control.queued or len(app.screen_stack) > 1):
+                break
         await pilot.pause(0.05)
     await pilot.pause()

@@ -16,22 +16,18 @@ from tui.training_process import RunResult
 class Host:
     def __init__(self) -> None:
         self.trainer = Trainer.from_config(Config())
-        self.workers: list = []
         self.messages: list = []
 
     def post_message(self, message) -> bool:
         self.messages.append(message)
         return True
 
-    def run_worker(self, work, *, thread: bool, group: str, exit_on_error: bool) -> None:
-        assert thread and group == "training"
-        self.workers.append(work)
-
 
 @pytest.fixture
 def control():
     host = Host()
-    controller = RunController(host)
+    controller = RunController(host, threaded=False)  # requests are kept, not carried out
+    host.workers = controller.requests
     yield controller, host
     controller.close()
 
@@ -159,7 +155,7 @@ def test_the_pace_steps_through_the_offered_paces_and_stops_at_the_ends(control)
     controller, _ = control
     assert controller.pace is None  # as fast as it can
     assert controller.set_pace(+1) is None
-    assert [controller.set_pace(-1) for _ in PACES] == [1000.0, 100.0, 20.0, 5.0, 2.0, 1.0, 1.0]
+    assert [controller.set_pace(-1) for _ in PACES[:-1]] == [1000.0, 100.0, 20.0, 5.0, 2.0, 1.0]
     assert controller.set_pace(+1) == 2.0
 
 
@@ -171,3 +167,16 @@ def test_close_ends_everything_and_refuses_new_runs(control):
     assert controller.closed and controller.queued == 0
     controller.start(None)
     assert len(host.workers) == 1
+
+
+def test_slower_than_the_slowest_pace_plays_phases(control):
+    controller, _ = control
+    for _ in PACES[:-1]:
+        controller.set_pace(-1)
+    assert controller.pace == 1.0 and not controller.play_phases
+    controller.set_pace(-1)
+    assert controller.play_phases and controller.pace == 1.0
+    controller.set_pace(-1)  # there is nothing slower
+    assert controller.play_phases
+    controller.set_pace(+1)
+    assert not controller.play_phases and controller.pace == 1.0
