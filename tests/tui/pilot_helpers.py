@@ -19,9 +19,9 @@ async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float
 
 async def settle_paused(pilot: Pilot, timeout: float = 20.0) -> None:
     """Pause the app whatever keys left it doing: close screens left open (help),
-    wait out a start or a pause under way, press r while a run goes on, until
-    nothing runs or waits. Keys are posted, not pressed: Pilot's press waits
-    for the screen to go idle, which it hardly does while a run redraws."""
+    wait out a start or a pause under way, pause a run going on (r's action),
+    until nothing runs or waits. Escape is posted, not pressed: Pilot's press
+    waits for the screen to go idle, which it hardly does while a run redraws."""
     from textual import events
 
     from tui.run_control import RunState
@@ -36,7 +36,9 @@ async def settle_paused(pilot: Pilot, timeout: float = 20.0) -> None:
         if len(app.screen_stack) > 1:
             app.post_message(events.Key("escape", None))
         elif app.run_control.state is RunState.RUNNING:
-            app.post_message(events.Key("r", "r"))
+            # Called, not posted: a posted r could arrive after the run ended by
+            # itself and start another (the app is right to do so).
+            app.action_toggle_run()
         elif not (app.run_control.busy or app.run_control.queued):
             # Keys posted before may still wait in the app's queue: settled only
             # if it stays so once they have been handled.
