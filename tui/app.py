@@ -419,8 +419,12 @@ class BackpropApp(FileActions, App[None]):
 
     # --------------------------------------------------------------- drawing
 
-    def _redraw(self, record=None) -> None:
+    def _redraw(self, record=None, panels_later: bool = False) -> None:
         """Show `record` (default: the trainer's current one) in every panel.
+
+        `panels_later`: draw the stats line now and the panels after this frame
+        (a pause of a large network shows "paused" at once; its panels need a
+        whole forward and backward pass first).
 
         While running, each snapshot redraws the stats line, and three
         snapshots in four one panel in turn: the layer tables, the chart,
@@ -448,7 +452,10 @@ class BackpropApp(FileActions, App[None]):
             run_id = self.run_control.run_id
             self.set_timer(0.5 / REDRAWS_PER_SECOND, partial(self._draw_panels, record, turn, run_id))
         else:
-            self._draw_panels(record, None, None)
+            if panels_later:
+                self.call_after_refresh(self._draw_panels, record, None, None)
+            else:
+                self._draw_panels(record, None, None)
         self._refresh_enabled()
 
     def _draw_panels(self, record, turn: int | None, run_id: int | None) -> None:
@@ -556,7 +563,8 @@ class BackpropApp(FileActions, App[None]):
             if outcome.ending is Ending.ERROR:
                 self._error(outcome.reason)
         self._sync_form()
-        self._redraw()
+        large = self.trainer.layout.n_params > LARGE_NETWORK and not self.trainer.record.has_detail
+        self._redraw(panels_later=large)
         self.run_control.play_queue()
         self._show_run_state()
 

@@ -48,6 +48,9 @@ from tui.array_exchange import SHARE, TRANSFER, ArrayExchange
 POLL_EVERY = 0.002
 WAIT = 0.005
 STOP_GRACE = 0.1
+# ... or this, when the child's epochs are slow (under 20 a second): the
+# trainer cannot be back before the epoch in flight ends.
+SLOW_STOP_GRACE = 0.03
 
 # What the child runs: `python -I -c CHILD ROOT READ_FD WRITE_FD`. -I keeps the
 # current folder (and PYTHON* variables) off sys.path, so a user's own
@@ -100,6 +103,7 @@ class TrainingProcess:
         self._exchange = ArrayExchange(0)
         self._lock = threading.Lock()  # one run at a time
         self._closed = False
+        self._dying: list[subprocess.Popen] = []  # killed, not yet reaped
 
     @property
     def pid(self) -> int | None:
@@ -177,9 +181,11 @@ class TrainingProcess:
                     if asked_at is None and asked_to_stop():
                         send.send_bytes(exchange.pack(("stop", run)))
                         asked_at = time.monotonic()
-                    elif asked_at is not None and time.monotonic() - asked_at > STOP_GRACE:
-                        # The epoch in flight is slow: abandon it (and the child).
-                        self._discard()
+                    elif asked_at is not None and time.monotonic() - asked_at > (
+                        STOP_GRACE if latest is None or latest.rate >= 20 else SLOW_STOP_GRACE
+                    ):
+                        # The epoch in flight is slow: abandon it (and the child, reaped later).
+                        self._discard(wait=False)
                         if abandoned():
                             return RunResult(RunOutcome(Ending.STOPPED), None)
                         return self._from_progress(trainer, latest)
@@ -260,15 +266,24 @@ class TrainingProcess:
         elif (proc := self._proc) is not None and proc.poll() is None:
             proc.kill()  # the run sees its pipe end, and discards the rest
 
-    def _discard(self) -> None:
+    def _discard(self, wait: bool = True) -> None:
+        """Close the pipes and kill the child; `wait=False` leaves reaping it
+        (a large child takes a while to die) to the next start or `close`."""
         for conn in (self._send, self._recv):
             if conn is not None:
                 conn.close()
         self._send = self._recv = None
         if self._proc is not None and self._proc.poll() is None:
             self._proc.kill()
-            self._proc.wait()
+            if wait:
+                self._proc.wait()
+            else:
+                self._dying.append(self._proc)
         self._proc = None
+        if wait:
+            for proc in self._dying:
+                proc.wait()
+            self._dying.clear()
 
 
 def _for_the_child(trainer: Trainer) -> Trainer:
