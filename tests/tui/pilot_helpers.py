@@ -17,6 +17,18 @@ async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float
         await pilot.pause(0.02)
 
 
+async def drained(pilot: Pilot, timeout: float = 20.0) -> None:
+    """Wait until the app has handled every message posted before this call
+    (keys included): a callback queued behind them has run."""
+    done: list[bool] = []
+    pilot.app.call_later(done.append, True)
+    deadline = time.monotonic() + timeout
+    while not done:
+        if time.monotonic() > deadline:
+            raise AssertionError("the app did not get through its messages")
+        await pilot.pause(0.01)
+
+
 async def settle_paused(pilot: Pilot, timeout: float = 20.0) -> None:
     """Pause the app whatever keys left it doing: close screens left open (help),
     wait out a start or a pause under way, pause a run going on (r's action),
@@ -28,6 +40,7 @@ async def settle_paused(pilot: Pilot, timeout: float = 20.0) -> None:
 
     app = pilot.app
     deadline = time.monotonic() + timeout
+    await drained(pilot)
     while True:
         if time.monotonic() > deadline:
             raise AssertionError(
@@ -42,7 +55,7 @@ async def settle_paused(pilot: Pilot, timeout: float = 20.0) -> None:
         elif not (app.run_control.busy or app.run_control.queued):
             # Keys posted before may still wait in the app's queue: settled only
             # if it stays so once they have been handled.
-            await pilot.pause(0.1)
+            await drained(pilot)
             if not (app.run_control.busy or app.run_control.queued or len(app.screen_stack) > 1):
                 break
         await pilot.pause(0.05)
