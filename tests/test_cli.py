@@ -25,9 +25,10 @@ from hypothesis import strategies as st
 import tui.cli as cli
 import tui.headless as headless
 from model import Config, Trainer
+from model.architecture import choose_architecture
 from model.datasets import load
 from model.weights_file import load_weights, save_weights
-from tui.cli import choose_architecture, main
+from tui.cli import main
 from tui.format import fixed
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -26,8 +26,9 @@ from model.backward_check import EXIT_UNUSABLE, CheckReport, check_file, title_o
 from model.bugs import BUGS
 from model.learner_runner import DEFAULT_TIMEOUT
 from model.learner_template import template
-from tui.cli import PROG, Plan, UsageError, _value, build_parser, error, one_line, plan
+from tui.cli import PROG, build_parser, error, one_line
 from tui.format import fixed
+from tui.plan import Plan, UsageError, _value, plan
 
 # Options of the main command line that mean nothing to a check.
 NOT_FOR_CHECK = (

@@ -385,7 +385,7 @@ class FileActions(_AppBase):
     def _open_csv_answer(self, answer: FileAnswer | None) -> None:
         if answer is None:
             return
-        from tui.cli import choose_architecture
+        from model.architecture import choose_architecture
 
         old = self.trainer.config
         path = resolve(answer.path)

@@ -28,7 +28,7 @@ from model.weights_file import save_weights
 from tui.format import fixed
 
 if TYPE_CHECKING:
-    from tui.cli import Plan
+    from tui.plan import Plan
 
 PROG = "backprop-tui"
 EXIT_OK, EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
