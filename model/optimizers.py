@@ -11,10 +11,13 @@ is dW + l2 * W + l1 * sign(W); the loss shown is the data loss.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import NamedTuple
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from model.config import Config
 
 Array = np.ndarray
 
@@ -39,6 +42,14 @@ class Optimizer:
     eps: float = 1e-8
     l1: float = 0.0
     l2: float = 0.0
+
+    @classmethod
+    def from_config(cls, config: Config) -> Optimizer:
+        """The optimizer a configuration names: its settings are Config's
+        fields of the same names (the optimizer's kind is `config.optimizer`),
+        so a new setting is added in one place and copied by name."""
+        settings = {f.name: getattr(config, f.name) for f in fields(cls) if f.name != "kind"}
+        return cls(config.optimizer, **settings)
 
     def init_state(self, params: Array) -> OptimizerState:
         if self.kind == "momentum":

@@ -165,9 +165,7 @@ class Trainer:
         return cls(config, load_data(config), params, bug)
 
     def _add_segment(self, start: int, config: Config) -> None:
-        optimizer = Optimizer(
-            config.optimizer, config.lr, config.momentum, config.beta1, config.beta2, config.eps, config.l1, config.l2
-        )
+        optimizer = Optimizer.from_config(config)
         if self.bug is not None:
             optimizer = self.bug.optimizer(optimizer)
         self._segments = [s for s in self._segments if s[0] < start] + [(start, config, optimizer)]
