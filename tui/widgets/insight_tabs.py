@@ -11,15 +11,27 @@ So a new tab is one `TabPane` in the app's compose and nothing here.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, TabbedContent, TabPane
 
-from tui.widgets.predictions import PredictionsTable
-
 if TYPE_CHECKING:
     from model import EpochRecord, Trainer
+
+
+@runtime_checkable
+class InsightView(Protocol):
+    """A widget in an insight tab: draws a snapshot when its tab is on screen."""
+
+    def show_insight(self, trainer: Trainer, record: EpochRecord, layer: int) -> None: ...
+
+
+@runtime_checkable
+class NotesEveryInsight(Protocol):
+    """One that must also see the snapshots while hidden (the health sparklines)."""
+
+    def note_insight(self, trainer: Trainer, record: EpochRecord, layer: int) -> None: ...
 
 
 class InsightTabs(TabbedContent):
@@ -48,9 +60,8 @@ class InsightTabs(TabbedContent):
                 self._draw(pane, snapshot)
             else:
                 for widget in self._members(pane):
-                    note = getattr(widget, "note_insight", None)
-                    if note is not None:
-                        note(trainer, record, layer)
+                    if isinstance(widget, NotesEveryInsight):
+                        widget.note_insight(trainer, record, layer)
 
     def follow_layer(self, layer: int) -> None:
         """The inspector moved to another layer: redraw the visible tab for it."""
@@ -94,11 +105,7 @@ class InsightTabs(TabbedContent):
     def _draw(self, pane: TabPane, snapshot: tuple) -> None:
         trainer, record, layer = snapshot
         for widget in self._members(pane):
-            if isinstance(widget, PredictionsTable):
-                widget.show(record, trainer.data)
-            else:
-                show = getattr(widget, "show_insight", None)
-                if show is not None:
-                    show(trainer, record, layer)
+            if isinstance(widget, InsightView):
+                widget.show_insight(trainer, record, layer)
         if pane.id:
             self._drawn[pane.id] = snapshot

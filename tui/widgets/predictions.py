@@ -29,7 +29,7 @@ from textual.widgets import DataTable, Static
 from tui.format import fixed_int, set_text, theme_colours
 
 if TYPE_CHECKING:
-    from model import EpochRecord
+    from model import EpochRecord, Trainer
     from model.datasets import Dataset
 
 MAX_ROWS = 50
@@ -106,6 +106,10 @@ class PredictionsTable(Vertical):
     def _set_confusion_display(self, shown: bool) -> None:
         self.query_one("#confusion-caption").display = shown
         self.query_one("#confusion").display = shown
+
+    def show_insight(self, trainer: "Trainer", record: "EpochRecord", layer: int = 0) -> None:
+        """As every insight tab draws (tui/widgets/insight_tabs.py): the training samples' predictions."""
+        self.show(record, trainer.data)
 
     def show(self, record: "EpochRecord", data: "Dataset") -> None:
         """Draw the record's predictions for the training samples of `data`."""
