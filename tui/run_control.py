@@ -298,7 +298,11 @@ class RunController:
             if request == "prepare":
                 self._process.prepare()
             elif isinstance(request, _Request) and not request.abandoned.is_set():
-                self._relay(request)
+                try:
+                    self._relay(request)
+                except Exception as exc:  # the relay must outlive any one run: say so, and go on
+                    outcome = RunOutcome(Ending.ERROR, f"training stopped: {type(exc).__name__}: {exc}")
+                    self._host.post_message(RunEnded(request.run_id, RunResult(outcome, None)))
 
     def _relay(self, request: _Request) -> None:
         """Run the child and post what it sends."""
