@@ -34,21 +34,28 @@ async def settle_paused(pilot: Pilot, timeout: float = 20.0) -> None:
     wait out a start or a pause under way, pause a run going on (r's action),
     until nothing runs or waits. Escape is posted, not pressed: Pilot's press
     waits for the screen to go idle, which it hardly does while a run redraws."""
-    from textual import events
-
     from tui.run_control import RunState
 
     app = pilot.app
     deadline = time.monotonic() + timeout
     await drained(pilot)
+    starting_since = time.monotonic()
     while True:
+        if app.run_control.state is not RunState.STARTING:
+            starting_since = time.monotonic()
         if time.monotonic() > deadline:
+            control = app.run_control
+            relay = control._relay_thread
             raise AssertionError(
-                f"the app did not settle: {app.run_control.state}, {app.run_control.queued} queued, screen {app.screen}"
+                f"the app did not settle: {control.state}, {control.queued} queued, screen {app.screen}, "
+                f"relay alive {relay is not None and relay.is_alive()}, requests waiting {control._inbox.qsize()}, "
+                f"process lock held {control._process._lock.locked()}, child {control.process_pid}"
             )
         if len(app.screen_stack) > 1:
-            app.post_message(events.Key("escape", None))
-        elif app.run_control.state is RunState.RUNNING:
+            app.pop_screen()  # the help screen a key left open
+        elif app.run_control.state is RunState.STARTING and time.monotonic() > starting_since + 5:
+            app.action_toggle_run()  # as a person would press p: a run that has not begun is given up
+        elif app.run_control.state is RunState.RUNNING or getattr(app, "_phase_player", None) is not None:
             # Called, not posted: a posted r could arrive after the run ended by
             # itself and start another (the app is right to do so).
             app.action_toggle_run()

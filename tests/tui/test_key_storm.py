@@ -2,10 +2,11 @@
 always comes back to a paused state that q can leave, and the run it holds
 is the engine's own, epoch for epoch.
 
-Every example sends 30-80 keys drawn from the whole keymap with gaps of 0 to
-60 ms (a third of them none at all, so bursts of keys arrive together), then
-settles the app (waits out starts and pauses, presses r while a run goes
-on), within a time limit. Two keys arriving together froze the app for good
+Every example sends 30-80 keys drawn from the keymap (step, step-many, run,
+pause, back, jump back, reset, layer, tab and view keys, help, escape) with
+gaps of 0 to 60 ms (a third of them none at all, so bursts of keys arrive
+together), then settles the app (waits out starts and pauses, pauses a run
+going on), within a time limit. The storms are the same every run. Two keys arriving together froze the app for good
 before run control was its own object; these tests are what would have
 caught it.
 """
@@ -16,7 +17,7 @@ import asyncio
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from pilot_helpers import settle_paused, wait_for
 from textual import events
@@ -56,7 +57,9 @@ CONFIGS = {
     ),
 }
 
-# The whole keymap that moves or shows something (q is tested on its own below).
+# The keymap that moves or shows something (q is tested on its own below; the
+# pace keys, which change how long a run takes, in tests/tui/test_play_phases.py
+# and tests/tui/test_run_control.py).
 KEYS = [
     "space",
     "n",
@@ -69,8 +72,6 @@ KEYS = [
     "right_square_bracket",
     "v",
     "l",
-    "plus",
-    "minus",
     "comma",
     "full_stop",
     "d",
@@ -133,7 +134,14 @@ async def running_app(request):
 
 
 @settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    # The same storms every run (what CI sees is what was seen here), and a
+    # failure reported as found: shrinking would replay timing-bound storms
+    # for a long time.
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
 )
 @given(keys=storm)
 async def test_a_storm_of_keys_ends_paused_on_the_engines_run(running_app, keys):
@@ -149,7 +157,13 @@ async def test_a_storm_of_keys_ends_paused_on_the_engines_run(running_app, keys)
     await pilot.pause()
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
+)
 @given(keys=st.lists(st.tuples(st.sampled_from(["r", "n", "space", "p", "b"]), gap), min_size=2, max_size=12))
 async def test_q_quits_whatever_the_keys_before_it(keys):
     """A storm, then q q with no gap at all: the app exits (a second q answers
