@@ -14,6 +14,8 @@ caught it.
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 
 import numpy as np
 import pytest
@@ -88,6 +90,10 @@ CHARACTERS = {
     "full_stop": ".",
 }
 
+# Examples per network (three networks). Each storm is a few seconds of keys,
+# runs and settling; BACKPROP_STORM_EXAMPLES changes the count.
+EXAMPLES = int(os.environ.get("BACKPROP_STORM_EXAMPLES", "25"))
+
 gap = st.one_of(st.just(0.0), st.floats(0.0, 0.06))
 storm = st.lists(st.tuples(st.sampled_from(KEYS), gap), min_size=30, max_size=80)
 
@@ -134,7 +140,7 @@ async def running_app(request):
 
 
 @settings(
-    max_examples=100,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     # The same storms every run (what CI sees is what was seen here), and a
@@ -146,8 +152,12 @@ async def running_app(request):
 @given(keys=storm)
 async def test_a_storm_of_keys_ends_paused_on_the_engines_run(running_app, keys):
     config, app, pilot = running_app
+    started = time.monotonic()
     await send(pilot, keys)
+    sent = time.monotonic()
     await settle(pilot)
+    if os.environ.get("BACKPROP_STORM_TRACE"):
+        print(f"keys {sent - started:.2f} s, settle {time.monotonic() - sent:.2f} s, epoch {app.trainer.last_epoch}")
     assert not app.run_control.busy and app.state in ("paused", "done", "diverged")
     assert app.check_action("quit", ()) is True
     assert app.shown.epoch == app.trainer.epoch  # the screen shows the trainer's epoch
