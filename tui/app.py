@@ -20,6 +20,7 @@ import numpy as np
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -529,7 +530,13 @@ class BackpropApp(FileActions, App[None]):
         self._refresh_enabled()
 
     def _play_phase(self) -> None:
-        self._advance_phase()
+        if not self.is_running:
+            return
+        try:
+            self._advance_phase()
+        except NoMatches:  # the app is closing under the timer
+            self._phase_player = None
+            return
         if self._phase_player is None:
             return
         if self.state in ("diverged", "done") or self.trainer.stop_reason():

@@ -4,6 +4,8 @@ r stops it, and the stats line says what plays."""
 
 from __future__ import annotations
 
+import asyncio
+
 import numpy as np
 from pilot_helpers import wait_for
 from textual import events
@@ -12,6 +14,14 @@ import tui.app
 from model import Config, Trainer
 from tui.app import BackpropApp
 from tui.run_control import PACES
+
+
+async def playing_until(condition, timeout: float = 30.0) -> None:
+    """Wait without Pilot's pause (which waits for an idle screen: playing phases keeps it busy)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "the phases did not play"
+        await asyncio.sleep(0.02)
 
 
 async def test_playing_phases_steps_epochs_phase_by_phase_and_stops_on_a_key(monkeypatch):
@@ -26,7 +36,7 @@ async def test_playing_phases_steps_epochs_phase_by_phase_and_stops_on_a_key(mon
         await wait_for(pilot, lambda: app._phase_player is not None)
         assert app.state == "running" and "play phases" in app.state_detail
         assert not app.run_control.busy  # no training process: phases play on the app's thread
-        await wait_for(pilot, lambda: app.trainer.epoch >= 2)
+        await playing_until(lambda: app.trainer.epoch >= 2)
         app.post_message(events.Key("p", "p"))
         await wait_for(pilot, lambda: app._phase_player is None)
         await pilot.pause(0.1)
@@ -41,7 +51,7 @@ async def test_playing_phases_steps_epochs_phase_by_phase_and_stops_on_a_key(mon
         # A step key stops the player too, then steps. (Keys are posted: Pilot's
         # press waits for an idle screen, and playing phases keeps it busy.)
         app.post_message(events.Key("r", "r"))
-        await wait_for(pilot, lambda: app.trainer.epoch > stopped)
+        await playing_until(lambda: app.trainer.epoch > stopped)
         app.post_message(events.Key("space", " "))
         await wait_for(pilot, lambda: app._phase_player is None)
         await pilot.pause(0.1)
