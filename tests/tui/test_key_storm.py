@@ -60,7 +60,7 @@ CONFIGS = {
 }
 
 # The keymap that moves or shows something (q is tested on its own below; the
-# pace keys, which change how long a run takes, in tests/tui/test_play_phases.py
+# pace keys, which change how long a run takes, in
 # and tests/tui/test_run_control.py).
 KEYS = [
     "space",
