@@ -60,8 +60,8 @@ CONFIGS = {
 }
 
 # The keymap that moves or shows something (q is tested on its own below; the
-# pace keys, which change how long a run takes, in
-# and tests/tui/test_run_control.py).
+# pace keys, which change how long a run takes, are tested in
+# tests/tui/test_run_control.py).
 KEYS = [
     "space",
     "n",
