@@ -344,11 +344,6 @@ class BackpropApp(FileActions, App[None]):
 
     # -------------------------------------------------------------- training
 
-    def _halt(self) -> bool:
-        """Ask a run to stop, without waiting for it; True if one was going.
-        What needs the trainer goes through `self.run_control.when_paused` instead."""
-        return self.run_control.stop()
-
     def _start(self, target: int | None) -> None:
         """Train in the child until `target` (None: until paused or stopped);
         once the run going on (if any) has ended."""
