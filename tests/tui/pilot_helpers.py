@@ -17,6 +17,12 @@ async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float
         await pilot.pause(0.02)
 
 
+async def wait_for_screen(pilot: Pilot, kind: type, timeout: float = 10.0) -> None:
+    """Wait until the app shows a screen of `kind` whose widgets are mounted:
+    a pushed screen is the app's screen before its compose has run."""
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, kind) and pilot.app.screen.is_mounted, timeout)
+
+
 async def drained(pilot: Pilot, timeout: float = 20.0) -> None:
     """Wait until the app has handled every message posted before this call
     (keys included): a callback queued behind them has run."""

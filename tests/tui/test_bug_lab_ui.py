@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from pilot_helpers import wait_for
+from pilot_helpers import wait_for, wait_for_screen
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from model import Config
@@ -63,7 +63,7 @@ async def test_a_bug_this_network_cannot_hold_is_greyed_out():
     app = BackpropApp(config=XOR_221, show_form=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("k")
-        await wait_for(pilot, lambda: isinstance(app.screen, BugLabScreen))
+        await wait_for_screen(pilot, BugLabScreen)
         options = app.screen.query_one(OptionList)
         disabled = {
             options.get_option_at_index(i).id
@@ -88,10 +88,10 @@ async def test_the_quiz_hides_the_name_then_reveals_the_planted_line(monkeypatch
         assert "quiz: a bug is planted" in title and "derivative" not in title
         await pilot.press("space")
         await pilot.press("k")
-        await wait_for(pilot, lambda: isinstance(app.screen, QuizGuessScreen))
+        await wait_for_screen(pilot, QuizGuessScreen)
         assert app.screen.query_one(OptionList).option_count == len(CATALOGUE)
         await choose(pilot, QuizGuessScreen, "derivative_twice")
-        await wait_for(pilot, lambda: isinstance(app.screen, RevealScreen))
+        await wait_for_screen(pilot, RevealScreen)
         text = str(app.screen.query_one("#reveal-text", Static).render())
         assert "Not quite" in text and BUGS["derivative_at_a"].planted_line in text
         assert BUGS["derivative_at_a"].correct_line in text and "the delta of layer 1" in text
@@ -104,7 +104,7 @@ async def test_K_checks_a_file_and_the_table_reads_the_report():
     app = BackpropApp(config=XOR_221.replace(lr=0.1), show_form=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("K")
-        await wait_for(pilot, lambda: isinstance(app.screen, CheckReportScreen))
+        await wait_for_screen(pilot, CheckReportScreen)
         screen = app.screen
         path = str(FILES / "bug_derivative_twice.py")
         screen.query_one(Input).value = path
@@ -125,7 +125,7 @@ async def test_K_compares_whole_runs_when_given_epochs():
     app = BackpropApp(config=XOR_221.replace(lr=0.1), show_form=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("K")
-        await wait_for(pilot, lambda: isinstance(app.screen, CheckReportScreen))
+        await wait_for_screen(pilot, CheckReportScreen)
         screen = app.screen
         screen.query_one("#check-epochs", Input).value = "200"
         screen.query_one("#check-path", Input).value = str(FILES / "correct_221_mean.py")
@@ -141,7 +141,7 @@ async def test_K_says_why_a_file_cannot_be_used():
     app = BackpropApp(config=XOR_221, show_form=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("K")
-        await wait_for(pilot, lambda: isinstance(app.screen, CheckReportScreen))
+        await wait_for_screen(pilot, CheckReportScreen)
         screen = app.screen
         screen.query_one(Input).value = str(FILES / "unusable_missing.py")
         await pilot.press("enter")

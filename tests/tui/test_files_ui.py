@@ -12,7 +12,7 @@ import csv
 from pathlib import Path
 
 import numpy as np
-from pilot_helpers import wait_for
+from pilot_helpers import wait_for, wait_for_screen
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList
 
@@ -90,7 +90,7 @@ async def test_ctrl_s_saves_a_session_that_loads_back_equal(tmp_path):
         await pilot.pause()
         assert (app.trainer.epoch, app.trainer.last_epoch) == (2, 3)
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, FileDialog))
+        await wait_for_screen(pilot, FileDialog)
         # The default name, in the current directory.
         assert app.screen.query_one("#file-path", Input).value == SESSION_DEFAULT
         await answer_dialog(pilot, target)
@@ -112,7 +112,7 @@ async def test_ctrl_s_saves_a_session_that_loads_back_equal(tmp_path):
         # The next save offers the same file and replaces it without asking.
         before = target.stat().st_mtime_ns
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, FileDialog))
+        await wait_for_screen(pilot, FileDialog)
         assert app.screen.query_one("#file-path", Input).value == str(target)
         await pilot.press("enter")
         await wait_for(pilot, lambda: target.stat().st_mtime_ns != before)
@@ -126,7 +126,7 @@ async def test_ctrl_s_saves_a_session_that_loads_back_equal(tmp_path):
 
         # Escape cancels without writing anything.
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, FileDialog))
+        await wait_for_screen(pilot, FileDialog)
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, FileDialog)
@@ -217,7 +217,7 @@ async def test_ctrl_o_swaps_in_a_good_session_after_asking(tmp_path):
         np.testing.assert_array_equal(app.trainer.params, reference.params)
         # The next save offers the file it came from.
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, FileDialog))
+        await wait_for_screen(pilot, FileDialog)
         assert app.screen.query_one("#file-path", Input).value == str(path)
         await pilot.press("escape")
 
@@ -243,7 +243,7 @@ async def test_each_export_writes_its_file(tmp_path):
 
         # Loss history: the header, one row per recorded epoch, the engine's figures exactly.
         await choose_export(pilot, "loss_csv")
-        await wait_for(pilot, lambda: isinstance(app.screen, FileDialog))
+        await wait_for_screen(pilot, FileDialog)
         assert app.screen.query_one("#file-path", Input).value == "loss-history.csv"
         await answer_dialog(pilot, tmp_path / "loss.csv")
         await wait_for(pilot, lambda: (tmp_path / "loss.csv").exists())
@@ -259,7 +259,7 @@ async def test_each_export_writes_its_file(tmp_path):
 
         # Weights of the current epoch.
         await choose_export(pilot, "weights")
-        await wait_for(pilot, lambda: isinstance(app.screen, FileDialog))
+        await wait_for_screen(pilot, FileDialog)
         assert app.screen.query_one("#file-path", Input).value == "weights-epoch4.npz"
         await answer_dialog(pilot, tmp_path / "w.npz")
         await wait_for(pilot, lambda: (tmp_path / "w.npz").exists())
@@ -312,7 +312,7 @@ async def test_each_export_writes_its_file(tmp_path):
         for name, _ in EXPORTS.values():
             assert f"Export {name}" in titles
         app.call_later(titles["Export Python script"].callback)  # as the palette runs it: in the app
-        await wait_for(pilot, lambda: isinstance(app.screen, FileDialog))
+        await wait_for_screen(pilot, FileDialog)
         assert app.screen.query_one("#file-path", Input).value == "backprop_from_scratch.py"
         await pilot.press("escape")
 

@@ -7,7 +7,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable
 
 from model import Config
-from tests.tui.pilot_helpers import wait_for
+from tests.tui.pilot_helpers import wait_for_screen
 from tui.app import EXPLAIN, BackpropApp
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
@@ -39,7 +39,7 @@ async def test_f1_scrolls_with_the_arrows_at_once_and_lists_enter():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await pilot.press("f1")
-        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await wait_for_screen(pilot, HelpScreen)
         await pilot.pause()
         body = app.screen.query_one("#help-body", VerticalScroll)
         assert app.focused is body
@@ -70,5 +70,5 @@ async def test_one_epoch_is_singular_in_the_rebuild_question():
         await pilot.press("space")
         await pilot.pause()
         app.action_toggle_feedback()
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for_screen(pilot, ConfirmScreen)
         assert "(1 epoch)" in app.screen.question

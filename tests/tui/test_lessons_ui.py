@@ -7,7 +7,7 @@ import numpy as np
 
 from model import Config
 from model.lessons import LESSONS, lesson
-from tests.tui.pilot_helpers import wait_for
+from tests.tui.pilot_helpers import wait_for, wait_for_screen
 from tui.app import BackpropApp
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.lessons import LessonsScreen
@@ -19,7 +19,7 @@ async def test_m_lists_the_lessons_and_enter_opens_one():
     app = BackpropApp(Config(), show_form=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
-        await wait_for(pilot, lambda: isinstance(app.screen, LessonsScreen))
+        await wait_for_screen(pilot, LessonsScreen)
         options = app.screen.query_one("#lessons-options")
         assert options.option_count == len(LESSONS)
         text = str(app.screen.query_one("#lessons-text").render())
@@ -39,7 +39,7 @@ async def test_escape_keeps_the_run():
     async with app.run_test(size=SIZE) as pilot:
         before = app.trainer
         await pilot.press("t")
-        await wait_for(pilot, lambda: isinstance(app.screen, LessonsScreen))
+        await wait_for_screen(pilot, LessonsScreen)
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, LessonsScreen))
         assert app.trainer is before and app.lesson is None
@@ -54,7 +54,7 @@ async def test_the_palette_opens_a_lesson_and_asks_before_discarding_training():
         assert "Lessons menu (t)" in titles
         command = titles["Lesson: The classic 2-2-1 XOR of the write-ups"]
         command.callback()
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))  # one epoch trained: ask
+        await wait_for_screen(pilot, ConfirmScreen)  # one epoch trained: ask
         assert "(1 epoch)" in app.screen.question
         await pilot.press("y")
         await wait_for(pilot, lambda: app.lesson == "classic-xor")

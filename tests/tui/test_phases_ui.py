@@ -5,7 +5,7 @@ screen against the engine's arrays."""
 from __future__ import annotations
 
 import numpy as np
-from pilot_helpers import wait_for
+from pilot_helpers import wait_for, wait_for_screen
 from textual.widgets import DataTable, Input
 
 from model import Config, Trainer
@@ -171,7 +171,7 @@ async def test_j_250_shows_epoch_250_and_a_recorded_epoch_is_exact():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("j")
-        await wait_for(pilot, lambda: isinstance(app.screen, JumpEpochScreen))
+        await wait_for_screen(pilot, JumpEpochScreen)
         await pilot.press("2", "5", "0", "enter")
         await wait_for(pilot, lambda: not app.running and app.trainer.epoch == 250, timeout=30)
         await pilot.pause()
@@ -180,7 +180,7 @@ async def test_j_250_shows_epoch_250_and_a_recorded_epoch_is_exact():
         assert _same(app.trainer.params, reference.params)
         # Back to a recorded epoch: rewind, exact.
         await pilot.press("j")
-        await wait_for(pilot, lambda: isinstance(app.screen, JumpEpochScreen))
+        await wait_for_screen(pilot, JumpEpochScreen)
         app.screen.query_one(Input).value = "100"
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.trainer.epoch == 100)

@@ -7,7 +7,7 @@ import os
 import time
 
 import numpy as np
-from pilot_helpers import wait_for
+from pilot_helpers import wait_for, wait_for_screen
 from test_files_ui import answer_dialog
 from textual.widgets import ProgressBar
 
@@ -59,7 +59,7 @@ async def test_a_long_read_shows_progress_and_escape_cancels_it(tmp_path, monkey
         dialog = pilot.app.screen
         dialog.query_one("#file-path").value = str(path)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReadingScreen))
+        await wait_for_screen(pilot, ReadingScreen)
         await wait_for(pilot, lambda: app.screen.query_one(ProgressBar).progress > 0)
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.file_reads == 0)
