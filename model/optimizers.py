@@ -103,13 +103,14 @@ class Optimizer:
 
     def apply(self, params: Array, grad: Array, state: OptimizerState, n_weights: int) -> tuple[Array, OptimizerState]:
         """One update. A state of another kind (the user switched) starts afresh."""
-        if state.kind != self.kind:
+        kind = self.kind
+        if state.kind != kind:
             state = self.init_state(params)
         g = self.effective_gradient(params, grad, n_weights) if (self.l1 or self.l2) else grad
-        c = self._constants(params.dtype)
-        if self.kind == "sgd":
+        c = self._by_dtype.get(params.dtype) or self._constants(params.dtype)
+        if kind == "sgd":
             return params - c.lr * g, state
-        if self.kind == "momentum":
+        if kind == "momentum":
             velocity = c.momentum * state.slots[0] - c.lr * g
             return params + velocity, OptimizerState("momentum", state.step + 1, (velocity,))
         t = state.step + 1

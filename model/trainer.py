@@ -346,7 +346,8 @@ class Trainer:
         network = self.network
         scratch = self._scratch or self._make_scratch()
         if config.mode == "full":
-            params, opt = optimizer.apply(state.params, self.record.backward.grad, state.opt, n_weights)
+            before = self.record._backward or self.record.backward  # the gradient at the current weights
+            params, opt = optimizer.apply(state.params, before.grad, state.opt, n_weights)
             if scratch.full_batch is not None:
                 fwd, bwd, loss, accuracy = scratch.full_batch(params)
                 W, b = scratch.weights.W, scratch.weights.b  # the passes copied params there
