@@ -14,13 +14,13 @@ the parameters worked out in advance:
 
 - the parameters are copied into one kept buffer whose per-layer views (and
   their transposes) exist once;
-- sums, the per-sample loss and the accuracy's comparisons go into kept
-  buffers (`out=`), so only the arrays a record keeps are new each epoch;
+- sums and the per-sample loss go into kept buffers (`out=`), so mostly
+  the arrays a record keeps are new each epoch;
 - formula constants are 0-d arrays of the data's dtype (a Python float
   costs a conversion per call);
-- the BCE loss and the accuracy of one sigmoid unit, the usual small
-  network's, skip the general functions (which any other loss or output
-  calls, unchanged); the layers call the activations' own functions.
+- the BCE loss of one sigmoid unit, the usual small network's, skips the
+  general function (which any other loss or output calls, unchanged); the
+  layers call the activations' own functions, the accuracy the trainer's.
 
 Only for the plain network (not the bug lab's) and parameters small enough
 to copy each epoch (see the trainer); anything else takes the general route.
@@ -42,7 +42,7 @@ Array = np.ndarray
 Passes = Callable[[Array], tuple[ForwardPass, BackwardPass, float, float]]
 
 _matmul, _add, _subtract, _multiply, _divide = np.matmul, np.add, np.subtract, np.multiply, np.divide
-_greater, _equal, _logaddexp, _copyto, _count_nonzero = np.greater, np.equal, np.logaddexp, np.copyto, np.count_nonzero
+_logaddexp, _copyto = np.logaddexp, np.copyto
 _add_reduce = np.add.reduce
 
 
@@ -50,8 +50,7 @@ def full_batch_passes(
     network: Network,
     X: Array,
     Y: Array,
-    labels: Array,
-    labels_bool: Array | None,
+    accuracy_of: Callable[[Array], float],
     weights: Buffer,
     sums: Buffer,
 ) -> Passes | None:
@@ -60,8 +59,8 @@ def full_batch_passes(
 
     `weights` and `sums` are buffers laid out like the parameters that the
     function writes into every call (the caller keeps them; nothing returned
-    points into them). `labels_bool` is the labels as a boolean column when
-    the network has one output unit, else None.
+    points into them). `accuracy_of(output)` is the trainer's own accuracy
+    of the training set, called as it is (one definition of accuracy).
     """
     dtype = X.dtype
     if type(network) is not Network or dtype not in _ONE:
@@ -87,9 +86,6 @@ def full_batch_passes(
     sign = _subtract(_ONE[dtype], Y + Y)  # 1 - 2y: +1 for a target of 0, -1 for 1
     per_sample = np.empty(n, dtype)
     per_sample_column = per_sample.reshape(n, 1)
-    # One output unit: the labels as a column of booleans and where to compare them.
-    binary = None if labels_bool is None else (labels_bool, np.empty(labels_bool.shape, bool))
-    half = np.array(0.5, dtype)
 
     def passes(params: Array) -> tuple[ForwardPass, BackwardPass, float, float]:
         _copyto(flat, params)
@@ -129,13 +125,6 @@ def full_batch_passes(
             loss = float(total) / n if exact_python_mean else float(total / n)
         else:
             loss = network.loss_of(fwd, Y)
-        if binary is not None:
-            truth, hits = binary
-            _greater(a, half, hits)
-            _equal(hits, truth, hits)
-            accuracy = _count_nonzero(hits) / n
-        else:
-            accuracy = _count_nonzero(a.argmax(axis=1) == labels) / n
-        return fwd, bwd, loss, accuracy
+        return fwd, bwd, loss, accuracy_of(a)
 
     return passes

@@ -13,6 +13,7 @@ for bit as the original did, within a bounded amount of memory.
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -316,9 +317,11 @@ class Trainer:
         dtype = self.X.dtype
         small = self.layout.n_params * dtype.itemsize <= _COPY_BYTES
         weights, sums = self.layout.buffer(dtype), self.layout.buffer(dtype)
-        labels_bool = self._labels_bool if self._binary else None
-        passes = full_batch_passes(self.network, self.X, self.Y, self._labels, labels_bool, weights, sums)
-        self._scratch = _Scratch(weights, sums, small, passes if small else None)
+        passes = None
+        if small:
+            accuracy_of = partial(self._accuracy, labels=self._labels, labels_bool=self._labels_bool)
+            passes = full_batch_passes(self.network, self.X, self.Y, accuracy_of, weights, sums)
+        self._scratch = _Scratch(weights, sums, small, passes)
         return self._scratch
 
     def _weights_for_passes(self, params: Array, scratch: _Scratch) -> tuple[list[Array], list[Array]]:
