@@ -313,6 +313,10 @@ class Trainer:
         """
         return self._step()
 
+    # What the training loop looks for to call _step under its own errstate
+    # (a step replaced on the class or the trainer has not got it).
+    step.errstate_around_step = True  # type: ignore[attr-defined]
+
     def _make_scratch(self) -> _Scratch:
         dtype = self.X.dtype
         small = self.layout.n_params * dtype.itemsize <= _COPY_BYTES

@@ -64,10 +64,9 @@ def _limits(trainer: Trainer, target: int | None) -> tuple[int, float, bool]:
 def _step_of(trainer: Trainer) -> Callable[[], object]:
     """`trainer.step` without its own `np.errstate` (the loop holds one for
     the whole run: entering one per epoch costs about as much as two NumPy
-    calls), unless `step` was replaced on the trainer (tests, wrappers)."""
-    from model.trainer import Trainer
-
-    if "step" in vars(trainer) or type(trainer).step is not Trainer.step:
+    calls), unless `step` was replaced on the trainer or its class (tests,
+    wrappers): only the engine's own step is marked as `_step` in an errstate."""
+    if "step" in vars(trainer) or not getattr(type(trainer).step, "errstate_around_step", False):
         return trainer.step
     return trainer._step
 

@@ -154,3 +154,16 @@ def test_the_loop_steps_as_step_does_with_or_without_its_errstate():
     stepped.step = lambda: calls.append(1) or Trainer.step(stepped)  # type: ignore[method-assign]
     train_until(stepped, 45)
     assert len(calls) == 5
+
+
+def test_a_step_replaced_on_the_class_is_the_one_called(monkeypatch):
+    real_step = Trainer.step
+    calls = []
+
+    def step(self):
+        calls.append(self.epoch)
+        return real_step(self)
+
+    monkeypatch.setattr(Trainer, "step", step)
+    train_until(Trainer.from_config(Config(max_epochs=10**9)), 4)
+    assert calls == [0, 1, 2, 3]
