@@ -16,7 +16,12 @@ load hit both alike, and prints the medians and their ratio:
 - XOR 2-8-8-8-1, the same maths against the generic hand loop (a list of
   layers; target <= 1.0);
 - 784-128-64-10 ReLU + softmax + CE, float32, mini-batches of 256, 4096
-  random samples: samples per second against the hand loop (target >= 1.0).
+  random samples: samples per second against the hand loop (target >= 1.0);
+- headless, 1,000,000 epochs of XOR 2-4-1: the command line's loop
+  (`train_until`, as `backprop-tui --headless --layers 2,4,1 --epochs
+  1000000` runs it) as one run in 20 pieces, each followed by a piece of
+  the textbook 2-4-1 loop (200,000 epochs in all): the total CPU seconds
+  (target <= 30 s) and microseconds per epoch against the textbook's.
 
 Every row runs on one thread, BLAS included (OPENBLAS_NUM_THREADS and the
 like default to 1 here; set them to measure otherwise), and is timed in CPU
@@ -213,12 +218,15 @@ def torch_xor(X, Y, W, b, lr):
     return epoch
 
 
-def torch_available() -> bool:
+def torch_missing() -> str | None:
+    """Why the PyTorch row cannot run (torch is optional), or None."""
     try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
+        import torch
+
+        torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)  # loads what the row uses
+    except Exception as exc:  # not installed, or installed without what it needs
+        return f"{type(exc).__name__}: {exc}"
+    return None
 
 
 # ----------------------------------------------------------------- cases
@@ -342,11 +350,38 @@ def compare(engine, hand, rounds, chunk, clock):
     return eng, hnd
 
 
+def headless_rows(epochs, chunks, base_epochs, clock):
+    """The headless run of the command line (`backprop-tui --headless --layers
+    2,4,1 --epochs N`: the engine's loop, `train_until`, with no progress bar
+    when stderr is not a terminal) over `epochs` epochs of XOR 2-4-1, in
+    `chunks` pieces of one continuing run, each followed by a piece of the
+    textbook loop (2-4-1, loss every epoch) of `base_epochs` epochs in all:
+    (headless CPU seconds in all, headless s/epoch per piece, textbook s/epoch per piece)."""
+    from model.training_loop import train_until
+
+    cfg = xor_config((4,)).replace(max_epochs=epochs)
+    trainer = Trainer(cfg, load("xor"))
+    W, b = [w.copy() for w in trainer.record.W], [x.copy() for x in trainer.record.b]
+    textbook = textbook_xor(trainer.X, trainer.Y, W, b, cfg.lr)
+    step, base_step = epochs // chunks, max(base_epochs // chunks, 1)
+    total, eng, base = 0.0, [], []
+    for k in range(1, chunks + 1):
+        start = clock()
+        train_until(trainer, epochs if k == chunks else k * step)
+        took = clock() - start
+        total += took
+        eng.append(took / step)
+        base.append(timed(textbook, base_step, clock) / base_step)
+    assert trainer.epoch == epochs and trainer.stop_reason() is not None
+    return total, eng, base
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short run, for a smoke test")
     parser.add_argument("--rounds", type=int, default=None, help="engine/baseline pairs per row")
     parser.add_argument("--no-torch", action="store_true", help="leave out the PyTorch row")
+    parser.add_argument("--no-headless", action="store_true", help="leave out the 1,000,000-epoch headless row")
     args = parser.parse_args(argv)
     xor_rounds = args.rounds or (20 if args.quick else 200)
     big_rounds = args.rounds or (3 if args.quick else 15)
@@ -366,11 +401,11 @@ def main(argv=None) -> int:
         ("XOR 2-2-1", "hand loop", hand_xor, (2,), "<= 1.0", lambda r: r <= 1.0, 0.0),
         ("XOR 2-8-8-8-1", "hand loop", hand_xor, (8, 8, 8), "<= 1.0", lambda r: r <= 1.0, 0.0),
     ]
-    if torch_available() and not args.no_torch:
+    missing = None if args.no_torch else torch_missing()
+    if not args.no_torch and missing is None:
         xor_rows.append(("XOR 2-2-1", "torch eager", torch_xor, (2,), "<= 0.1", lambda r: r <= 0.1, 1e-9))
-    else:
-        if not args.no_torch:
-            print("(PyTorch row left out: torch is not installed)")
+    elif missing is not None:
+        print(f"(PyTorch row left out: torch cannot run here: {missing})")
     rows = []
     for name, base, loop, hidden, target, met, tolerance in xor_rows:
         engine, baseline = xor_case(hidden, loop)
@@ -397,6 +432,15 @@ def main(argv=None) -> int:
         )
     )
 
+    headless = None
+    if not args.no_headless:
+        epochs = 100_000 if args.quick else 1_000_000
+        same = check_identical(*xor_case((4,), textbook_xor), 50)
+        total, eng, base = headless_rows(epochs, 10 if args.quick else 20, epochs // 5, time.thread_time)
+        e, h = statistics.median(eng) * 1e6, statistics.median(base) * 1e6
+        rows.append(("headless XOR 2-4-1", "textbook", "us/epoch", e, h, e / h, min(eng) / min(base), "", True, same))
+        headless = (epochs, total, statistics.median(base) * epochs)
+
     header = (
         f"{'case':<24} {'baseline':<12} {'unit':<10} {'engine':>10} {'baseline':>10} {'ratio':>6} {'best':>6}  "
         f"{'target':<7} {'met':<4} maths"
@@ -406,7 +450,14 @@ def main(argv=None) -> int:
     for name, base, unit, e, h, ratio, best, target, met, same in rows:
         print(
             f"{name:<24} {base:<12} {unit:<10} {e:>10,.1f} {h:>10,.1f} {ratio:>6.2f} {best:>6.2f}  "
-            f"{target:<7} {'yes' if met else 'NO':<4} {same}"
+            f"{target:<7} {('yes' if met else 'NO') if target else '':<4} {same}"
+        )
+    if headless is not None:
+        epochs, total, base_total = headless
+        print(
+            f"headless, {epochs:,} epochs of XOR 2-4-1: {total:.1f} s of CPU "
+            f"(target <= {30 * epochs / 1_000_000:g} s: {'yes' if total <= 30 * epochs / 1_000_000 else 'NO'}); "
+            f"the textbook loop at its median pace: {base_total:.1f} s"
         )
     print()
     print("engine and baseline are medians over the chunks; ratio = engine / baseline of the medians")

@@ -38,16 +38,35 @@ _SIGMOID: dict[np.dtype, tuple[Array, Array]] = {  # dtype -> (the lowest z the 
 }
 
 
+_ZERO: dict[np.dtype, Array] = {np.dtype(t): _constant(0.0, t) for t in (np.float64, np.float32)}
+
+
 def sigmoid(z: Array) -> Array:
     constants = _SIGMOID.get(z.dtype)
     if constants is None:  # another dtype: the same formula with Python floats
         return 1.0 / (1.0 + np.exp(-np.maximum(z, -_EXP_LIMIT)))
     lowest, one = constants
-    return one / (one + np.exp(-np.maximum(z, lowest)))
+    # one / (one + exp(-max(z, lowest))), each step written into the one new array.
+    t = np.maximum(z, lowest)
+    np.negative(t, t)
+    np.exp(t, t)
+    np.add(one, t, t)
+    np.divide(one, t, t)
+    return t
 
 
 def sigmoid_derivative(z: Array, a: Array) -> Array:
     return a * (_ONE.get(a.dtype, 1.0) - a)
+
+
+def sigmoid_times_derivative(g: Array, z: Array, a: Array) -> Array:
+    one = _ONE.get(a.dtype)
+    if one is None:
+        return g * sigmoid_derivative(z, a)
+    t = np.subtract(one, a)
+    np.multiply(a, t, t)
+    np.multiply(g, t, g)
+    return g
 
 
 def tanh(z: Array) -> Array:
@@ -58,13 +77,26 @@ def tanh_derivative(z: Array, a: Array) -> Array:
     return 1.0 - a * a
 
 
+def tanh_times_derivative(g: Array, z: Array, a: Array) -> Array:
+    t = np.multiply(a, a)
+    np.subtract(_ONE.get(a.dtype, 1.0), t, t)
+    np.multiply(g, t, g)
+    return g
+
+
 def relu(z: Array) -> Array:
-    return np.maximum(z, 0.0)
+    return np.maximum(z, _ZERO.get(z.dtype, 0.0))
 
 
 def relu_derivative(z: Array, a: Array) -> Array:
     # The kink at 0 takes derivative 0, the usual convention.
     return (z > 0.0).astype(z.dtype)
+
+
+def relu_times_derivative(g: Array, z: Array, a: Array) -> Array:
+    # Times a boolean: NumPy makes it 1.0 or 0.0 of g's dtype, as relu_derivative does.
+    np.multiply(g, np.greater(z, _ZERO.get(z.dtype, 0.0)), g)
+    return g
 
 
 LEAKY_SLOPE = 0.01
@@ -107,6 +139,16 @@ class Activation:
     output_range: tuple[float, float] = (-np.inf, np.inf)
     # |f'(z)| below this share of its peak counts as saturated (diagnostics).
     saturates: bool = False
+    # g * derivative(z, a) written into g, with fewer new arrays; None: that product.
+    times_derivative_into: Callable[[Array, Array, Array], Array] | None = None
+
+    def times_derivative(self, g: Array, z: Array, a: Array) -> Array:
+        """g * f'(z), the backward pass's step through a hidden layer: the
+        same values as `g * self.derivative(z, a)`, written into `g` (a new
+        array the caller owns) where this activation knows how."""
+        if self.times_derivative_into is not None:
+            return self.times_derivative_into(g, z, a)
+        return g * self.derivative(z, a)
 
     def backprop(self, z: Array, a: Array, grad_a: Array) -> Array:
         """dL/dz from dL/da: the chain rule through this activation."""
@@ -117,9 +159,25 @@ class Activation:
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_derivative, output_range=(0.0, 1.0), saturates=True),
-    "tanh": Activation("tanh", tanh, tanh_derivative, output_range=(-1.0, 1.0), saturates=True),
-    "relu": Activation("relu", relu, relu_derivative, output_range=(0.0, np.inf)),
+    "sigmoid": Activation(
+        "sigmoid",
+        sigmoid,
+        sigmoid_derivative,
+        output_range=(0.0, 1.0),
+        saturates=True,
+        times_derivative_into=sigmoid_times_derivative,
+    ),
+    "tanh": Activation(
+        "tanh",
+        tanh,
+        tanh_derivative,
+        output_range=(-1.0, 1.0),
+        saturates=True,
+        times_derivative_into=tanh_times_derivative,
+    ),
+    "relu": Activation(
+        "relu", relu, relu_derivative, output_range=(0.0, np.inf), times_derivative_into=relu_times_derivative
+    ),
     "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_derivative),
     "linear": Activation("linear", linear, linear_derivative),
     "softmax": Activation(

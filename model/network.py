@@ -117,8 +117,9 @@ class Network:
         return tuple(act.forward for act in self.activations)
 
     @cached_property
-    def _derivatives(self) -> tuple[Callable[[Array, Array], Array], ...]:
-        return tuple(act.derivative for act in self.activations)
+    def _times_derivatives(self) -> tuple[Callable[[Array, Array, Array], Array], ...]:
+        """Per layer, g * f'(z) into g (Activation.times_derivative), looked up once."""
+        return tuple(act.times_derivative_into or act.times_derivative for act in self.activations)
 
     @cached_property
     def _loss_from_z(self) -> bool:
@@ -163,7 +164,7 @@ class Network:
         L = len(W)
         deltas: list[Array] = [None] * L  # type: ignore[list-item]
         back = W if self.feedback is None else self.feedback
-        z, a, derivative = fwd.z, fwd.a, self._derivatives
+        z, a, times_derivative = fwd.z, fwd.a, self._times_derivatives
         inputs = [fwd.inputs, *a[:-1]]
         delta = self.output_delta(fwd, Y, fused)
         if sums is None:
@@ -174,8 +175,8 @@ class Network:
             np.matmul(inputs[l].T, delta, sum_W[l])  # N * dW[l]
             _add_reduce(delta, axis=0, out=sum_b[l])  # N * db[l]
             if l:
-                # The line backpropagation is named for:
-                delta = (delta @ back[l].T) * derivative[l - 1](z[l - 1], a[l - 1])
+                # The line backpropagation is named for, delta = (delta @ W[l].T) * f'(z[l-1]):
+                delta = times_derivative[l - 1](delta @ back[l].T, z[l - 1], a[l - 1])
         # The batch mean of every dW and db, laid out like the parameters.
         return BackwardPass(deltas, sums.flat / n, self.layout)
 

@@ -12,6 +12,7 @@ is dW + l2 * W + l1 * sign(W); the loss shown is the data loss.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -30,6 +31,22 @@ class OptimizerState(NamedTuple):
     kind: str
     step: int = 0
     slots: tuple[Array, ...] = ()
+
+
+class _Constants(NamedTuple):
+    """An optimizer's settings as 0-d arrays of one dtype: NumPy combines them
+    with an array of that dtype to the same values as the Python floats (which
+    it would convert to that dtype), with less work per call."""
+
+    lr: Array
+    momentum: Array
+    beta1: Array
+    one_minus_beta1: Array
+    beta2: Array
+    one_minus_beta2: Array
+    eps: Array
+    l1: Array
+    l2: Array
 
 
 @dataclass(frozen=True)
@@ -58,32 +75,48 @@ class Optimizer:
             return OptimizerState("adam", 0, (np.zeros_like(params), np.zeros_like(params)))
         return OptimizerState("sgd")
 
+    @cached_property
+    def _by_dtype(self) -> dict[np.dtype, _Constants]:
+        return {}
+
+    def _constants(self, dtype: np.dtype) -> _Constants:
+        """The settings as 0-d arrays of `dtype`, made once per dtype."""
+        c = self._by_dtype.get(dtype)
+        if c is None:
+            b1, b2 = self.beta1, self.beta2
+            values = (self.lr, self.momentum, b1, 1.0 - b1, b2, 1.0 - b2, self.eps, self.l1, self.l2)
+            c = self._by_dtype[dtype] = _Constants(*(np.array(value, dtype) for value in values))
+        return c
+
     def effective_gradient(self, params: Array, grad: Array, n_weights: int) -> Array:
         """The gradient plus the penalties' share, on the weights only."""
         if not (self.l1 or self.l2):
             return grad
+        c = self._constants(params.dtype)
         grad = grad.copy()
         w = params[:n_weights]
         if self.l2:
-            grad[:n_weights] += self.l2 * w
+            grad[:n_weights] += c.l2 * w
         if self.l1:
-            grad[:n_weights] += self.l1 * np.sign(w)
+            grad[:n_weights] += c.l1 * np.sign(w)
         return grad
 
     def apply(self, params: Array, grad: Array, state: OptimizerState, n_weights: int) -> tuple[Array, OptimizerState]:
         """One update. A state of another kind (the user switched) starts afresh."""
-        if state.kind != self.kind:
+        kind = self.kind
+        if state.kind != kind:
             state = self.init_state(params)
         g = self.effective_gradient(params, grad, n_weights) if (self.l1 or self.l2) else grad
-        if self.kind == "sgd":
-            return params - self.lr * g, state
-        if self.kind == "momentum":
-            velocity = self.momentum * state.slots[0] - self.lr * g
+        c = self._by_dtype.get(params.dtype) or self._constants(params.dtype)
+        if kind == "sgd":
+            return params - c.lr * g, state
+        if kind == "momentum":
+            velocity = c.momentum * state.slots[0] - c.lr * g
             return params + velocity, OptimizerState("momentum", state.step + 1, (velocity,))
         t = state.step + 1
         b1, b2 = self.beta1, self.beta2
-        m = b1 * state.slots[0] + (1.0 - b1) * g
-        v = b2 * state.slots[1] + (1.0 - b2) * (g * g)
-        # A Python float, so float32 parameters stay float32.
-        step = float(self.lr * np.sqrt(1.0 - b2**t) / (1.0 - b1**t))
-        return params - step * m / (np.sqrt(v) + self.eps), OptimizerState("adam", t, (m, v))
+        m = c.beta1 * state.slots[0] + c.one_minus_beta1 * g
+        v = c.beta2 * state.slots[1] + c.one_minus_beta2 * (g * g)
+        # Worked out in Python floats, then made the parameters' dtype (float32 stays float32).
+        step = np.array(float(self.lr * np.sqrt(1.0 - b2**t) / (1.0 - b1**t)), params.dtype)
+        return params - step * m / (np.sqrt(v) + c.eps), OptimizerState("adam", t, (m, v))

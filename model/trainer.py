@@ -13,6 +13,7 @@ for bit as the original did, within a bounded amount of memory.
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -20,6 +21,7 @@ import numpy as np
 from model.config import REBUILD_FIELDS, Config
 from model.datasets import Dataset, load_data, targets
 from model.errors import BackpropError, ConfigError, DataError, Divergence, DivergenceError
+from model.full_batch import Passes, full_batch_passes
 from model.history import History, TrainerState
 from model.initializers import initial_weights
 from model.network import BackwardPass, ForwardPass, Network
@@ -71,11 +73,13 @@ class _Scratch(NamedTuple):
     and views: the weights the forward pass reads (a copy of the new
     parameters, its per-layer views made once) and the backward pass's sums.
     Nothing a record holds points into them, and a pickled trainer leaves
-    them out (they are made again on the next step)."""
+    them out (they are made again on the next step). `full_batch` computes
+    an epoch's passes into the same buffers."""
 
     weights: Buffer
     sums: Buffer
     copy_weights: bool  # see Trainer._weights_for_passes
+    full_batch: Passes | None  # a small plain network's full-batch passes (model/full_batch.py)
 
 
 class Trainer:
@@ -309,10 +313,19 @@ class Trainer:
         """
         return self._step()
 
+    # What the training loop looks for to call _step under its own errstate
+    # (a step replaced on the class or the trainer has not got it).
+    step.errstate_around_step = True  # type: ignore[attr-defined]
+
     def _make_scratch(self) -> _Scratch:
         dtype = self.X.dtype
         small = self.layout.n_params * dtype.itemsize <= _COPY_BYTES
-        self._scratch = _Scratch(self.layout.buffer(dtype), self.layout.buffer(dtype), small)
+        weights, sums = self.layout.buffer(dtype), self.layout.buffer(dtype)
+        passes = None
+        if small:
+            accuracy_of = partial(self._accuracy, labels=self._labels, labels_bool=self._labels_bool)
+            passes = full_batch_passes(self.network, self.X, self.Y, accuracy_of, weights, sums)
+        self._scratch = _Scratch(weights, sums, small, passes)
         return self._scratch
 
     def _weights_for_passes(self, params: Array, scratch: _Scratch) -> tuple[list[Array], list[Array]]:
@@ -340,12 +353,17 @@ class Trainer:
         network = self.network
         scratch = self._scratch or self._make_scratch()
         if config.mode == "full":
-            params, opt = optimizer.apply(state.params, self.record.backward.grad, state.opt, n_weights)
-            W, b = self._weights_for_passes(params, scratch)
-            fwd = network.forward(self.X, W, b)
-            bwd = network.backward(fwd, self.Y, W, sums=scratch.sums)
-            loss = network.loss_of(fwd, self.Y)
-            accuracy = self._accuracy(fwd.a[-1], self._labels, self._labels_bool)
+            before = self.record._backward or self.record.backward  # the gradient at the current weights
+            params, opt = optimizer.apply(state.params, before.grad, state.opt, n_weights)
+            if scratch.full_batch is not None:
+                fwd, bwd, loss, accuracy = scratch.full_batch(params)
+                W, b = scratch.weights.W, scratch.weights.b  # the passes copied params there
+            else:
+                W, b = self._weights_for_passes(params, scratch)
+                fwd = network.forward(self.X, W, b)
+                bwd = network.backward(fwd, self.Y, W, sums=scratch.sums)
+                loss = network.loss_of(fwd, self.Y)
+                accuracy = self._accuracy(fwd.a[-1], self._labels, self._labels_bool)
             rng_state = state.rng
             # params . grad is NaN or infinite when any value of either is (see _all_finite).
             finite = math.isfinite(loss + np.dot(params, bwd.grad)) or _all_finite(loss, params, bwd.grad)

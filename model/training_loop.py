@@ -47,6 +47,30 @@ def _never() -> bool:
     return False
 
 
+def _limits(trainer: Trainer, target: int | None) -> tuple[int, float, bool]:
+    """What `Trainer.stop_reason` checks, as the config in force says, read
+    once instead of every epoch: (the first epoch at which the run ends or
+    the config may change, the target loss, whether full accuracy ends it).
+    A rewound run replays its recorded future, whose later segments may have
+    other stop conditions: the run looks again when it reaches one."""
+    epoch, config = trainer.epoch, trainer.config
+    last = config.max_epochs if target is None else min(config.max_epochs, target)
+    for start, _, _ in trainer._segments:
+        if epoch < start < last:
+            last = start
+    return last, config.target_loss, config.stop_at_full_accuracy
+
+
+def _step_of(trainer: Trainer) -> Callable[[], object]:
+    """`trainer.step` without its own `np.errstate` (the loop holds one for
+    the whole run: entering one per epoch costs about as much as two NumPy
+    calls), unless `step` was replaced on the trainer or its class (tests,
+    wrappers): only the engine's own step is marked as `_step` in an errstate."""
+    if "step" in vars(trainer) or not getattr(type(trainer).step, "errstate_around_step", False):
+        return trainer.step
+    return trainer._step
+
+
 def train_until(
     trainer: Trainer,
     target: int | None = None,
@@ -72,14 +96,25 @@ def train_until(
     last_report = last_poll = clock()
     # With a pace, the k-th epoch since the pace was set is due at `start + k / rate`.
     start, done, rate = last_report, 0, None
+    step = _step_of(trainer)
     try:
         with np.errstate(all="ignore"):  # non-finite values are reported by the engine
+            # What could end the run, read again after each callback (which may change the trainer).
+            last, target_loss, at_full = _limits(trainer, target)
             while True:
-                reason = trainer.stop_reason()
-                if reason:
-                    return RunOutcome(Ending.DONE, reason)
-                if target is not None and trainer.epoch >= target:
-                    return RunOutcome(Ending.REACHED)
+                record = trainer.record
+                epoch = trainer.epoch
+                if (
+                    epoch >= last
+                    or (target_loss > 0 and record.loss <= target_loss)
+                    or (at_full and record.accuracy >= 1.0)
+                ):
+                    reason = trainer.stop_reason()
+                    if reason:
+                        return RunOutcome(Ending.DONE, reason)
+                    if target is not None and epoch >= target:
+                        return RunOutcome(Ending.REACHED)
+                    last, target_loss, at_full = _limits(trainer, target)  # a new segment starts here
                 if pace is not None:
                     if (new_rate := pace()) != rate:
                         start, done, rate = clock(), 0, new_rate
@@ -89,16 +124,19 @@ def train_until(
                             if should_stop():
                                 return RunOutcome(Ending.STOPPED)
                             sleep(min(due - now, 0.01))
-                trainer.step()
+                        last, target_loss, at_full = _limits(trainer, target)
+                step()
                 done += 1
                 now = clock()
                 if now - last_poll >= poll_every:
                     last_poll = now
                     if should_stop():
                         return RunOutcome(Ending.STOPPED)
+                    last, target_loss, at_full = _limits(trainer, target)
                 if on_progress is not None and now - last_report >= period:
                     last_report = now
                     on_progress()
+                    last, target_loss, at_full = _limits(trainer, target)
     except DivergenceError as exc:
         return RunOutcome(Ending.DIVERGED, str(exc), exc.divergence)
     except KeyboardInterrupt:

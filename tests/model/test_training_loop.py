@@ -117,3 +117,53 @@ def test_a_pace_changed_mid_run_applies_from_then_on():
     gaps = np.diff(stamps)
     np.testing.assert_allclose(gaps[:3], 0.5)
     assert (gaps[4:] == 0).all()  # then as fast as it can
+
+
+def test_a_rewound_run_stops_as_its_recorded_future_says():
+    """The loop reads the stop conditions once per segment, not per epoch: a
+    run rewound before a change replays it, and stops where the changed
+    settings say (an epoch limit, then a target loss)."""
+    config = Config(max_epochs=10**9)
+    trainer = Trainer.from_config(config)
+    train_until(trainer, 10)
+    trainer.reconfigure(config.replace(max_epochs=15))
+    assert train_until(trainer).ending is Ending.DONE and trainer.epoch == 15
+    trainer.rewind(5)
+    outcome = train_until(trainer)
+    assert outcome == (Ending.DONE, "reached the epoch limit (15)", None) and trainer.epoch == 15
+
+    trainer = Trainer.from_config(config)
+    train_until(trainer, 10)
+    loss = trainer.record.loss
+    trainer.reconfigure(config.replace(target_loss=loss * 2))  # met at once from epoch 10 on
+    trainer.rewind(3)
+    assert train_until(trainer, 50).ending is Ending.DONE and trainer.epoch == 10
+
+
+def test_the_loop_steps_as_step_does_with_or_without_its_errstate():
+    """train_until steps without Trainer.step's own errstate (it holds one for
+    the run); a step replaced on the trainer is still the one called."""
+    config = Config(layers=(2, 3, 1), max_epochs=10**9)
+    looped, stepped = Trainer.from_config(config), Trainer.from_config(config)
+    train_until(looped, 40)
+    for _ in range(40):
+        stepped.step()
+    np.testing.assert_array_equal(looped.params, stepped.params)
+    assert looped.history.rows(0, 41).tobytes() == stepped.history.rows(0, 41).tobytes()
+    calls = []
+    stepped.step = lambda: calls.append(1) or Trainer.step(stepped)  # type: ignore[method-assign]
+    train_until(stepped, 45)
+    assert len(calls) == 5
+
+
+def test_a_step_replaced_on_the_class_is_the_one_called(monkeypatch):
+    real_step = Trainer.step
+    calls = []
+
+    def step(self):
+        calls.append(self.epoch)
+        return real_step(self)
+
+    monkeypatch.setattr(Trainer, "step", step)
+    train_until(Trainer.from_config(Config(max_epochs=10**9)), 4)
+    assert calls == [0, 1, 2, 3]

@@ -1,0 +1,130 @@
+"""A small network's full-batch passes, built once per trainer.
+
+What a full-batch epoch computes after its update (the forward pass, the
+backward pass, the loss and the accuracy of the whole training set at the new
+parameters) is the same every epoch but for the parameters. On a small
+network each NumPy call costs about as much as its arithmetic, so the Python
+around the calls (per-layer views, lookups, temporaries, the layers of
+functions of the general `Network.forward`/`backward`/`loss_of`) is a large
+part of an epoch. `full_batch_passes` builds, for one trainer, a function
+that does those same operations, in the same order and on the same operands
+(so every figure has the same bits as the general route, as
+tests/model/test_engine_reference.py checks), with what does not depend on
+the parameters worked out in advance:
+
+- the parameters are copied into one kept buffer whose per-layer views (and
+  their transposes) exist once;
+- sums and the per-sample loss go into kept buffers (`out=`), so mostly
+  the arrays a record keeps are new each epoch;
+- formula constants are 0-d arrays of the data's dtype (a Python float
+  costs a conversion per call);
+- the BCE loss of one sigmoid unit, the usual small network's, skips the
+  general function (which any other loss or output calls, unchanged); the
+  layers call the activations' own functions, the accuracy the trainer's.
+
+Only for the plain network (not the bug lab's) and parameters small enough
+to copy each epoch (see the trainer); anything else takes the general route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from model.activations import _ONE
+from model.network import BackwardPass, ForwardPass, Network
+from model.parameters import Buffer
+
+Array = np.ndarray
+
+# The passes at given parameters: (forward, backward, loss, accuracy).
+Passes = Callable[[Array], tuple[ForwardPass, BackwardPass, float, float]]
+
+_matmul, _add, _subtract, _multiply, _divide = np.matmul, np.add, np.subtract, np.multiply, np.divide
+_logaddexp, _copyto = np.logaddexp, np.copyto
+_add_reduce = np.add.reduce
+
+
+def full_batch_passes(
+    network: Network,
+    X: Array,
+    Y: Array,
+    accuracy_of: Callable[[Array], float],
+    weights: Buffer,
+    sums: Buffer,
+) -> Passes | None:
+    """The passes of `network` on (X, Y) at given parameters, or None where
+    only the general route applies (another network class, another dtype).
+
+    `weights` and `sums` are buffers laid out like the parameters that the
+    function writes into every call (the caller keeps them; nothing returned
+    points into them). `accuracy_of(output)` is the trainer's own accuracy
+    of the training set, called as it is (one definition of accuracy).
+    """
+    dtype = X.dtype
+    if type(network) is not Network or dtype not in _ONE:
+        return None
+    n, L = X.shape[0], network.n_layers
+    n_as_dtype = np.array(n, dtype)  # the same value NumPy makes of the int n, without converting it per call
+    exact_python_mean = dtype == np.float64  # a float64 sum divided by n in Python is NumPy's division
+    layers = tuple(zip(weights.W, weights.b, (act.forward for act in network.activations)))
+    times_derivative = network._times_derivatives
+    back = weights.W if network.feedback is None else list(network.feedback)
+    sum_W, sum_b, sum_flat, flat = sums.W, sums.b, sums.flat, weights.flat
+    # Layers L-1 .. 1, each with what its delta is multiplied by to make the
+    # delta of the layer below; then layer 0, whose input is X.
+    hidden_down = tuple((l, sum_W[l], sum_b[l], back[l].T, times_derivative[l - 1]) for l in range(L - 1, 0, -1))
+    X_T, sum_W0, sum_b0 = X.T, sum_W[0], sum_b[0]
+
+    # The output delta: y_hat - y where the activation cancels the loss (one
+    # sigmoid unit with BCE, softmax with CE), else the general route.
+    fused = network.uses_fused_delta and not (network.loss.name == "bce" and Y.shape[1] > 1)
+    # The loss of one sigmoid unit with BCE from its z, for 0/1 targets (see below), else Network.loss_of.
+    binary_targets = Y.shape[1] == 1 and bool(((Y == 0) | (Y == 1)).all())
+    bce_from_z = network._loss_from_z and network.loss.name == "bce" and binary_targets
+    sign = _subtract(_ONE[dtype], Y + Y)  # 1 - 2y: +1 for a target of 0, -1 for 1
+    per_sample = np.empty(n, dtype)
+    per_sample_column = per_sample.reshape(n, 1)
+
+    def passes(params: Array) -> tuple[ForwardPass, BackwardPass, float, float]:
+        _copyto(flat, params)
+        zs: list[Array] = []
+        outs: list[Array] = []
+        a = X
+        for W_l, b_l, f in layers:
+            z = _matmul(a, W_l)
+            _add(z, b_l, z)
+            a = f(z)
+            zs.append(z)
+            outs.append(a)
+        fwd = ForwardPass(X, zs, outs)
+
+        delta = _subtract(a, Y) if fused else network.output_delta(fwd, Y)
+        deltas: list[Array] = [delta] * L
+        for l, sum_W_l, sum_b_l, back_T, backprop_l in hidden_down:
+            deltas[l] = delta
+            h = outs[l - 1]
+            _matmul(h.T, delta, sum_W_l)
+            _add_reduce(delta, axis=0, out=sum_b_l)
+            delta = backprop_l(_matmul(delta, back_T), zs[l - 1], h)
+        deltas[0] = delta
+        _matmul(X_T, delta, sum_W0)
+        _add_reduce(delta, axis=0, out=sum_b0)
+        bwd = BackwardPass(deltas, _divide(sum_flat, n_as_dtype), network.layout)
+
+        if bce_from_z:
+            # Loss.per_sample_from_logits for bce is logaddexp(-y z, z - y z);
+            # for a target of 0 that is logaddexp(-0 z, z), for 1 logaddexp(-z,
+            # z - z), and NumPy's logaddexp(x, y) gives the same bits as
+            # logaddexp(sz - sz, sz) with sz = (1 - 2y) z, whose first term is
+            # 0 for a finite z and NaN for an infinite one, as z - z is.
+            sz = _multiply(sign, zs[-1])
+            _logaddexp(_subtract(sz, sz), sz, per_sample_column)
+            total = _add_reduce(per_sample)
+            loss = float(total) / n if exact_python_mean else float(total / n)
+        else:
+            loss = network.loss_of(fwd, Y)
+        return fwd, bwd, loss, accuracy_of(a)
+
+    return passes

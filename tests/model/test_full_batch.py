@@ -1,0 +1,137 @@
+"""The pieces of the tuned hot path that the reference runs
+(test_engine_reference.py) may not reach: the identities it relies on, over
+extreme values, and when it is used at all."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from model import Config, Trainer
+from model.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
+from model.bugs import CATALOGUE
+from model.losses import bce_per_sample_from_logits
+
+# Around the sigmoid's clamp and the ends of each dtype.
+SPECIAL = {
+    np.float64: [0.0, -0.0, 1e-300, -1e-300, 5e-324, 708.9, -708.9, 709.0, -709.0, 710.0, -710.0, 1e308, -1e308],
+    np.float32: [0.0, -0.0, 1e-38, -1e-38, 1e-45, 87.9, -87.9, 88.0, -88.0, 89.0, -89.0, 3e38, -3e38],
+}
+
+
+def _floats(dtype):
+    width = 64 if dtype == np.float64 else 32
+    return st.one_of(
+        st.floats(width=width, allow_nan=True, allow_infinity=True),
+        st.sampled_from(SPECIAL[dtype] + [np.inf, -np.inf, np.nan]),
+    )
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """Bit for bit, except that any NaN matches any NaN (its payload is not a figure)."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return False
+    nan_a, nan_b = np.isnan(a), np.isnan(b)
+    return bool((nan_a == nan_b).all()) and a[~nan_a].tobytes() == b[~nan_b].tobytes()
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), dtype=st.sampled_from([np.float64, np.float32]))
+def test_bce_of_one_sigmoid_unit_from_the_sign_of_its_target_is_the_loss_functions(data, dtype):
+    """full_batch.py computes logaddexp(sz - sz, sz), sz = (1 - 2y) z, for
+    losses.bce_per_sample_from_logits' logaddexp(-y z, z - y z): the same bits
+    for 0/1 targets, NaN where z is infinite or NaN as before."""
+    n = data.draw(st.integers(1, 12))
+    z = data.draw(hnp.arrays(dtype, (n, 1), elements=_floats(dtype)))
+    y = data.draw(hnp.arrays(dtype, (n, 1), elements=st.sampled_from([0.0, 1.0])))
+    with np.errstate(all="ignore"):
+        expected = bce_per_sample_from_logits(z, y)
+        sz = (np.array(1.0, dtype) - (y + y)) * z
+        got = np.logaddexp(sz - sz, sz).reshape(-1)
+    assert _same_bits(got, expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    data=st.data(),
+    name=st.sampled_from(list(HIDDEN_ACTIVATIONS)),
+    dtype=st.sampled_from([np.float64, np.float32]),
+)
+def test_times_derivative_is_g_times_the_derivative(data, name, dtype):
+    act = ACTIVATIONS[name]
+    shape = (data.draw(st.integers(1, 5)), data.draw(st.integers(1, 4)))
+    z = data.draw(hnp.arrays(dtype, shape, elements=_floats(dtype)))
+    g = data.draw(hnp.arrays(dtype, shape, elements=_floats(dtype)))
+    with np.errstate(all="ignore"):
+        a = act.forward(z)
+        expected = g * act.derivative(z, a)
+        got = act.times_derivative(g.copy(), z, a)
+    assert _same_bits(got, expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), dtype=st.sampled_from([np.float64, np.float32]))
+def test_sigmoid_is_the_clamped_textbook_formula(data, dtype):
+    z = data.draw(hnp.arrays(dtype, (data.draw(st.integers(1, 9)),), elements=_floats(dtype)))
+    lowest = -709.0 if dtype == np.float64 else -88.0
+    with np.errstate(all="ignore"):
+        assert _same_bits(ACTIVATIONS["sigmoid"].forward(z), 1.0 / (1.0 + np.exp(-np.maximum(z, lowest))))
+
+
+def test_the_tuned_passes_serve_small_plain_networks_only():
+    small = Trainer.from_config(Config(layers=(2, 4, 1)))
+    small.step()
+    assert small._scratch is not None and small._scratch.full_batch is not None
+
+    big = Trainer.from_config(Config(dataset="moons", layers=(2, 64, 64, 1), samples=20))
+    big.step()  # 4,353 parameters: viewed, not copied, so the general route
+    assert big._scratch is not None and big._scratch.full_batch is None
+
+    bug = next(b for b in CATALOGUE if not b.refuses((2, 4, 1), "sigmoid", "sigmoid", "bce"))
+    planted = Trainer.from_config(Config(layers=(2, 4, 1)), bug=bug)
+    planted.step()
+    assert planted._scratch is not None and planted._scratch.full_batch is None
+
+
+def test_a_copied_trainer_makes_its_passes_again():
+    """The passes write into buffers the trainer keeps: a pickled trainer
+    leaves them out, and its copy steps exactly as the original does."""
+    import pickle
+
+    t = Trainer.from_config(Config(layers=(2, 3, 1)))
+    t.run(5)
+    twin = pickle.loads(pickle.dumps(t))
+    assert twin._scratch is None
+    a, b = t.step(), twin.step()
+    assert a.params.tobytes() == b.params.tobytes() and a.loss == b.loss
+    for l in range(2):
+        assert a.delta[l].tobytes() == b.delta[l].tobytes()
+
+
+def test_every_epoch_keeps_its_own_arrays():
+    """Buffers are reused, records' arrays are not: a record taken earlier
+    still holds its own epoch's z, a, delta and gradient."""
+    t = Trainer.from_config(Config(layers=(2, 2, 1)))
+    first = t.step()
+    kept = [x.copy() for x in (*first.z, *first.a, *first.delta, first.backward.grad, *first.dW, *first.db)]
+    for _ in range(3):
+        t.step()
+    now = (*first.z, *first.a, *first.delta, first.backward.grad, *first.dW, *first.db)
+    assert all(x.tobytes() == y.tobytes() for x, y in zip(kept, now))
+
+
+@pytest.mark.parametrize("mode", ["full", "minibatch"])
+def test_a_diverging_run_says_nothing_on_stderr(mode):
+    exploding = Config(activation="relu", output_activation="linear", loss="mse", lr=1e6, mode=mode, batch_size=2)
+    from model.training_loop import Ending, train_until
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        outcome = train_until(Trainer.from_config(exploding))
+    assert outcome.ending is Ending.DIVERGED
