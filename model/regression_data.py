@@ -7,9 +7,11 @@ Gaussian noise of the config's `noise` (0 for a clean curve).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from model.datasets import REGRESSION_INPUTS, Dataset
+from model.datasets import REGRESSION_INPUTS, Dataset, split
 
 
 def load_regression(key: str, *, n_samples: int, noise: float, test_fraction: float, seed: int) -> Dataset:
@@ -38,4 +40,67 @@ def load_regression(key: str, *, n_samples: int, noise: float, test_fraction: fl
         names,
         values=y[train, None],
         values_test=y[test, None],
+    )
+
+
+class FloatTargets:
+    """Whether a CSV label column holds measurements rather than classes.
+
+    It does when every label is a plain finite number and at least one is not
+    a whole number (0.25, 3.7): whole numbers stay classes, as they always
+    were, so a classification file reads exactly as before. Labels are seen
+    as they are read (`see`), so that a long column of floats is not refused
+    for having too many "classes" before the end of the file.
+    """
+
+    def __init__(self) -> None:
+        self.all_numbers = True
+        self.some_fraction = False
+
+    def see(self, labels: list[str]) -> None:
+        from model.csv_data import plain_number  # it reads with this module's help
+
+        for text in labels:
+            value = plain_number(text)
+            if value is None or not math.isfinite(value):
+                self.all_numbers = False
+                return
+            self.some_fraction = self.some_fraction or not value.is_integer()
+
+    @property
+    def are_floats(self) -> bool:
+        return self.all_numbers and self.some_fraction
+
+    @classmethod
+    def of(cls, labels: list[str]) -> bool:
+        found = cls()
+        found.see(labels)
+        return found.are_floats
+
+    @staticmethod
+    def values(labels: list[str]) -> np.ndarray:
+        """The numbers of float label texts (checked by `of`)."""
+        return np.array([float(text) for text in labels], dtype=np.float64)
+
+
+def csv_regression(
+    name: str, X: np.ndarray, values: np.ndarray, feature_names: tuple[str, ...], test_fraction: float, seed: int
+) -> Dataset:
+    """A CSV file's regression set: rows in file order, or a shuffled split as for classes."""
+    rows = np.arange(len(X))
+    if test_fraction > 0:
+        X, rows, X_test, rows_test = split(X, rows, test_fraction, np.random.default_rng(seed))
+    else:
+        X_test, rows_test = np.empty((0, X.shape[1])), rows[:0]
+    zeros = np.zeros
+    return Dataset(
+        name,
+        X,
+        zeros(len(X), np.int64),
+        X_test,
+        zeros(len(X_test), np.int64),
+        ("y",),
+        feature_names,
+        values=values[rows, None],
+        values_test=values[rows_test, None],
     )
