@@ -166,6 +166,9 @@ class Config:
 
     def _check_pairing(self) -> None:
         out = self.layers[-1]
+        if self.dataset in REGRESSION_DATASETS and (self.loss != "mse" or self.output_activation == "softmax"):
+            field, use = ("loss", "mse") if self.loss != "mse" else ("output_activation", "linear")
+            raise ConfigError(field, f"the {self.dataset} data has float targets, not classes: use {use}")
         if self.output_activation == "softmax" and out < 2:
             raise ConfigError("output_activation", "softmax needs at least 2 output units (one per class)")
         if self.loss in ("bce", "ce"):
@@ -178,9 +181,6 @@ class Config:
                 )
         if self.loss == "ce" and out < 2:
             raise ConfigError("loss", "ce (categorical cross-entropy) needs at least 2 output units; use bce for one")
-        if self.dataset in REGRESSION_DATASETS and (self.loss != "mse" or self.output_activation == "softmax"):
-            field, use = ("loss", "mse") if self.loss != "mse" else ("output_activation", "linear")
-            raise ConfigError(field, f"the {self.dataset} data has float targets, not classes: use {use}")
 
     # ----------------------------------------------------------------- edits
 

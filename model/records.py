@@ -167,6 +167,11 @@ class EpochRecord:
         return np.bincount(flat, minlength=k * k).reshape(k, k)
 
     @property
+    def is_regression(self) -> bool:
+        """Whether `accuracy` and `test_accuracy` hold R² (float targets; model/regression.py)."""
+        return self._trainer.data.is_regression
+
+    @property
     def grad_norm(self) -> float:
         if self._grad_norm is None:
             g = self.backward.grad
