@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model.errors import DataError
+from model.plurals import plural
 
 if TYPE_CHECKING:
     from model.config import Config
@@ -82,7 +83,8 @@ class Dataset:
         if labels.shape != (len(X),) or labels_test.shape != (len(X_test),):
             raise DataError(f"dataset {self.name!r}: need one label per sample")
         if len(self.feature_names) != d:
-            raise DataError(f"dataset {self.name!r}: {d} features but {len(self.feature_names)} feature names")
+            names = plural(len(self.feature_names), "feature name")
+            raise DataError(f"dataset {self.name!r}: {plural(d, 'feature')} but {names}")
         k = len(self.class_names)
         for y in (labels, labels_test):
             if y.size and (y.min() < 0 or y.max() >= k):
@@ -339,11 +341,11 @@ def split(X, labels, test_fraction: float, rng):
     labels = np.asarray(labels, dtype=np.int64)
     n = len(X)
     if len(labels) != n:
-        raise DataError(f"{n} samples but {len(labels)} labels")
+        raise DataError(f"{plural(n, 'sample')} but {plural(len(labels), 'label')}")
     n_test = 0
     if test_fraction > 0:
         if n < 2:
-            raise DataError(f"cannot split {n} sample(s) into a training and a test part")
+            raise DataError(f"cannot split {plural(n, 'sample')} into a training and a test part")
         n_test = min(max(round(n * test_fraction), 1), n - 1)
     order = np.random.default_rng(rng).permutation(n)
     test, train = order[:n_test], order[n_test:]
@@ -365,7 +367,7 @@ def targets(labels: np.ndarray, n_outputs: int, n_classes: int) -> np.ndarray:
     if n_outputs == n_classes:
         return np.eye(n_classes, dtype=np.float64)[labels]
     raise DataError(
-        f"the output layer has {n_outputs} units but the data has {n_classes} classes; "
+        f"the output layer has {plural(n_outputs, 'unit')} but the data has {plural(n_classes, 'class')}; "
         f"use 1 unit (two classes) or {n_classes}"
     )
 

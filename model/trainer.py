@@ -25,6 +25,7 @@ from model.initializers import initial_weights
 from model.network import BackwardPass, ForwardPass, Network
 from model.optimizers import Optimizer, OptimizerState
 from model.parameters import Buffer, Layout
+from model.plurals import plural
 from model.records import Branch, EpochRecord, RecordFigures
 from model.regression import explained, regression_targets, residual_sum_of_squares, total_sum_of_squares
 
@@ -95,7 +96,7 @@ class Trainer:
         if data.n_features != sizes[0]:
             raise ConfigError(
                 "layers",
-                f"the input layer has {sizes[0]} units but the data has {data.n_features} features "
+                f"the input layer has {plural(sizes[0], 'unit')} but the data has {plural(data.n_features, 'feature')} "
                 f"({', '.join(data.feature_names)}); make the first size {data.n_features}",
             )
         self._regression = data.is_regression  # float targets: R² in the accuracy slot (model/regression.py)

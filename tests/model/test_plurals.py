@@ -23,3 +23,19 @@ def test_zero_one_two(word, expected):
 
 def test_an_irregular_plural_can_be_given():
     assert plural(1, "axis", "axes") == "1 axis" and plural(2, "axis", "axes") == "2 axes"
+
+
+def test_messages_say_1_unit_and_1_feature():
+    import numpy as np
+
+    from model.datasets import Dataset, split, targets
+    from model.errors import DataError
+
+    with pytest.raises(DataError, match="the output layer has 1 unit but the data has 3 classes"):
+        targets(np.array([0, 1, 2]), 1, 3)
+    with pytest.raises(DataError, match="1 feature but 2 feature names"):
+        Dataset("d", np.zeros((2, 1)), [0, 1], np.empty((0, 1)), [], ("0", "1"), ("a", "b"))
+    with pytest.raises(DataError, match="cannot split 1 sample into"):
+        split(np.zeros((1, 2)), [0], 0.5, 0)
+    with pytest.raises(DataError, match="2 samples but 1 label$"):
+        split(np.zeros((2, 2)), [0], 0.5, 0)
