@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from model.datasets import REGRESSION_INPUTS, Dataset, split
+from model.datasets import MAX_CLASSES, REGRESSION_INPUTS, Dataset, split
 
 
 def load_regression(key: str, *, n_samples: int, noise: float, test_fraction: float, seed: int) -> Dataset:
@@ -46,9 +46,11 @@ def load_regression(key: str, *, n_samples: int, noise: float, test_fraction: fl
 class FloatTargets:
     """Whether a CSV label column holds measurements rather than classes.
 
-    It does when every label is a plain finite number and at least one is not
-    a whole number (0.25, 3.7): whole numbers stay classes, as they always
-    were, so a classification file reads exactly as before. Labels are seen
+    It does when every label is a plain finite number, at least one is not a
+    whole number (0.25, 3.7) and there are more different values than a
+    classifier here may have classes (MAX_CLASSES, 10): whole numbers and a
+    few fractional codes (2, 2.5, 10) stay classes, as they always were, so
+    a classification file reads exactly as before. Labels are seen
     as they are read (`see`), so that a long column of floats is not refused
     for having too many "classes" before the end of the file.
     """
@@ -56,10 +58,12 @@ class FloatTargets:
     def __init__(self) -> None:
         self.all_numbers = True
         self.some_fraction = False
+        self.distinct = 0
 
     def see(self, labels: list[str]) -> None:
         from model.csv_data import plain_number  # it reads with this module's help
 
+        self.distinct += len(labels)  # each label text is seen once
         for text in labels:
             value = plain_number(text)
             if value is None or not math.isfinite(value):
@@ -69,7 +73,7 @@ class FloatTargets:
 
     @property
     def are_floats(self) -> bool:
-        return self.all_numbers and self.some_fraction
+        return self.all_numbers and self.some_fraction and self.distinct > MAX_CLASSES
 
     @classmethod
     def of(cls, labels: list[str]) -> bool:

@@ -100,11 +100,14 @@ def test_csv_with_fractional_labels_is_regression_and_whole_numbers_stay_classes
     ints = tmp_path / "ints.csv"
     ints.write_text("a,b,y\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(30)))
     assert not load_csv(ints).is_regression and load_csv(ints).class_names == ("0", "1")
+    codes = tmp_path / "codes.csv"  # a few fractional codes are classes, as they always were
+    codes.write_text("a,y\n" + "".join(f"{i},{(2, 2.5, 10)[i % 3]}\n" for i in range(30)))
+    assert load_csv(codes).class_names == ("2", "2.5", "10")
 
 
 def test_float_targets_refuse_class_losses_with_the_reason(tmp_path):
     path = tmp_path / "floats.csv"
-    path.write_text("a,y\n" + "".join(f"{i},{i * 0.1 + 0.05}\n" for i in range(10)))
+    path.write_text("a,y\n" + "".join(f"{i},{i * 0.1 + 0.05}\n" for i in range(12)))
     config = Config(dataset="csv", csv_path=str(path), layers=(1, 4, 1))  # sigmoid and bce
     with pytest.raises(ConfigError, match="float targets, not classes: use mse"):
         Trainer.from_config(config)
