@@ -350,6 +350,8 @@ class FileActions(_AppBase):
                     elif kind == "weights":
                         export_weights(self.trainer, path)
                         done = f"Wrote the weights of epoch {epoch} to {path}"
+                    elif self.trainer.data.is_regression:  # the script's targets are one-hot classes
+                        raise BackpropError("the standalone script trains classifiers; this run is a regression")
                     else:
                         write_standalone_script(self.trainer, path)
                         done = f"Wrote a standalone script to {path}; run it with python"
