@@ -352,7 +352,8 @@ class HyperparameterForm(VerticalScroll):
             # e.g. "2-4-1" reads back as "2,4,1", "0" as "0.0"; but not over
             # what was typed since this text was sent (its own commit follows).
             self._show_value(name)
-        for other in followed:
+        for other in followed:  # a field the data moved shows the value in force: its old refusal is stale
+            self._clear_error(other)
             self._show_value(other)
         self._grey()
         if changed:
