@@ -8,6 +8,11 @@ column 0 the left (smallest x1). The first and last rows and columns lie on
 the edges of the range, so with margin 0 the corners are data extremes.
 
 Each data point belongs to the lattice point nearest to it: its cell.
+
+With input features (x1², sin x1, ...) the plane is still the raw (x1, x2)
+plane: each lattice point is turned into the features before the pass.
+For regression data the map is the predicted value (`Grid.outputs`), and
+1-D regression gets a curve instead (model/regression_curve.py).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model.errors import BackpropError
+from model.features import compute
 
 if TYPE_CHECKING:
     from model.trainer import EpochRecord, Trainer
@@ -105,7 +111,7 @@ def _cells(points: Array, xs: Array, ys: Array) -> Array:
 
 
 def _check(trainer: "Trainer", width: int, height: int, margin: float) -> None:
-    d = trainer.data.n_features
+    d = trainer.data.inputs[0].shape[1]  # the raw inputs: input features are computed from x1, x2
     if d != 2:
         raise BackpropError(f"a decision boundary needs 2 input features; this dataset has {d}")
     for name, value in (("width", width), ("height", height)):
@@ -122,6 +128,8 @@ def evaluate(trainer: "Trainer", points: Array, record: "EpochRecord | None" = N
     if record is None:
         record = trainer.record
     X = np.asarray(points, dtype=np.float64)
+    if trainer.data.raw_X is not None:  # points of the (x1, x2) plane, as the network's input features
+        X = compute(trainer.config.features, X)
     W = [w.astype(np.float64, copy=False) for w in record.W]
     b = [v.astype(np.float64, copy=False) for v in record.b]
     return trainer.network.forward(X, W, b).a
@@ -130,7 +138,7 @@ def evaluate(trainer: "Trainer", points: Array, record: "EpochRecord | None" = N
 def lattice(trainer: "Trainer", width: int, height: int, margin: float = 0.1) -> tuple[Array, Array]:
     """(xs, ys) of the lattice over the training and test data, ys descending."""
     _check(trainer, width, height, margin)
-    data = np.concatenate([trainer.data.X, trainer.data.X_test])
+    data = np.concatenate(trainer.data.inputs)
     low, high = data.min(axis=0), data.max(axis=0)
     xs = _axis(float(low[0]), float(high[0]), width, margin)
     ys = _axis(float(low[1]), float(high[1]), height, margin)[::-1].copy()
@@ -153,8 +161,8 @@ def decision_grid(
         shaped,
         classes,
         max(trainer.data.n_classes, 2),
-        _cells(trainer.data.X, xs, ys),
-        _cells(trainer.data.X_test, xs, ys),
+        _cells(trainer.data.inputs[0], xs, ys),
+        _cells(trainer.data.inputs[1], xs, ys),
     )
 
 

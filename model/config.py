@@ -16,8 +16,9 @@ from typing import Any
 
 from model.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from model.bundled_data import BUNDLED_SHAPES
-from model.datasets import DATASETS, TRUTH_TABLES
-from model.errors import ConfigError
+from model.datasets import DATASETS, REGRESSION_DATASETS, REGRESSION_INPUTS, TRUTH_TABLES
+from model.errors import ConfigError, DataError
+from model.features import DEFAULT_FEATURES, config_features, parse_features
 from model.initializers import INITIALIZERS
 from model.losses import LOSSES
 from model.optimizers import OPTIMIZERS
@@ -51,6 +52,7 @@ REBUILD_FIELDS = frozenset(
         "seed",
         "dtype",
         "feedback_alignment",
+        "features",
     }
 )
 
@@ -83,6 +85,7 @@ class Config:
     test_fraction: float = 0.0
     csv_path: str | None = None
     label_column: str | None = None
+    features: tuple[str, ...] = DEFAULT_FEATURES  # input features of 2-input data (model/features.py)
     # network
     layers: tuple[int, ...] = (2, 4, 1)
     activation: str = "sigmoid"
@@ -142,6 +145,8 @@ class Config:
                 f"the {self.dataset} data has 2 classes; {self.classes} classes apply only to "
                 f"{' and '.join(MULTICLASS_DATASETS)}",
             )
+        # One spelling per set (FEATURES order), so that equal sets compare equal.
+        object.__setattr__(self, "features", config_features(self.features, self.dataset, data_inputs(self)))
         self._check_layers()
         self._check_pairing()
         if self.dataset == "csv" and not self.csv_path:
@@ -161,6 +166,9 @@ class Config:
 
     def _check_pairing(self) -> None:
         out = self.layers[-1]
+        if self.dataset in REGRESSION_DATASETS and (self.loss != "mse" or self.output_activation == "softmax"):
+            field, use = ("loss", "mse") if self.loss != "mse" else ("output_activation", "linear")
+            raise ConfigError(field, f"the {self.dataset} data has float targets, not classes: use {use}")
         if self.output_activation == "softmax" and out < 2:
             raise ConfigError("output_activation", "softmax needs at least 2 output units (one per class)")
         if self.loss in ("bce", "ce"):
@@ -194,13 +202,15 @@ class Config:
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["layers"] = list(self.layers)
+        d["features"] = list(self.features)
         return d
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Config":
         data = dict(data)
-        if "layers" in data and isinstance(data["layers"], list):
-            data["layers"] = tuple(data["layers"])
+        for key in ("layers", "features"):  # JSON lists; a config saved before `features` has the default
+            if key in data and isinstance(data[key], list):
+                data[key] = tuple(data[key])
         unknown = [k for k in data if k not in FIELD_NAMES]
         if unknown:
             raise ConfigError(unknown[0], suggest(unknown[0], FIELD_NAMES))
@@ -210,32 +220,54 @@ class Config:
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Config))
 
 # Changing one of these may change the data's shape: the network's two ends follow (`follow_data`).
-DATA_FIELDS = frozenset({"dataset", "classes"})
+DATA_FIELDS = frozenset({"dataset", "classes", "features"})
+
+
+def data_inputs(config: Config) -> int | None:
+    """How many raw inputs the config's data has (None for a CSV file: only its rows say)."""
+    if config.dataset in BUNDLED_SHAPES:
+        return BUNDLED_SHAPES[config.dataset][0]
+    return None if config.dataset == "csv" else REGRESSION_INPUTS.get(config.dataset, BUILTIN_FEATURES)
 
 
 def data_classes(config: Config) -> int | None:
-    """How many classes the config's data has (None for a CSV file: only its rows say)."""
+    """How many classes the config's data has (None for a CSV file; 1, the pseudo-class "y", for regression)."""
     if config.dataset == "csv":
         return None
+    if config.dataset in REGRESSION_DATASETS:
+        return 1
     if config.dataset in BUNDLED_SHAPES:
         return BUNDLED_SHAPES[config.dataset][1]
     return config.classes if config.dataset in MULTICLASS_DATASETS else 2
 
 
-def follow_data(config: Config) -> Config:
+def follow_data(config: Config, **changes: Any) -> Config:
     """`config` with its input and output layers (and the output activation
     and loss) fitted to its built-in data, as --hidden does on the command
     line: hidden sizes stay, inputs become the data's features, outputs one
     sigmoid unit for two classes (a softmax pair is kept) or one softmax unit
-    per class with cross-entropy (mse is kept). A CSV config is returned as is:
-    its shape is known once the file is read."""
+    per class with cross-entropy (mse is kept); regression: one linear unit,
+    MSE. A CSV config is returned as is (its shape is known once read).
+    `changes` (of DATA_FIELDS) are applied first, together with the output
+    side they need."""
+    if changes:  # to or from float targets: the output side must change in the same step to be valid
+        dataset = changes.get("dataset", config.dataset)
+        if dataset in REGRESSION_DATASETS:
+            changes = {"output_activation": "linear", "loss": "mse", **changes}
+        elif config.dataset in REGRESSION_DATASETS:
+            changes = {"output_activation": "sigmoid", "loss": "bce", **changes}
+        config = config.replace(**changes)
     classes = data_classes(config)
     if classes is None:
         return config
     layers = list(config.layers)
-    layers[0] = BUNDLED_SHAPES[config.dataset][0] if config.dataset in BUNDLED_SHAPES else BUILTIN_FEATURES
+    inputs = data_inputs(config)
+    layers[0] = len(config.features) if inputs == 2 else int(inputs or BUILTIN_FEATURES)
     output, loss = config.output_activation, config.loss
-    if classes > 2:
+    if config.dataset in REGRESSION_DATASETS:
+        layers[-1] = 1
+        output, loss = "linear", "mse"
+    elif classes > 2:
         layers[-1] = classes
         output = "softmax"
         loss = "mse" if loss == "mse" else "ce"
@@ -264,6 +296,8 @@ def applicable_fields(config: Config) -> frozenset[str]:
         out -= {"samples", "noise"}
     if config.dataset not in MULTICLASS_DATASETS:
         out.discard("classes")
+    if data_inputs(config) not in (None, 2):
+        out.discard("features")
     if config.dataset != "csv":
         out -= {"csv_path", "label_column"}
     if config.optimizer != "momentum":
@@ -314,6 +348,11 @@ def parse_value(name: str, text: str) -> Any:
     raw = str(text).strip()
     if name == "layers":
         return parse_layers(raw)
+    if name == "features":
+        try:
+            return parse_features(raw)
+        except DataError as e:
+            raise ConfigError(name, str(e)) from None
     if kind == "bool":
         lowered = raw.lower()
         if lowered in ("true", "yes", "on", "1"):

@@ -43,6 +43,7 @@ import numpy as np
 
 from model.datasets import Dataset, _check_fraction, _suggestion, split
 from model.errors import DataError
+from model.regression_data import FloatTargets, csv_regression
 from model.safe_read import Cancelled, FileRefused, Progress, open_regular
 
 # The network's widest layer (Config's MAX_UNITS): more features or classes cannot be trained.
@@ -387,8 +388,10 @@ def read_csv_dataset(
     except MemoryError:
         raise DataError(f"{shown} is too large to load: not enough memory") from None
 
-    y, class_names = _classes(codes, raw, cols)
     feature_names = tuple(cols.header[i] for i in cols.features)
+    if FloatTargets.of(raw):  # a label column of measurements, not classes: regression
+        return csv_regression(Path(path).name, X, FloatTargets.values(raw)[codes], feature_names, test_fraction, seed)
+    y, class_names = _classes(codes, raw, cols)
     if test_fraction > 0:
         X, y, X_test, y_test = split(X, y, test_fraction, np.random.default_rng(seed))
     else:
@@ -404,15 +407,18 @@ class _Gathered:
         self.parts: list[np.ndarray] = []
         self.codes: list[np.ndarray] = []
         self.index: dict[str, int] = {}
+        self.targets = FloatTargets()
 
     def add(self, found: tuple[np.ndarray, list[str], np.ndarray]) -> None:
         X, labels, inverse = found
         if not X.shape[0]:
             return
         self.parts.append(X)
+        seen = len(self.index)
         remap = np.array([self.index.setdefault(v, len(self.index)) for v in labels], dtype=np.int64)
         self.codes.append(remap[inverse])
-        if len(self.index) > MAX_CLASSES:
+        self.targets.see(list(self.index)[seen:])  # float targets (regression) may have any number of values
+        if len(self.index) > MAX_CLASSES and not self.targets.are_floats:
             raise DataError(
                 f"column {self.cols.label_name!r} (the label) has more than {MAX_CLASSES} different values; "
                 "is it the label column? (name it with the label column option)"

@@ -2,7 +2,10 @@
 
 Everything comes back as a `Dataset` with integer class labels; `targets`
 turns those into whatever the output layer needs, so a dataset never has to
-know how big the network's last layer is.
+know how big the network's last layer is. A regression set (sine, sincos,
+a CSV file whose label column holds measurements) has float `values`
+instead, and one pseudo-class "y" so that code written for classes still
+finds a label for every row.
 """
 
 from __future__ import annotations
@@ -16,13 +19,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model.errors import DataError
+from model.plurals import plural
 
 if TYPE_CHECKING:
     from model.config import Config
 
 TRUTH_TABLES: tuple[str, ...] = ("xor", "and", "or", "nand", "xnor")
+# Float targets: a linear output and MSE fit them, and R² measures the fit (model/regression.py).
+REGRESSION_DATASETS: tuple[str, ...] = ("sine", "sincos")
 # iris and digits are bundled files, read by model/bundled_data.py.
-DATASETS: tuple[str, ...] = TRUTH_TABLES + ("circles", "moons", "spiral", "blobs", "xor_quadrants", "iris", "digits")
+DATASETS: tuple[str, ...] = (
+    TRUTH_TABLES + ("circles", "moons", "spiral", "blobs", "xor_quadrants", "iris", "digits") + REGRESSION_DATASETS
+)
+# How many inputs each regression set has (the classification sets have 2, or BUNDLED_SHAPES).
+REGRESSION_INPUTS: dict[str, int] = {"sine": 1, "sincos": 2}
 
 MIN_SAMPLES = 4
 MAX_SAMPLES = 100_000
@@ -54,6 +64,12 @@ class Dataset:
     labels_test: np.ndarray
     class_names: tuple[str, ...]
     feature_names: tuple[str, ...]
+    # Regression: float targets, one row per sample (samples x outputs); None for classes.
+    values: np.ndarray | None = None
+    values_test: np.ndarray | None = None
+    # The two raw inputs (x1, x2) when X holds input features computed from them (model/features.py).
+    raw_X: np.ndarray | None = None
+    raw_X_test: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         # Coerce once here so every consumer can rely on the dtypes and shapes.
@@ -67,7 +83,8 @@ class Dataset:
         if labels.shape != (len(X),) or labels_test.shape != (len(X_test),):
             raise DataError(f"dataset {self.name!r}: need one label per sample")
         if len(self.feature_names) != d:
-            raise DataError(f"dataset {self.name!r}: {d} features but {len(self.feature_names)} feature names")
+            names = plural(len(self.feature_names), "feature name")
+            raise DataError(f"dataset {self.name!r}: {plural(d, 'feature')} but {names}")
         k = len(self.class_names)
         for y in (labels, labels_test):
             if y.size and (y.min() < 0 or y.max() >= k):
@@ -78,6 +95,36 @@ class Dataset:
         object.__setattr__(self, "labels_test", labels_test)
         object.__setattr__(self, "class_names", tuple(self.class_names))
         object.__setattr__(self, "feature_names", tuple(self.feature_names))
+        if self.values is not None:
+            self._check_values(len(X), len(X_test))
+        if self.raw_X is not None:
+            raw = np.asarray(self.raw_X, dtype=np.float64).reshape(len(X), 2)
+            raw_test = np.asarray(self.raw_X_test, dtype=np.float64).reshape(len(X_test), 2)
+            object.__setattr__(self, "raw_X", raw)
+            object.__setattr__(self, "raw_X_test", raw_test)
+
+    def _check_values(self, n: int, n_test: int) -> None:
+        values = np.asarray(self.values, dtype=np.float64)
+        values = values.reshape(n, -1) if values.size or n else values.reshape(0, 1)
+        width = values.shape[1]
+        test = np.asarray(self.values_test if self.values_test is not None else np.empty((0, width)), np.float64)
+        test = test.reshape(n_test, width)
+        if not (np.isfinite(values).all() and np.isfinite(test).all()):
+            raise DataError(f"dataset {self.name!r}: every target value must be a finite number")
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "values_test", test)
+
+    @property
+    def is_regression(self) -> bool:
+        """Whether the targets are float values (R²) rather than classes (accuracy)."""
+        return self.values is not None
+
+    @property
+    def inputs(self) -> tuple[np.ndarray, np.ndarray]:
+        """The raw inputs, training and test (the features' x1, x2 when X holds features)."""
+        if self.raw_X is not None and self.raw_X_test is not None:
+            return self.raw_X, self.raw_X_test
+        return self.X, self.X_test
 
     @property
     def n_features(self) -> int:
@@ -126,6 +173,11 @@ def load(
 
         return load_bundled(key, test_fraction=test_fraction, seed=seed)
 
+    if key in REGRESSION_DATASETS:
+        from model.regression_data import load_regression  # it builds on this module's Dataset
+
+        return load_regression(key, n_samples=n_samples, noise=noise, test_fraction=test_fraction, seed=seed)
+
     if key in _GATES:
         X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
         y = np.array(_GATES[key], dtype=np.int64)
@@ -142,19 +194,23 @@ def load(
 
 
 def load_data(config: "Config") -> Dataset:
-    """The data set a config names (a built-in one, or its CSV file)."""
+    """The data set a config names (a built-in one, or its CSV file), with its input features."""
     if config.dataset == "csv":
-        return load_csv(
+        data = load_csv(
             config.csv_path, label_column=config.label_column, test_fraction=config.test_fraction, seed=config.seed
         )
-    return load(
-        config.dataset,
-        n_samples=config.samples,
-        noise=config.noise,
-        classes=config.classes,
-        test_fraction=config.test_fraction,
-        seed=config.seed,
-    )
+    else:
+        data = load(
+            config.dataset,
+            n_samples=config.samples,
+            noise=config.noise,
+            classes=config.classes,
+            test_fraction=config.test_fraction,
+            seed=config.seed,
+        )
+    from model.features import with_features  # it builds on this module's Dataset
+
+    return with_features(data, config.features)
 
 
 def _class_sizes(n: int, k: int) -> list[int]:
@@ -285,11 +341,11 @@ def split(X, labels, test_fraction: float, rng):
     labels = np.asarray(labels, dtype=np.int64)
     n = len(X)
     if len(labels) != n:
-        raise DataError(f"{n} samples but {len(labels)} labels")
+        raise DataError(f"{plural(n, 'sample')} but {plural(len(labels), 'label')}")
     n_test = 0
     if test_fraction > 0:
         if n < 2:
-            raise DataError(f"cannot split {n} sample(s) into a training and a test part")
+            raise DataError(f"cannot split {plural(n, 'sample')} into a training and a test part")
         n_test = min(max(round(n * test_fraction), 1), n - 1)
     order = np.random.default_rng(rng).permutation(n)
     test, train = order[:n_test], order[n_test:]
@@ -311,7 +367,7 @@ def targets(labels: np.ndarray, n_outputs: int, n_classes: int) -> np.ndarray:
     if n_outputs == n_classes:
         return np.eye(n_classes, dtype=np.float64)[labels]
     raise DataError(
-        f"the output layer has {n_outputs} units but the data has {n_classes} classes; "
+        f"the output layer has {plural(n_outputs, 'unit')} but the data has {plural(n_classes, 'class')}; "
         f"use 1 unit (two classes) or {n_classes}"
     )
 

@@ -167,6 +167,17 @@ class EpochRecord:
         return np.bincount(flat, minlength=k * k).reshape(k, k)
 
     @property
+    def input_features(self) -> tuple[str, ...] | None:
+        """The names of the network's inputs when they are input features (x1², sin x1), else None."""
+        data = self._trainer.data
+        return data.feature_names if data.raw_X is not None else None
+
+    @property
+    def is_regression(self) -> bool:
+        """Whether `accuracy` and `test_accuracy` hold R² (float targets; model/regression.py)."""
+        return self._trainer.data.is_regression
+
+    @property
     def grad_norm(self) -> float:
         if self._grad_norm is None:
             g = self.backward.grad

@@ -198,6 +198,10 @@ def _slot_rows(states: list[SavedState], n_params: int, dtype: np.dtype) -> Arra
     return np.stack(rows) if rows else np.empty((0, n_params), dtype=dtype)
 
 
+# Dataset fields stored only when present (data_<name>): regression targets, raw inputs of features.
+OPTIONAL_DATA = ("values", "values_test", "raw_X", "raw_X_test")
+
+
 def encode(run: Run, data: Dataset) -> tuple[dict[str, Any], dict[str, Array]]:
     """The run as JSON-ready metadata and named arrays."""
     n_params = run.state.params.shape[0]
@@ -232,6 +236,9 @@ def encode(run: Run, data: Dataset) -> tuple[dict[str, Any], dict[str, Array]]:
         "data_X_test": data.X_test,
         "data_labels_test": data.labels_test,
     }
+    for key in OPTIONAL_DATA:  # regression targets; raw inputs under input features
+        if getattr(data, key) is not None:
+            arrays[f"data_{key}"] = getattr(data, key)
     for name in HISTORY_NAMES:
         arrays[f"history_{name}"] = run.history[name]
     for i, br in enumerate(run.branches):
@@ -444,6 +451,7 @@ def _dataset(meta: dict, arrays: dict[str, Array], n_features: int) -> Dataset:
         listed = _get(info, key, list, "the data")
         if not all(isinstance(n, str) and n.isprintable() for n in listed):
             raise _Invalid(f"its {key.replace('_', ' ')} are not all printable text")
+    optional = [key for key in OPTIONAL_DATA if f"data_{key}" in arrays]
     return Dataset(
         _get(info, "name", str, "the data"),
         _finite("data_X", X),
@@ -452,6 +460,7 @@ def _dataset(meta: dict, arrays: dict[str, Array], n_features: int) -> Dataset:
         _array(arrays, "data_labels_test", (None,), "iu"),
         tuple(str(n) for n in _get(info, "class_names", list, "the data")),
         tuple(str(n) for n in names),
+        **{key: _finite(f"data_{key}", _array(arrays, f"data_{key}", (None, None), "f")) for key in optional},
     )
 
 
@@ -472,7 +481,7 @@ def _decode(meta: dict, arrays: dict[str, Array]) -> Trainer:
     if epoch > last:
         raise _Invalid(f"the current epoch {epoch} is beyond the last recorded one ({last})")
     history = {name: _array(arrays, f"history_{name}", (last + 1,), "f") for name in HISTORY_NAMES}
-    _check_history(history, trainer.data.has_test)
+    _check_history(history, trainer.data.has_test, trainer.data.is_regression)
 
     slots = _array(arrays, "opt_slots", (None, P), "f", dtype)
     state = SavedState(
@@ -554,7 +563,7 @@ def _decode(meta: dict, arrays: dict[str, Array]) -> Trainer:
     return trainer
 
 
-def _check_history(history: dict[str, Array], has_test: bool) -> None:
+def _check_history(history: dict[str, Array], has_test: bool, regression: bool = False) -> None:
     """What the engine can have recorded: finite training figures, test figures iff a test set."""
     for name in ("loss", "accuracy"):
         if not np.isfinite(history[name]).all():
@@ -568,7 +577,7 @@ def _check_history(history: dict[str, Array], has_test: bool) -> None:
             raise _Invalid(f"its {name} history has values although the run has no test set")
     for name in ("accuracy", "test_accuracy"):
         values = history[name][~np.isnan(history[name])]
-        if values.size and (values.min() < 0 or values.max() > 1):
+        if values.size and ((values.min() < 0 and not regression) or values.max() > 1):  # R² has no lower bound
             raise _Invalid(f"its {name} history holds values outside 0..1")
 
 

@@ -27,7 +27,9 @@ from model.initializers import initial_weights
 from model.network import BackwardPass, ForwardPass, Network
 from model.optimizers import Optimizer, OptimizerState
 from model.parameters import Buffer, Layout
+from model.plurals import plural
 from model.records import Branch, EpochRecord, RecordFigures
+from model.regression import explained, regression_targets, residual_sum_of_squares, total_sum_of_squares
 
 # Older names, kept importable: sessions and run mode read them from here.
 _State = TrainerState
@@ -98,11 +100,16 @@ class Trainer:
         if data.n_features != sizes[0]:
             raise ConfigError(
                 "layers",
-                f"the input layer has {sizes[0]} units but the data has {data.n_features} features "
+                f"the input layer has {plural(sizes[0], 'unit')} but the data has {plural(data.n_features, 'feature')} "
                 f"({', '.join(data.feature_names)}); make the first size {data.n_features}",
             )
+        self._regression = data.is_regression  # float targets: R² in the accuracy slot (model/regression.py)
         try:
-            Y = targets(data.labels, sizes[-1], data.n_classes)
+            if self._regression:
+                Y, Y_test = regression_targets(data, config)
+            else:
+                Y = targets(data.labels, sizes[-1], data.n_classes)
+                Y_test = targets(data.labels_test, sizes[-1], data.n_classes)
         except DataError as exc:
             raise ConfigError("layers", str(exc)) from None
         dtype = np.dtype(config.dtype)
@@ -110,8 +117,10 @@ class Trainer:
         self.X = data.X.astype(dtype)
         self.Y = Y.astype(dtype)
         self.X_test = data.X_test.astype(dtype)
-        self.Y_test = targets(data.labels_test, sizes[-1], data.n_classes).astype(dtype)
-        self._labels = data.labels
+        self.Y_test = Y_test.astype(dtype)
+        # Regression: row numbers, so that a minibatch's labels pick its targets in _accuracy.
+        self._labels = np.arange(len(data.X)) if self._regression else data.labels
+        self._ss_tot = (total_sum_of_squares(self.Y), total_sum_of_squares(self.Y_test))
         # As columns, to compare with a one-unit output without slicing it.
         self._labels_bool = data.labels.astype(bool)[:, None]
         self._labels_test_bool = data.labels_test.astype(bool)[:, None]
@@ -242,12 +251,20 @@ class Trainer:
         return record
 
     def classify(self, output: Array) -> Array:
-        """Class per row of network output: threshold 0.5 for one unit, else argmax."""
+        """Class per row of network output: threshold 0.5 for one unit, else argmax
+        (regression: the one pseudo-class "y" for every row)."""
+        if self._regression:
+            return np.zeros(output.shape[0], np.int64)
         if self._binary:
             return (output[:, 0] > 0.5).astype(np.int64)
         return output.argmax(axis=1)
 
     def _accuracy(self, output: Array, labels: Array, labels_bool: Array | None = None) -> float:
+        if self._regression:  # R² (model/regression.py); labels are row numbers, or the test set's
+            test = labels is self.data.labels_test
+            Y = self.Y_test if test else self.Y[labels]
+            ss_res = residual_sum_of_squares(output, Y)
+            return explained(ss_res, self._ss_tot[test], labels.shape[0], (self.Y_test if test else self.Y).shape[0])
         if self._binary:
             if labels_bool is None:
                 labels_bool = labels.astype(bool)[:, None]

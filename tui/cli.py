@@ -78,14 +78,25 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument(
         "--dataset",
         metavar="NAME",
-        help="xor, and, or, nand, xnor, circles, moons, spiral, blobs, xor_quadrants, iris, digits (bundled)",
+        help="xor, and, or, nand, xnor, circles, moons, spiral, blobs, xor_quadrants, iris, digits (bundled); "
+        "regression (float targets, linear output, MSE, R²): sine (y = sin x1), sincos (y = sin x1 cos x2)",
     )
-    data.add_argument("--csv", metavar="FILE", help="train on a CSV file (numeric features, label column last)")
+    data.add_argument(
+        "--csv",
+        metavar="FILE",
+        help="train on a CSV file (numeric features, label column last; labels with fractions are float targets)",
+    )
     data.add_argument("--label-column", metavar="NAME", help="the CSV column holding the labels")
     data.add_argument("--samples", metavar="N", help="samples of a 2-D dataset")
     data.add_argument("--noise", metavar="X", help="noise of a 2-D dataset")
     data.add_argument("--classes", metavar="K", help="classes of spiral and blobs")
     data.add_argument("--test-fraction", metavar="X", help="share held out for testing, 0 to 0.9")
+    data.add_argument(
+        "--features",
+        metavar="LIST",
+        help="input features of 2-input data, as TensorFlow Playground: any of x1,x2,x1^2,x2^2,x1*x2,sin(x1),"
+        "sin(x2), comma-separated (default x1,x2); such as --features x1^2,x2^2",
+    )
 
     net = p.add_argument_group("network")
     net.add_argument("--layers", metavar="SIZES", help="all layer sizes, such as 2,4,1")

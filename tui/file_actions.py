@@ -29,6 +29,7 @@ from model import BackpropError, Config, EpochRecord, Trainer
 from model.atomic_write import check_target, write_atomically
 from model.datasets import load_csv
 from model.exports import export_weights, loss_history_csv
+from model.plurals import plural
 from model.safe_read import Cancelled, os_reason
 from model.script_export import write_standalone_script
 from model.session import load_session, save_session
@@ -257,7 +258,7 @@ class FileActions(_AppBase):
             return
         self.push_screen(
             ConfirmScreen(
-                f"Open {path}? The run on screen ({epochs} epochs) will be replaced; "
+                f"Open {path}? The run on screen ({plural(epochs, 'epoch')}) will be replaced; "
                 "save it first (ctrl+s) to keep it.",
                 yes="Open",
                 no="Keep this run",
@@ -345,10 +346,12 @@ class FileActions(_AppBase):
                     epoch = self.trainer.epoch
                     if kind == "loss_csv":
                         rows = loss_history_csv(self.trainer, path)
-                        done = f"Wrote {rows} epochs of loss history to {path}"
+                        done = f"Wrote {plural(rows, 'epoch')} of loss history to {path}"
                     elif kind == "weights":
                         export_weights(self.trainer, path)
                         done = f"Wrote the weights of epoch {epoch} to {path}"
+                    elif self.trainer.data.is_regression:  # the script's targets are one-hot classes
+                        raise BackpropError("the standalone script trains classifiers; this run is a regression")
                     else:
                         write_standalone_script(self.trainer, path)
                         done = f"Wrote a standalone script to {path}; run it with python"
@@ -386,6 +389,7 @@ class FileActions(_AppBase):
         if answer is None:
             return
         from model.architecture import choose_architecture
+        from model.features import DEFAULT_FEATURES
 
         old = self.trainer.config
         path = resolve(answer.path)
@@ -394,10 +398,18 @@ class FileActions(_AppBase):
         def read(progress: Callable[[int, int], bool]) -> tuple[Config, Trainer | None]:
             data = load_csv(path, label_column=label, test_fraction=old.test_fraction, seed=old.seed, progress=progress)
             # Keep the hidden layers and their activation; the ends follow the file.
+            floats = data.is_regression  # float targets: one linear unit with MSE
             arch = choose_architecture(
-                data.n_features, data.n_classes, truth_table=False, hidden=old.layers[1:-1], activation=old.activation
+                data.n_features,
+                data.n_classes,
+                truth_table=False,
+                hidden=old.layers[1:-1],
+                activation=old.activation,
+                output_activation="linear" if floats else None,
+                loss="mse" if floats else None,
             )
-            new = old.replace(dataset="csv", csv_path=path, label_column=label, **arch)
+            # The file's own columns are the inputs: input features (of x1, x2) start again from the default.
+            new = old.replace(dataset="csv", csv_path=path, label_column=label, features=DEFAULT_FEATURES, **arch)
             return new, (None if new == old else Trainer(new, data))  # built here: the UI thread never reads the file
 
         failed = f"Cannot train on {path}: {{}}".format
@@ -418,7 +430,7 @@ class FileActions(_AppBase):
             return
         self.push_screen(
             ConfirmScreen(
-                f"Train on {path}? The run on screen ({epochs} epochs) will be replaced; "
+                f"Train on {path}? The run on screen ({plural(epochs, 'epoch')}) will be replaced; "
                 "save it first (ctrl+s) to keep it.",
                 yes="Train on it",
                 no="Keep this run",
@@ -430,6 +442,12 @@ class FileActions(_AppBase):
         self._use_trainer(trainer)
         cfg = trainer.config
         self.notify(f"New network {'-'.join(map(str, cfg.layers))} on {cfg.csv_path}", title="Rebuilt", markup=False)
+        if trainer.data.is_regression:
+            self.notify(
+                "Its labels are numbers with fractions: a regression (linear output, MSE, R² for accuracy).",
+                title="CSV",
+                markup=False,
+            )
 
     # ------------------------------------------------------- command palette
 

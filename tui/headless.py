@@ -127,6 +127,16 @@ def _series(trainer: Trainer, name: str) -> tuple[list[int], list[float | None],
 def _predictions(trainer: Trainer, limit: int) -> list[dict[str, Any]]:
     rec = trainer.record
     data = trainer.data
+    if data.values is not None:  # regression: the target values and the output, no classes
+        return [
+            {
+                "index": i,
+                "input": data.X[i].tolist(),
+                "target": [_num(v) for v in data.values[i].tolist()],
+                "output": [_num(v) for v in rec.output[i].tolist()],
+            }
+            for i in range(min(limit, data.X.shape[0]))
+        ]
     names = data.class_names
     output = rec.output[:limit]
     predicted = rec.predicted[:limit]
@@ -180,6 +190,7 @@ def summary_document(
             if downsampled
             else "every epoch",
         },
+        **(_regression_figures(trainer) if data.is_regression else {}),
         "predictions": _predictions(trainer, MAX_JSON_PREDICTIONS),
         "predictions_note": None
         if data.X.shape[0] <= MAX_JSON_PREDICTIONS
@@ -190,6 +201,22 @@ def summary_document(
         },
         "weights_file": weights_file,
         "session_file": session_file,
+    }
+
+
+def _regression_figures(trainer: Trainer) -> dict[str, Any]:
+    """A regression run's R² (training and test), its history, and null accuracies: the
+    engine keeps R² where a classification run keeps accuracy (model/regression.py)."""
+    _, r2, _ = _series(trainer, "accuracy")
+    _, test_r2, _ = _series(trainer, "test_accuracy")
+    rec = trainer.record
+    return {
+        "task": "regression",
+        "accuracy": None,
+        "test_accuracy": None,
+        "r2": _num(rec.accuracy),
+        "test_r2": _num(rec.test_accuracy),
+        "r2_history": {"r2": r2, "test_r2": test_r2 if trainer.data.has_test else None},
     }
 
 
@@ -233,11 +260,14 @@ def print_summary(trainer: Trainer, outcome: RunOutcome) -> None:
     table.add_column("target", justify="right")
     n_out = rec.output.shape[1]
     table.add_column("output" if n_out <= MAX_OUTPUT_COLUMNS else "top output", justify="right")
-    table.add_column("predicted", justify="right")
-    table.add_column("ok", justify="center")
+    table.add_column("predicted" if data.values is None else "error", justify="right")
+    if data.values is None:
+        table.add_column("ok", justify="center")
     output = rec.output
     predicted = rec.predicted
-    for i in range(rows):
+    if data.values is not None:
+        _regression_rows(table, trainer, rows)
+    for i in range(rows if data.values is None else 0):
         x = data.X[i]
         if wide_input:
             inputs = [" ".join(fixed(v, 8, 3).strip() for v in x[:3]) + " …"]
@@ -258,13 +288,37 @@ def print_summary(trainer: Trainer, outcome: RunOutcome) -> None:
         )
     console.print(table)
     figures = f"epoch {rec.epoch}  loss {fixed(rec.loss, 10, 6).strip()}  accuracy {100 * rec.accuracy:.1f}%"
-    if rec.test_loss is not None:
+    if data.is_regression:
+        figures = figures.replace("accuracy", "R²").replace(f"{100 * rec.accuracy:.1f}%", f"{rec.accuracy:.4f}")
+    if rec.test_loss is not None and data.is_regression:
+        figures += f"  test loss {fixed(rec.test_loss, 10, 6).strip()}  test R² {rec.test_accuracy or 0.0:.4f}"
+    elif rec.test_loss is not None:
         figures += (
             f"  test loss {fixed(rec.test_loss, 10, 6).strip()}  test accuracy {100 * (rec.test_accuracy or 0.0):.1f}%"
         )
     console.print(Text(figures), soft_wrap=True)
     if outcome.reason:
         console.print(Text(f"stopped: {outcome.reason}"), soft_wrap=True)
+
+
+def _regression_rows(table: Any, trainer: Trainer, rows: int) -> None:
+    """Regression rows: inputs, target value, output and error (output - target)."""
+    from rich.text import Text
+
+    data, output = trainer.data, trainer.record.output
+    assert data.values is not None
+    wide_input = data.n_features > 4
+    for i in range(rows):
+        x = data.X[i]
+        inputs = [" ".join(fixed(v, 8, 3).strip() for v in x[:3]) + " …"] if wide_input else [fixed(v, 8, 3) for v in x]
+        target, out = data.values[i], output[i]
+        table.add_row(
+            str(i),
+            *(Text(t) for t in inputs),
+            Text(" ".join(fixed(v, 8, 4) for v in target[:MAX_OUTPUT_COLUMNS])),
+            Text(" ".join(fixed(v, 8, 4) for v in out[:MAX_OUTPUT_COLUMNS])),
+            Text(" ".join(fixed(v, 8, 4) for v in (out - target)[:MAX_OUTPUT_COLUMNS])),
+        )
 
 
 # --------------------------------------------------------------------- run

@@ -14,7 +14,7 @@ from typing import Any
 from model import BackpropError, Config, ConfigError, DataError, Trainer, WeightsFileError
 from model.architecture import choose_architecture
 from model.atomic_write import check_target
-from model.config import parse_value
+from model.config import follow_data, parse_value
 from model.datasets import TRUTH_TABLES, load_data
 from model.lessons import lesson
 from model.parameters import Layout
@@ -45,6 +45,7 @@ DIRECT = {
     "epochs": "max_epochs",
     "dtype": "dtype",
     "target_loss": "target_loss",
+    "features": "features",
 }
 
 # The option to name when the engine reports a problem with a field.
@@ -177,7 +178,7 @@ def plan(args: argparse.Namespace) -> Plan:
     # the architecture fields are checked as a set once the data's shape is known.
     arch_given = {k: changes.pop(k) for k in ARCHITECTURE if k in changes}
     try:
-        base = Config().replace(**changes)
+        base = follow_data(Config(), **changes)  # a regression set starts from a linear output and MSE
     except ConfigError as e:
         raise _engine_error(e) from None
 
@@ -195,7 +196,10 @@ def plan(args: argparse.Namespace) -> Plan:
     try:
         data = load_data(base)
     except DataError as e:
-        raise UsageError(f"{'--csv' if base.dataset == 'csv' else '--dataset'}: {e}") from None
+        option = "--csv" if base.dataset == "csv" else "--dataset"
+        raise UsageError(f"{'--features' if str(e).startswith('input features') else option}: {e}") from None
+    # Float targets (regression): one linear unit with MSE unless the user says otherwise (the engine says why not).
+    floats = {"output_activation": "linear", "loss": "mse"} if data.is_regression else {}
     arch = choose_architecture(
         data.n_features,
         data.n_classes,
@@ -203,8 +207,8 @@ def plan(args: argparse.Namespace) -> Plan:
         layers=layers,
         hidden=hidden,
         activation=arch_given.get("activation"),
-        output_activation=arch_given.get("output_activation"),
-        loss=arch_given.get("loss"),
+        output_activation=arch_given.get("output_activation", floats.get("output_activation")),
+        loss=arch_given.get("loss", floats.get("loss")),
     )
     try:
         config = base.replace(**arch)

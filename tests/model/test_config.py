@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from model import Config, ConfigError, Trainer
 from model.config import CHOICES, FIELD_NAMES, REBUILD_FIELDS, parse_value
+from model.datasets import REGRESSION_DATASETS
 
 BAD_CONFIGS = [
     # (changes, field, fragment of the message)
@@ -86,6 +87,8 @@ def test_defaults_are_valid_and_every_choice_accepted():
             changes = {name: value}
             if name == "dataset" and value == "csv":
                 changes["csv_path"] = "data.csv"
+            if name == "dataset" and value in REGRESSION_DATASETS:
+                changes.update(output_activation="linear", loss="mse")  # float targets
             if name == "output_activation" and value == "softmax":
                 changes.update(layers=(2, 4, 2), loss="ce")
             if name == "output_activation" and value not in ("sigmoid", "softmax"):

@@ -7,12 +7,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.datasets import DATASETS, TRUTH_TABLES, Dataset, load, load_csv, split, targets
+from model.datasets import DATASETS, REGRESSION_DATASETS, TRUTH_TABLES, Dataset, load, load_csv, split, targets
 from model.errors import DataError
 
 RANDOM_SETS = [
-    name for name in DATASETS if name not in TRUTH_TABLES and name not in ("iris", "digits")
-]  # bundled: tests/model/test_bundled_data.py
+    name for name in DATASETS if name not in TRUTH_TABLES and name not in ("iris", "digits", *REGRESSION_DATASETS)
+]  # bundled: tests/model/test_bundled_data.py; regression: tests/model/test_regression.py
 
 
 # --------------------------------------------------------------------------
@@ -45,7 +45,7 @@ def test_truth_tables(name, expected):
 
 def test_truth_table_names_cover_datasets():
     assert set(TRUTH_TABLES) <= set(DATASETS)
-    assert len(DATASETS) == 12
+    assert len(DATASETS) == 14  # 12 class sets, 2 regression sets
 
 
 @pytest.mark.parametrize("name", RANDOM_SETS)

@@ -15,7 +15,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Input, Select, Switch
 
 from model import Config
-from model.config import CHOICES
+from model.config import CHOICES, DATASET_CHOICES
 from tui.messages import HyperparametersChanged
 from tui.widgets.hyperparameters import INPUTS, SWITCHES, HyperparameterForm, field_text
 
@@ -75,6 +75,7 @@ edit = st.one_of(
 # The same for a choice: a refused one ("ce" with a sigmoid output) snaps back
 # only if nothing was chosen after it.
 @example(every={name: "0" for name in INPUTS}, edits=[("select", "loss", 2, False), ("select", "loss", 0, False)])
+@example(every={"layers": "744"}, edits=[("select", "dataset", DATASET_CHOICES.index("digits"), False)])
 async def test_any_text_in_any_field_keeps_a_valid_config(running, every, edits):
     app, pilot = running
     form = app.query_one(HyperparameterForm)

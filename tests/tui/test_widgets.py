@@ -18,7 +18,7 @@ from model import Config, Trainer
 from model.config import CHOICES, FIELD_NAMES
 from tui.format import fixed, fixed_int, value_style
 from tui.messages import HyperparametersChanged, WeightSelected
-from tui.widgets.hyperparameters import INPUTS, SECTIONS, SWITCHES, HyperparameterForm, field_text
+from tui.widgets.hyperparameters import INPUTS, SECTIONS, SELECTIONS, SWITCHES, HyperparameterForm, field_text
 from tui.widgets.layer_inspector import FIRST_ROWS, MAX_COLUMNS, MAX_ROWS, VIEWS, LayerInspector
 from tui.widgets.predictions import PredictionsTable, column_format
 
@@ -458,7 +458,7 @@ async def test_predictions_of_a_big_set_with_confusion_counts(config):
 def test_form_has_one_control_per_config_field():
     names = [name for _, section in SECTIONS for name in section]
     assert sorted(names) == sorted(FIELD_NAMES)
-    assert set(INPUTS) | set(CHOICES) | set(SWITCHES) == set(FIELD_NAMES)
+    assert set(INPUTS) | set(CHOICES) | set(SWITCHES) | set(SELECTIONS) == set(FIELD_NAMES)
     for name in INPUTS:  # the text shown for a value reads back as that value
         assert XOR.parse(name, field_text(XOR, name)) == XOR
         assert SPIRAL.parse(name, field_text(SPIRAL, name)) == SPIRAL

@@ -11,6 +11,10 @@ The map is computed when it is painted, at the size it is painted, and only
 when the record, size, layer, mode or theme changed: a hidden tab costs
 nothing, a visible one one lattice forward pass (about a millisecond) per
 snapshot.
+
+Regression data: two inputs show the predicted value as a shaded map (the
+targets' range from dark to light); one input shows the fitted curve
+against the data points (tui/widgets/regression_picture.py).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from textual.widget import Widget
 from model import BackpropError
 from model.boundary import Grid, decision_grid, discretise, hidden_unit_maps
 from tui.format import fixed
+from tui.widgets.regression_picture import draw_curve, target_range, value_levels
 
 if TYPE_CHECKING:
     from model import EpochRecord, Trainer
@@ -262,7 +267,13 @@ class DecisionBoundary(Widget):
             self._say("No network yet.", width)
             return
         data = trainer.data
-        if data.n_features != 2:
+        if data.is_regression and data.n_features == 1:
+            try:
+                self._lines = draw_curve(self, trainer, record, width, height)
+            except BackpropError as exc:
+                self._say(f"No curve: {exc}", width)
+            return
+        if data.inputs[0].shape[1] != 2:
             names = ", ".join(data.feature_names[:6]) + (", ..." if data.n_features > 6 else "")
             self._say(
                 f"The decision map needs 2 input features, one per axis of the plane; "
@@ -307,7 +318,8 @@ class DecisionBoundary(Widget):
         palette = self._ensure_palette(grid.n_classes)
         styles = self._styles
         keys = _pair_keys(self._map_pixels(grid, palette), palette)
-        marks = self._mark_points(keys, grid, record, trainer, palette)
+        # Regression: the shaded surface is the picture; 200 marks would cover a small map.
+        marks = {} if trainer.data.is_regression else self._mark_points(keys, grid, record, trainer, palette)
         cells = _half_blocks(keys, styles, marks)
 
         data = trainer.data
@@ -316,7 +328,8 @@ class DecisionBoundary(Widget):
         lines[0] = list(Strip(self._title(data.class_names, palette, title_width)).crop(0, title_width))
         muted = styles.get(palette.background.blend(palette.foreground, 0.6))
         ys, xs = grid.ys, grid.xs
-        y_name = data.feature_names[1][: AXIS_WIDTH - 1]
+        axis_names = ("x1", "x2") if data.raw_X is not None else data.feature_names  # features: the raw plane
+        y_name = axis_names[1][: AXIS_WIDTH - 1]
         for r in range(layout.rows):
             if r == 0:
                 text = fixed(ys[0], AXIS_WIDTH - 1, 2)
@@ -329,7 +342,7 @@ class DecisionBoundary(Widget):
             lines[1 + r].append(Segment(text.ljust(AXIS_WIDTH), muted))
             lines[1 + r].extend(cells[r])
         low, high = fixed(xs[0], 6, 2).strip(), fixed(xs[-1], 6, 2).strip()
-        name = data.feature_names[0]
+        name = axis_names[0]
         gap = layout.columns - len(low) - len(high)
         axis = low + (name.center(gap) if gap >= len(name) + 2 else " " * max(gap, 1)) + high
         lines[layout.rows + 1] = [Segment(" " * AXIS_WIDTH), Segment(axis[: max(layout.columns, 0)], muted)]
@@ -341,6 +354,8 @@ class DecisionBoundary(Widget):
     def _map_pixels(self, grid: Grid, palette: Palette) -> np.ndarray:
         """The palette index of every lattice point: class hue, shade = how sure."""
         classes = grid.classes
+        if self._trainer is not None and self._trainer.data.is_regression:
+            return palette.ramp(value_levels(grid.outputs[:, :, 0], self._trainer.data))
         if self.discrete:
             return np.where(discretise(grid).boundary, palette.edge, palette.shade(classes, LEVELS))
         probs = grid.probabilities
@@ -385,6 +400,10 @@ class DecisionBoundary(Widget):
     def _title(self, names, palette: Palette, width: int) -> list[Segment]:
         styles = self._styles
         muted = styles.get(palette.background.blend(palette.foreground, 0.7))
+        if self._trainer is not None and self._trainer.data.is_regression:
+            low, high = target_range(self._trainer.data)
+            head = f"Predicted y {fixed(low, 6, 2).strip()}..{fixed(high, 6, 2).strip()}"
+            return [Segment(head + (" (shade: dark..light)" if len(head) + 22 <= width else ""), muted)]
         if self.discrete:
             head = "Class regions"
         elif len(names) == 2 and self.grid is not None and self.grid.outputs.shape[2] == 1:

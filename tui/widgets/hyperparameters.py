@@ -21,15 +21,25 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select, Static, Switch
+from textual.widgets import Input, Label, Select, SelectionList, Static, Switch
 
 from model import Config, ConfigError
-from model.config import CHOICES, DATA_FIELDS, FIELD_NAMES, REBUILD_FIELDS, applicable_fields, follow_data
+from model.config import (
+    CHOICES,
+    DATA_FIELDS,
+    FIELD_NAMES,
+    REBUILD_FIELDS,
+    applicable_fields,
+    follow_data,
+    parse_value,
+)
+from model.features import FEATURES
+from model.features import LABELS as FEATURE_LABELS
 from tui.messages import HyperparametersChanged
 
 # (section title, fields in order). Every Config field appears exactly once.
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Data", ("dataset", "samples", "noise", "classes", "test_fraction", "csv_path", "label_column")),
+    ("Data", ("dataset", "samples", "noise", "classes", "features", "test_fraction", "csv_path", "label_column")),
     (
         "Network",
         (
@@ -49,8 +59,12 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Stopping", ("epochs_per_step", "max_epochs", "target_loss", "stop_at_full_accuracy")),
 )
 SWITCHES = frozenset({"feedback_alignment", "stop_at_full_accuracy"})
+SELECTIONS = frozenset({"features"})  # several of a list at once: a SelectionList
 INPUTS: tuple[str, ...] = tuple(
-    name for _, names in SECTIONS for name in names if name not in CHOICES and name not in SWITCHES
+    name
+    for _, names in SECTIONS
+    for name in names
+    if name not in CHOICES and name not in SWITCHES and name not in SELECTIONS
 )
 
 LABELS = {
@@ -58,6 +72,7 @@ LABELS = {
     "samples": "Samples",
     "noise": "Noise",
     "classes": "Classes",
+    "features": "Input features",
     "test_fraction": "Test fraction",
     "csv_path": "CSV file",
     "label_column": "Label column",
@@ -89,11 +104,16 @@ LABELS = {
 
 HELP = {
     "dataset": (
-        "The training data: truth tables, 2-D toy sets, iris (4 features, 3 species), 8x8 digits, or a CSV file."
+        "The training data: truth tables, 2-D toy sets, iris (4 features, 3 species), 8x8 digits, regression "
+        "(sine: y = sin x1; sincos: y = sin x1 cos x2; a linear output, MSE and R²), or a CSV file."
     ),
     "samples": "How many points the 2-D data sets have (truth tables always have 4).",
     "noise": "How much the 2-D data sets are blurred.",
     "classes": "Classes of spiral and blobs; the output layer needs 1 unit for 2 classes, else one per class.",
+    "features": (
+        "What the input layer is given, as TensorFlow Playground: x1, x2 and x1², x2², x1·x2, sin x1, sin x2 "
+        "computed from them (2-input data only). x1², x2² let circles be separated with no hidden layer."
+    ),
     "test_fraction": "Share of the samples held out to measure the test loss (0 to 0.9).",
     "csv_path": "The CSV file read when the dataset is csv.",
     "label_column": "The CSV column holding the class (default: the last one).",
@@ -134,7 +154,7 @@ REBUILD_MARK = " ↻"
 def field_text(config: Config, name: str) -> str:
     """What an Input shows for a field: text that parses back to the same value."""
     value: Any = getattr(config, name)
-    if name == "layers":
+    if name in ("layers", "features"):
         return ",".join(str(n) for n in value)
     if value is None:
         return ""
@@ -154,6 +174,7 @@ class HyperparameterForm(VerticalScroll):
     HyperparameterForm .form-field > Label { width: 17; height: 1; color: $text; }
     HyperparameterForm .form-field > Input, HyperparameterForm .form-field > Select { width: 1fr; }
     HyperparameterForm .form-field > Switch { border: none; height: 1; padding: 0; width: auto; }
+    HyperparameterForm .form-field > SelectionList { width: 1fr; height: auto; max-height: 7; }
     HyperparameterForm .form-field > .-invalid { color: $text-error; text-style: bold; }
     HyperparameterForm .form-field.-not-applicable > Label { color: $text-disabled; }
     HyperparameterForm .form-field.-not-applicable > Input { color: $text-disabled; }
@@ -227,6 +248,10 @@ class HyperparameterForm(VerticalScroll):
             )
         elif name in SWITCHES:
             control = Switch(value=value, animate=False, id=f"field-{name}")
+        elif name in SELECTIONS:
+            control = SelectionList[str](
+                *((FEATURE_LABELS[f], f, f in value) for f in FEATURES), compact=True, id=f"field-{name}"
+            )
         else:
             control = Input(value=field_text(self._config, name), compact=True, id=f"field-{name}")
         control.tooltip = tooltip
@@ -279,6 +304,16 @@ class HyperparameterForm(VerticalScroll):
             return  # moved on since: its own change follows, or it shows the value in force
         self._commit(name, str(event.value), revert=True)
 
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+        name = self._field_of(event.selection_list)
+        if name is None:
+            return
+        event.stop()
+        chosen = tuple(f for f in FEATURES if f in event.selection_list.selected)
+        if chosen == getattr(self._config, name):
+            return  # an echo of the value in force
+        self._commit(name, ",".join(chosen), revert=True)  # none chosen: refused, the choice snaps back
+
     def on_switch_changed(self, event: Switch.Changed) -> None:
         name = self._field_of(event.switch)
         if name is None:
@@ -293,9 +328,10 @@ class HyperparameterForm(VerticalScroll):
     def _commit(self, name: str, text: str, revert: bool = False) -> None:
         """Validate one field with the engine; post the new config or explain."""
         try:
-            new = self._config.parse(name, text)
-            if name in DATA_FIELDS:
-                new = follow_data(new)  # the network's ends follow the data
+            if name in DATA_FIELDS:  # the network's ends follow the data (and float targets' output side)
+                new = follow_data(self._config, **{name: parse_value(name, text)})
+            else:
+                new = self._config.parse(name, text)
         except ConfigError as error:
             where = "" if error.field == name else f"{LABELS.get(error.field, error.field)}: "
             self.show_error(name, f"{where}{error.message}")
@@ -316,7 +352,8 @@ class HyperparameterForm(VerticalScroll):
             # e.g. "2-4-1" reads back as "2,4,1", "0" as "0.0"; but not over
             # what was typed since this text was sent (its own commit follows).
             self._show_value(name)
-        for other in followed:
+        for other in followed:  # a field the data moved shows the value in force: its old refusal is stale
+            self._clear_error(other)
             self._show_value(other)
         self._grey()
         if changed:
@@ -330,6 +367,13 @@ class HyperparameterForm(VerticalScroll):
     def _show_value(self, name: str) -> None:
         """Put the value in force into its control without it posting a change."""
         control = self._control(name)
+        if isinstance(control, SelectionList):
+            if tuple(f for f in FEATURES if f in control.selected) != getattr(self._config, name):
+                with self.prevent(SelectionList.SelectedChanged):
+                    control.deselect_all()
+                    for value in getattr(self._config, name):
+                        control.select(value)
+            return
         value = field_text(self._config, name) if isinstance(control, Input) else getattr(self._config, name)
         if getattr(control, "value") != value:
             with self.prevent(Select.Changed, Switch.Changed, Input.Changed):

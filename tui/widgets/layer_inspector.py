@@ -388,14 +388,17 @@ class LayerInspector(Vertical):
             prefix = "x" if layer == 0 else "h"
             row_keys = [f"in-{i}" for i in range(shown_in)] + ["bias"]
             row_labels = [f"{prefix}{i + 1}" for i in range(shown_in)] + ["bias"]
+            features = record.input_features if layer == 0 else None  # x1², sin x1: named as chosen
+            if features is not None:
+                row_labels = [*features[:shown_in], "bias"]
             more_rows = f"; first {shown_in} of {fan_in} inputs shown" if shown_in < fan_in else ""
 
             def stack(W: list[Array], b: list[Array]) -> Array:
                 return np.vstack([W[layer][:shown_in, :units], b[layer][None, :units]])
 
+            inputs = _input_names(layer, fan_in) if features is None else f"inputs ({', '.join(features)})"
             layout = (
-                f"rows = {_input_names(layer, fan_in)} + bias, columns = units of L{n} "
-                f"({_unit_names('u', fan_out)}){more_rows}{more_units}"
+                f"rows = {inputs} + bias, columns = units of L{n} ({_unit_names('u', fan_out)}){more_rows}{more_units}"
             )
             if view == "weights":
                 values = stack(record.W, record.b)

@@ -138,6 +138,11 @@ class PredictionsTable(Vertical):
         loss = losses[:shown]
         in_formats = [column_format(inputs[:, j], 2) for j in range(n_in)]
         out_format = column_format(out, 4)
+        values = data.values  # float targets: the value is the target, R² the summary, no class
+        regression = values is not None
+        if values is not None:
+            out_format = column_format(np.concatenate([out.ravel(), values[:shown, 0]]), 4)  # one format for both
+            name_width = out_format[1]
         loss_format = column_format(loss, 4)
 
         # Which columns fit the panel whole: the verdict first, the loss and
@@ -152,7 +157,7 @@ class PredictionsTable(Vertical):
             "pred": name_width + pad,
         }
         keep_in, keep_out = n_in, outs
-        wanted = ["loss", "pred"]
+        wanted = ["loss"] if regression else ["loss", "pred"]
 
         def width() -> int:
             return (
@@ -170,7 +175,7 @@ class PredictionsTable(Vertical):
                 keep_in -= 1
             else:
                 keep_out -= 1
-        hidden = [c for c in ("loss", "pred") if c not in wanted]
+        hidden = [c for c in ("loss", "pred") if c not in wanted and not (regression and c == "pred")]
         if keep_in < n_in:
             hidden.insert(0, f"{n_in - keep_in} input{'s' if n_in - keep_in > 1 else ''}")
         if keep_out < outs:
@@ -180,6 +185,8 @@ class PredictionsTable(Vertical):
 
         hits = int(np.count_nonzero(correct))
         summary = f"Epoch {record.epoch}: {hits}/{n} training samples right ({100.0 * hits / n:.1f}%)"
+        if regression:
+            summary = f"Epoch {record.epoch}: R² {record.accuracy:+.4f} over {n} training samples (1 - SS_res/SS_tot)"
         if shown < n:
             summary += f"; first {shown} shown"
         if n_in < data.n_features:
@@ -200,9 +207,10 @@ class PredictionsTable(Vertical):
         def row(i: int) -> list[Text]:
             ok = bool(correct[i])
             cells = [Text(in_text[j][i]) for j in range(n_in)]
-            cells.append(Text(names[labels[i]].rjust(name_width)))
+            target = out_format[0](values[i, 0]) if values is not None else names[labels[i]]
+            cells.append(Text(target.rjust(name_width)))
             cells += [Text(out_format[0](y)) for y in out_list[i][:outs]]
-            cells.append(Text(RIGHT if ok else WRONG, style=positive if ok else negative))
+            cells.append(Text("" if regression else RIGHT if ok else WRONG, style=positive if ok else negative))
             if "loss" in wanted:
                 cells.append(Text(loss_format[0](loss_list[i])))
             if "pred" in wanted:
@@ -232,7 +240,7 @@ class PredictionsTable(Vertical):
                 for key, cell in zip(column_keys, row(i)):
                     table.update_cell(f"s-{i}", key, cell)
 
-        self._show_confusion(record, len(labels), names, n > MAX_ROWS, positive, negative)
+        self._show_confusion(record, len(labels), names, n > MAX_ROWS and not regression, positive, negative)
 
     def _show_confusion(self, record, n: int, names, shown: bool, positive: str, negative: str) -> None:
         self._set_confusion_display(shown)

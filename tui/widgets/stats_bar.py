@@ -28,8 +28,15 @@ def _percent(x: float | None) -> str:
     return f"{100.0 * x:5.1f}%"
 
 
+def _r2(x: float | None) -> str:
+    """R² in the width of a percentage; it may be far below 0 early on."""
+    if x is None or not math.isfinite(x):
+        return DASH.rjust(6)
+    return f"{x:+6.3f}" if x > -10 else f"{x:+6.0e}"
+
+
 class StatsBar(Widget):
-    """epoch, train/test loss, accuracy, gradient norm, state, epochs per second."""
+    """epoch, train/test loss, accuracy (R² for regression), gradient norm, state, epochs per second."""
 
     COMPONENT_CLASSES = {
         "stats-bar--epoch",
@@ -47,6 +54,7 @@ class StatsBar(Widget):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.fields: dict[str, str] = {}
+        self._shown: dict[str, str] = {}  # a figure's name on screen when not its key (R² for regression)
         self.state = "paused"
 
     def show(self, record, state: str, detail: str = "", rate: float | None = None) -> None:
@@ -60,6 +68,11 @@ class StatsBar(Widget):
             "test acc": _percent(record.test_accuracy) if record.test_accuracy is not None else "",
             "‖∇‖": fixed(record.grad_norm),
         }
+        if getattr(record, "is_regression", False):  # R² (model/regression.py) where accuracy would be
+            fields["acc"] = _r2(record.accuracy)
+            fields["test acc"] = _r2(record.test_accuracy) if record.test_accuracy is not None else ""
+        regression = bool(getattr(record, "is_regression", False))
+        self._shown = {"acc": "R²", "test acc": "test R²"} if regression else {}
         self.fields.update(fields)
         self.set_state(state, detail, rate)
 
@@ -80,7 +93,7 @@ class StatsBar(Widget):
         for name in ("‖∇‖", "test acc", "test", "acc")[:drop]:
             if name in names:
                 names.remove(name)
-        return [(n, self.fields[n]) for n in names]
+        return [(self._shown.get(n, n), self.fields[n]) for n in names]
 
     def _plain(self) -> str:
         figures = GAP.join(f"{n} {v}" for n, v in self._figures())
