@@ -153,10 +153,20 @@ def differences(left: Config, right: Config) -> list[str]:
     return phrases
 
 
-def side_name(config: Config) -> str:
-    """A short name for a side's legend: how its error goes back and what it trains with."""
-    rule = "feedback alignment" if config.feedback_alignment else "backprop"
-    return f"{rule}, {config.optimizer} lr {config.lr:g}, {config.init}, {config.activation}"
+def side_labels(left: Config, right: Config) -> tuple[str, str]:
+    """Short names for the two sides, from what differs only ("lr 0.5" and
+    "lr 5"; "backprop" and "feedback alignment"), for a legend."""
+    names: tuple[list[str], list[str]] = ([], [])
+    for name in FIELD_NAMES:
+        values = getattr(left, name), getattr(right, name)
+        if values[0] == values[1] or name in STEPPING_FIELDS:
+            continue
+        for side, value in zip(names, values):
+            if name == "feedback_alignment":
+                side.append("feedback alignment" if value else "backprop")
+            else:
+                side.append(f"{name.replace('_', ' ')} {_value(value)}")
+    return ", ".join(names[0]) or "left", ", ".join(names[1]) or "right"
 
 
 class SideBySide:

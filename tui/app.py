@@ -659,6 +659,9 @@ class BackpropApp(FileActions, App[None]):
                         partial(self.run_action, binding.action),
                     )
         yield from self._lesson_commands()
+        from tui.screens.side_by_side import side_by_side_commands
+
+        yield from side_by_side_commands(self)
 
     def on_weight_selected(self, message: WeightSelected) -> None:
         """Name the chosen weight and its figures (all from the record on screen),
@@ -1016,6 +1019,19 @@ class BackpropApp(FileActions, App[None]):
 
         chosen = lesson(self.lesson)
         self.notify(chosen.text, title=f"Lesson: {chosen.title}", timeout=30, markup=False)
+
+    # ---------------------------------------------------- side by side (issue 14)
+
+    def action_side_by_side(self) -> None:
+        """o: compare the run's settings with one change, on a screen of its own (the run is only read)."""
+        self.open_side_by_side()
+
+    def open_side_by_side(self, start: str | None = None) -> None:
+        from tui.screens.side_by_side import SideBySideScreen, open_side_by_side
+
+        self._stop_phase_player()
+        if not isinstance(self.screen, SideBySideScreen):
+            self._when_paused(lambda: open_side_by_side(self, start))
 
     # ------------------------------------------------------------------ exit
 

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from model import Config, ConfigError, Trainer
-from model.side_by_side import COMPARISONS, SideBySide, comparison, differences, right_config
+from model.side_by_side import COMPARISONS, SideBySide, comparison, differences, right_config, side_labels
 
 MOONS = Config(dataset="moons", samples=40, layers=(2, 6, 1), activation="tanh", lr=0.3)
 
@@ -153,3 +153,11 @@ def test_any_two_settings_are_each_the_run_alone(left, right, epochs):
         assert_same_run(side, reference)
         if pair.diverged[i] is None:
             assert side.epoch == epochs
+
+
+def test_side_labels_name_what_differs():
+    assert side_labels(MOONS, MOONS.replace(feedback_alignment=True)) == ("backprop", "feedback alignment")
+    assert side_labels(MOONS, MOONS.replace(lr=3.0, optimizer="adam")) == (
+        "lr 0.3, optimizer sgd",
+        "lr 3, optimizer adam",
+    )
