@@ -649,6 +649,11 @@ class BackpropApp(FileActions, App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every enabled key as a command in the ctrl+p palette."""
         yield from super().get_system_commands(screen)
+        from tui.screens.side_by_side import SideBySideScreen, side_by_side_commands
+
+        if isinstance(screen, SideBySideScreen):  # its own keys: the run underneath is not moved from there
+            yield from screen.commands()
+            return
         for binding in self.BINDINGS:
             if isinstance(binding, Binding) and binding.id in EXPLAIN and binding.action != "quit":
                 if self.check_action(binding.action, ()):
@@ -659,8 +664,6 @@ class BackpropApp(FileActions, App[None]):
                         partial(self.run_action, binding.action),
                     )
         yield from self._lesson_commands()
-        from tui.screens.side_by_side import side_by_side_commands
-
         yield from side_by_side_commands(self)
 
     def on_weight_selected(self, message: WeightSelected) -> None:

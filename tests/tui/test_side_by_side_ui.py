@@ -164,6 +164,17 @@ async def test_palette_lists_the_key_and_each_comparison():
         assert app.screen.pair.right_config.optimizer == "momentum"
         help_rows = {row[1] for row in app.key_help()}
         assert "Side by side comparison" in help_rows
+        # On the screen, the palette holds its own keys, never the app's (they would move the run underneath).
+        screen = app.screen
+        titles = [command.title for command in app.get_system_commands(screen)]
+        assert "Step 1 epoch (space)" in titles and "Back to your run (esc)" in titles
+        assert not any(
+            title.startswith(("Feedback alignment", "Lessons", "Edit weight", "Step one phase")) for title in titles
+        )
+        next(c for c in app.get_system_commands(screen) if c.title == "Side by side: Learning rate ×10").callback()
+        assert screen.pair.right_config.lr == CONFIG.lr * 10
+        await app.run_action("step", screen)
+        assert screen.pair.epoch == 1 and app.trainer.epoch == 0
 
 
 async def test_both_maps_and_the_chart_fit_at_each_size():

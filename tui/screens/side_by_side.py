@@ -15,6 +15,7 @@ settings and starting weights, and leaving drops them.
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -308,6 +309,31 @@ class SideBySideScreen(ModalScreen[None]):
                 keys = " / ".join(self.app.get_key_display(binding.with_key(key)) for key in binding.key.split(","))
                 rows.append((keys, binding.tooltip or binding.description, SIDE_BY_SIDE_EXPLAIN[binding.id]))
         self.app.push_screen(HelpScreen(rows))
+
+    def commands(self) -> list[SystemCommand]:
+        """The ctrl+p palette on this screen: its own keys and the ready
+        comparisons (never the app's keys, which would move the run underneath)."""
+        found = []
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.id in SIDE_BY_SIDE_EXPLAIN and binding.action != "help":
+                if self.check_action(binding.action, ()):
+                    key = self.app.get_key_display(binding.with_key(binding.key.split(",")[0]))
+                    found.append(
+                        SystemCommand(
+                            f"{binding.tooltip or binding.description} ({key})",
+                            SIDE_BY_SIDE_EXPLAIN[binding.id],
+                            partial(self.app.run_action, binding.action, self),
+                        )
+                    )
+        for item in self._choices:
+            found.append(
+                SystemCommand(
+                    f"Side by side: {item.title}",
+                    item.note,
+                    partial(self.compare_with, item.right(self.config)),
+                )
+            )
+        return found
 
     # ------------------------------------------------------------ leaving
 
