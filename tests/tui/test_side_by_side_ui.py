@@ -47,15 +47,20 @@ def assert_sides_are_the_engines(screen: SideBySideScreen) -> None:
 
 async def open_screen(pilot, choice: int = 0) -> SideBySideScreen:
     await pilot.press("o")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, SideBySideScreen))
+    await wait_for_screen(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, SideBySideScreen)
-    await pilot.pause()
+    await wait_for(pilot, lambda: isinstance(pilot.app.focused, OptionList))
     for _ in range(choice):
         await pilot.press("down")
     await pilot.press("enter")
     await wait_for(pilot, lambda: screen.pair is not None)
     return screen
+
+
+async def wait_for_screen(pilot) -> None:
+    """The screen shown and its widgets mounted (a pushed screen is the app's before its compose has run)."""
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, SideBySideScreen) and pilot.app.screen.is_mounted)
 
 
 def post(app, key: str) -> None:
@@ -66,9 +71,9 @@ async def test_opens_with_words_then_steps_both_sides_as_the_engine():
     app = BackpropApp(config=CONFIG, show_form=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("o")
-        await wait_for(pilot, lambda: isinstance(app.screen, SideBySideScreen))
+        await wait_for_screen(pilot)
         screen = app.screen
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.focused, OptionList))
         about = str(screen.query_one("#sbs-about", Static).render())
         assert "Side by side" in about and "enter" in about and "Escape" in about
         assert isinstance(app.focused, OptionList)
@@ -133,9 +138,9 @@ async def test_typed_settings_and_their_errors():
     app = BackpropApp(config=CONFIG, show_form=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("o")
-        await wait_for(pilot, lambda: isinstance(app.screen, SideBySideScreen))
+        await wait_for_screen(pilot)
         screen = app.screen
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.focused, OptionList))
         screen.query_one(Input).focus()
         await pilot.press(*"lr=abc", "enter")
         assert screen.pair is None

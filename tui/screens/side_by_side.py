@@ -99,6 +99,7 @@ class SideBySideScreen(ModalScreen[None]):
         self.target: int | None = None  # the epoch a run stops at (None: until paused)
         self._ticker: Timer | None = None
         self._panels_drawn = 0.0
+        self._viewing = False  # the pair is on screen (else the list of comparisons)
         self._choices = [item for item in COMPARISONS if item.right(config) is not None]
 
     # ------------------------------------------------------------ layout
@@ -163,8 +164,7 @@ class SideBySideScreen(ModalScreen[None]):
         self.pair = pair
         self.names = side_labels(self.config, right)
         self.query_one("#sbs-error", Static).update("")
-        self.query_one("#sbs-chooser").display = False
-        self.query_one("#sbs-view").display = True
+        self._show_view(True)
         two_d = pair.left.data.n_features == 2 and pair.right.data.n_features == 2
         for side in ("left", "right"):
             self.query_one(f"#sbs-{side}-map").display = two_d
@@ -175,17 +175,22 @@ class SideBySideScreen(ModalScreen[None]):
         self.refresh_bindings()
         return True
 
+    def _show_view(self, viewing: bool) -> None:
+        """The pair (True) or the list of comparisons (False)."""
+        self._viewing = viewing
+        self.query_one("#sbs-chooser").display = not viewing
+        self.query_one("#sbs-view").display = viewing
+
     def action_choose(self) -> None:
         self._stop()
-        self.query_one("#sbs-view").display = False
-        self.query_one("#sbs-chooser").display = True
+        self._show_view(False)
         self.query_one("#sbs-about", Static).update(OPENING)
         self.query_one(OptionList).focus()
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("step", "step_many", "toggle_run", "back_epoch", "reset", "toggle_log", "toggle_regions"):
-            return True if self.pair is not None and self.query_one("#sbs-view").display else None
+            return True if self.pair is not None and self._viewing else None
         return True
 
     # ------------------------------------------------------------ moving
@@ -339,9 +344,8 @@ class SideBySideScreen(ModalScreen[None]):
 
     def action_leave(self) -> None:
         """Escape: from the list back to the pair on screen, if any; else back to the run."""
-        if self.pair is not None and self.query_one("#sbs-chooser").display:
-            self.query_one("#sbs-chooser").display = False
-            self.query_one("#sbs-view").display = True
+        if self.pair is not None and not self._viewing:
+            self._show_view(True)
             self.query_one("#sbs-about", Static).update(f"{self.pair.describe()}.\n{KEYS_LINE}")
             self.set_focus(None)
             self.refresh_bindings()
