@@ -52,13 +52,17 @@ OPENING = (
 KEYS_LINE = "space 1 epoch · n N epochs · r/p run/pause · b back · c choose another · escape back to your run"
 
 
-def stats_line(side: str, name: str, record: "EpochRecord", diverged: str | None, colour: str = "") -> Text:
+def stats_line(
+    side: str, name: str, record: "EpochRecord", diverged: str | None, colour: str = "", running: bool = False
+) -> Text:
     """One side's name, then its figures at a fixed width: epoch, loss, accuracy (and test figures)."""
     text = Text()
-    text.append(f"{side}: {name}\n", style=f"bold {colour}".strip())
-    text.append(f"epoch {record.epoch:>6}  loss {fixed(record.loss).strip()}  acc {record.accuracy:6.1%}")
+    text.append(f"{side}: {name}", style=f"bold {colour}".strip())
+    text.append(" · running\n" if running else "\n")
+    # 36 characters, a side's width at 80 columns: "epoch   1386 loss +210.996 acc  50.0%".
+    text.append(f"epoch {record.epoch:>6} loss {fixed(record.loss, 7, 3)} acc {record.accuracy:6.1%}")
     if record.test_accuracy is not None and record.test_loss is not None:
-        text.append(f"  test {record.test_accuracy:6.1%}")
+        text.append(f" test {record.test_accuracy:6.1%}")
     if diverged:
         text.append(f"\ndiverged: {diverged}", style="bold")
     return text
@@ -277,9 +281,7 @@ class SideBySideScreen(ModalScreen[None]):
         for i, side in enumerate(("left", "right")):
             trainer: Trainer = pair.sides[i]
             colour = Color.parse(self.app.theme_variables[COLOURS[i]]).hex
-            line = stats_line(side, self.names[i], trainer.record, pair.diverged[i], colour)
-            if self.running:
-                line.append("  running", style="bold")
+            line = stats_line(side, self.names[i], trainer.record, pair.diverged[i], colour, self.running)
             self.query_one(f"#sbs-{side}-stats", Static).update(line)
 
     def _draw(self) -> None:
