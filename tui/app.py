@@ -649,6 +649,11 @@ class BackpropApp(FileActions, App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every enabled key as a command in the ctrl+p palette."""
         yield from super().get_system_commands(screen)
+        from tui.screens.side_by_side import SideBySideScreen, side_by_side_commands
+
+        if isinstance(screen, SideBySideScreen):  # its own keys: the run underneath is not moved from there
+            yield from screen.commands()
+            return
         for binding in self.BINDINGS:
             if isinstance(binding, Binding) and binding.id in EXPLAIN and binding.action != "quit":
                 if self.check_action(binding.action, ()):
@@ -659,6 +664,7 @@ class BackpropApp(FileActions, App[None]):
                         partial(self.run_action, binding.action),
                     )
         yield from self._lesson_commands()
+        yield from side_by_side_commands(self)
 
     def on_weight_selected(self, message: WeightSelected) -> None:
         """Name the chosen weight and its figures (all from the record on screen),
@@ -1016,6 +1022,19 @@ class BackpropApp(FileActions, App[None]):
 
         chosen = lesson(self.lesson)
         self.notify(chosen.text, title=f"Lesson: {chosen.title}", timeout=30, markup=False)
+
+    # ---------------------------------------------------- side by side (issue 14)
+
+    def action_side_by_side(self) -> None:
+        """o: compare the run's settings with one change, on a screen of its own (the run is only read)."""
+        self.open_side_by_side()
+
+    def open_side_by_side(self, start: str | None = None) -> None:
+        from tui.screens.side_by_side import SideBySideScreen, open_side_by_side
+
+        self._stop_phase_player()
+        if not isinstance(self.screen, SideBySideScreen):
+            self._when_paused(lambda: open_side_by_side(self, start))
 
     # ------------------------------------------------------------------ exit
 

@@ -89,6 +89,13 @@ EXPLAIN = {
     "diagram_nodes": "Network panel: colour the nodes by activation a, by delta, or not at all.",
     "diagram_sample": "Network panel: node values of the batch mean, or of one training sample after another.",
     "network_full": "Show the Network panel (diagram and phases) over the whole window, or put it back.",
+    # Issue 14, item 2: tui/screens/side_by_side.py
+    "side_by_side": (
+        "Side by side: your run's settings (left) against the same with one change (right): backprop vs "
+        "feedback alignment, two learning rates, two inits, momentum, ... Both train in lockstep from epoch 0, "
+        "from the same weights (each from its own when the init or seed differs), both loss curves on one "
+        "chart and both maps. Your run is kept as it was."
+    ),
 }
 
 # How a hot change is named in its notification.
@@ -164,4 +171,31 @@ BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     Binding("3", "view('deltas')", "Deltas", id="view_deltas", group=VIEW),
     Binding("4", "view('acts')", "Activations", id="view_acts", group=VIEW),
     Binding("z", "focus_layout", "Focus", id="focus_layout", tooltip="Focus layout (projector)"),
+    Binding("o", "side_by_side", "Compare", id="side_by_side", tooltip="Side by side comparison"),
+]
+
+# The side-by-side screen's own keys (tui/screens/side_by_side.py): its footer and its F1 read these.
+SIDE_BY_SIDE_EXPLAIN = {
+    "sbs_step": "Train both sides one epoch.",
+    "sbs_step_many": "Train both sides 'epochs per step' epochs (your run's setting), in small batches.",
+    "sbs_run": "Run both sides in lockstep until paused (r or p); a pause answers at once.",
+    "sbs_back": "Both sides back one epoch, exactly (stepping on replays the same epochs).",
+    "sbs_reset": "Both sides back to epoch 0.",
+    "sbs_choose": "Choose another comparison (the one on screen is dropped).",
+    "sbs_log": "Switch the loss chart between a linear and a logarithmic y axis.",
+    "sbs_regions": "Switch both maps between probabilities (shade = how sure) and flat class regions.",
+    "sbs_help": "This screen.",
+    "sbs_leave": "Back to your run, exactly as it was (the comparison is dropped).",
+}
+SIDE_BY_SIDE_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
+    Binding("space", "step", "Step 1 epoch", id="sbs_step"),
+    Binding("n", "step_many", "Step N epochs", id="sbs_step_many"),
+    Binding("r,p", "toggle_run", "Run/pause", id="sbs_run"),
+    Binding("b", "back_epoch", "Back 1 epoch", id="sbs_back"),
+    Binding("0", "reset", "Reset", id="sbs_reset"),
+    Binding("c", "choose", "Choose", id="sbs_choose", tooltip="Choose another comparison"),
+    Binding("l", "toggle_log", "Log", id="sbs_log"),
+    Binding("d", "toggle_regions", "Regions", id="sbs_regions", tooltip="Maps: regions/probabilities"),
+    Binding("f1", "help", "Help", id="sbs_help"),
+    Binding("escape,q", "leave", "Back to run", id="sbs_leave", tooltip="Back to your run"),
 ]

@@ -212,8 +212,11 @@ class DecisionBoundary(Widget):
 
     discrete: reactive[bool] = reactive(False)
 
-    def __init__(self, **widget_kwargs) -> None:
+    def __init__(self, *, unit_maps: bool = True, **widget_kwargs) -> None:
+        """`unit_maps`: draw each unit's small map beside the main one where it fits
+        (off: the main map alone, as two maps side by side need)."""
         super().__init__(**widget_kwargs)
+        self._unit_maps = unit_maps
         self._trainer: "Trainer | None" = None
         self._record: "EpochRecord | None" = None
         self._layer = 0
@@ -281,7 +284,7 @@ class DecisionBoundary(Widget):
                 width,
             )
             return
-        units = record.W[self._layer].shape[1] if 0 <= self._layer < len(record.W) else 0
+        units = record.W[self._layer].shape[1] if 0 <= self._layer < len(record.W) and self._unit_maps else 0
         layout = plan(width, height, units)
         if layout is None:
             self._say("Make this panel larger to see the map.", width)
