@@ -19,6 +19,9 @@ from pathlib import Path
 
 import pytest
 
+# The console script in a pseudo-terminal: whole processes, real time.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -28,6 +28,10 @@ from model import Config, Trainer
 from model.history import History
 from tui.app import BackpropApp
 
+# Minutes of real keys and real runs: run by the README's test command after the
+# coverage-measured suite, not under coverage's tracer (see pyproject.toml).
+pytestmark = pytest.mark.slow
+
 CONFIGS = {
     "xor full batch": Config(max_epochs=10**9, epochs_per_step=7),
     "moons mini-batch adam": Config(
