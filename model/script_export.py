@@ -23,7 +23,7 @@ import numpy as np
 from model.config import Config
 from model.errors import BackpropError
 from model.exports import write_atomically
-from model.session import read_run
+from model.saved_run import SavedRun
 from model.trainer import Trainer
 
 Array = np.ndarray
@@ -538,7 +538,7 @@ def _training(cfg: Config) -> str:
 # --------------------------------------------------------------- the whole
 
 
-def _notes(trainer: Trainer, run, cfg: Config, start_params: Array) -> list[str]:
+def _notes(trainer: Trainer, run: SavedRun, cfg: Config, start_params: Array) -> list[str]:
     notes = []
     if len(run.segments) > 1:
         changes = []
@@ -573,7 +573,7 @@ def _notes(trainer: Trainer, run, cfg: Config, start_params: Array) -> list[str]
 
 def standalone_script(trainer: Trainer, name: str = "backprop_from_scratch.py") -> str:
     """The run as a NumPy-only Python program (see the module docstring)."""
-    run = read_run(trainer)
+    run = trainer.export_run()
     cfg = run.segments[0][1]
     start = run.snapshots[0]
     W, b = trainer.layout.views(start.params)

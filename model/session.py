@@ -46,18 +46,21 @@ import json
 import os
 import re
 import zipfile
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from model.atomic_write import write_atomically
 from model.config import REBUILD_FIELDS, Config
 from model.datasets import Dataset
-from model.errors import BackpropError, WeightsFileError
+from model.errors import BackpropError, Divergence, WeightsFileError
+from model.history import History, TrainerState
 from model.optimizers import OPTIMIZERS, OptimizerState
 from model.parameters import Layout
+from model.records import Branch
 from model.safe_read import Cancelled, FileRefused, Progress, os_reason, read_npz
-from model.trainer import Branch, Divergence, History, Trainer, _State
+from model.saved_run import SavedRun
+from model.trainer import Trainer
 
 Array = np.ndarray
 
@@ -76,97 +79,6 @@ class SessionError(WeightsFileError):
     """A session file cannot be written or read, with the reason in words."""
 
 
-class SavedState(NamedTuple):
-    """One exact training state: what an epoch needs to go on from there."""
-
-    epoch: int
-    params: Array
-    opt: OptimizerState
-    rng: dict
-
-
-@dataclasses.dataclass
-class Run:
-    """Everything a trainer holds beyond its configuration, as plain data."""
-
-    segments: list[tuple[int, Config]]
-    state: SavedState
-    snapshots: dict[int, SavedState]
-    pinned: set[int]
-    snap_every: int
-    max_snapshots: int
-    history: dict[str, Array]
-    branches: list[Branch]
-    initial_params: Array
-    feedback: tuple[Array, ...] | None
-    divergence: Divergence | None
-
-
-# ------------------------------------------------- the trainer's internals
-# These two functions are the only code outside trainer.py that knows the
-# trainer's private attributes; a change there needs a change only here.
-
-
-def read_run(trainer: Trainer) -> Run:
-    """The trainer's whole state, by reference (nothing is copied)."""
-
-    def saved(s: _State) -> SavedState:
-        return SavedState(s.epoch, s.params, s.opt, s.rng)
-
-    return Run(
-        segments=[(start, cfg) for start, cfg, _ in trainer._segments],
-        state=saved(trainer._state),
-        snapshots={e: saved(s) for e, s in sorted(trainer._snapshots.items())},
-        pinned=set(trainer._pinned),
-        snap_every=trainer._snap_every,
-        max_snapshots=trainer._max_snapshots,
-        history={name: trainer.history.series(name) for name in HISTORY_NAMES},
-        branches=list(trainer.branches),
-        initial_params=trainer.initial_params,
-        feedback=trainer.network.feedback,
-        divergence=trainer.divergence,
-    )
-
-
-def install_run(trainer: Trainer, run: Run, evaluated: bool = False) -> None:
-    """Put a run into a trainer freshly built from its first segment's config.
-
-    `evaluated`: the trainer was built at run.state.params (same array, same
-    network), so its record's forward and backward pass are those of the
-    current state and are reused instead of computed again.
-    """
-    built = trainer.record if evaluated and trainer.record.params is run.state.params else None
-    for start, cfg in run.segments[1:]:
-        trainer._add_segment(start, cfg)
-    if run.feedback is not None:
-        trainer.network = dataclasses.replace(trainer.network, feedback=run.feedback)
-
-    def state(s: SavedState) -> _State:
-        return _State(s.epoch, s.params, s.opt, s.rng)
-
-    trainer._snapshots = {e: state(s) for e, s in sorted(run.snapshots.items())}
-    trainer._pinned = set(run.pinned)
-    trainer._snap_every = run.snap_every
-    trainer._max_snapshots = run.max_snapshots
-    history = History()
-    history.load(run.history)
-    trainer.history = history
-    trainer.branches = list(run.branches)
-    trainer.initial_params = run.initial_params
-    trainer._state = state(run.state)
-    if built is not None:
-        compute = trainer._evaluate
-        reuse = run.state.params
-        trainer._evaluate = lambda p: built if p is reuse else compute(p)  # type: ignore[method-assign,assignment]
-        try:
-            trainer.record = trainer._evaluate_at(trainer._state)
-        finally:
-            del trainer._evaluate  # the class's method again
-    else:
-        trainer.record = trainer._evaluate_at(trainer._state)
-    trainer.divergence = run.divergence
-
-
 # ----------------------------------------------------------------- saving
 
 
@@ -179,7 +91,7 @@ def save_session(trainer: Trainer, path: str | os.PathLike) -> None:
     bug = getattr(trainer, "bug", None)
     if bug is not None:
         raise SessionError(f"a bug is planted ({bug.name}); bug-lab runs are not saved as sessions")
-    meta, arrays = encode(read_run(trainer), trainer.data)
+    meta, arrays = encode(trainer.export_run(), trainer.data)
     meta["checksum"] = checksum(meta, arrays)
     blob = np.frombuffer(json.dumps(meta, separators=(",", ":")).encode("utf-8"), dtype=np.uint8)
     try:
@@ -193,12 +105,12 @@ def _opt_meta(opt: OptimizerState) -> dict[str, Any]:
     return {"kind": opt.kind, "step": int(opt.step), "slots": len(opt.slots)}
 
 
-def _slot_rows(states: list[SavedState], n_params: int, dtype: np.dtype) -> Array:
+def _slot_rows(states: list[TrainerState], n_params: int, dtype: np.dtype) -> Array:
     rows = [slot for s in states for slot in s.opt.slots]
     return np.stack(rows) if rows else np.empty((0, n_params), dtype=dtype)
 
 
-def encode(run: Run, data: Dataset) -> tuple[dict[str, Any], dict[str, Array]]:
+def encode(run: SavedRun, data: Dataset) -> tuple[dict[str, Any], dict[str, Array]]:
     """The run as JSON-ready metadata and named arrays."""
     n_params = run.state.params.shape[0]
     dtype = run.state.params.dtype
@@ -209,7 +121,7 @@ def encode(run: Run, data: Dataset) -> tuple[dict[str, Any], dict[str, Array]]:
         "format": FORMAT,
         "segments": [{"start": start, "config": cfg.to_dict()} for start, cfg in run.segments],
         "epoch": run.state.epoch,
-        "last_epoch": len(run.history[HISTORY_NAMES[0]]) - 1,
+        "last_epoch": run.last_epoch,
         "optimizer": _opt_meta(run.state.opt),
         "rng": run.state.rng,
         "snapshots": [{"epoch": s.epoch, "optimizer": _opt_meta(s.opt), "rng": s.rng} for s in snaps],
@@ -232,6 +144,7 @@ def encode(run: Run, data: Dataset) -> tuple[dict[str, Any], dict[str, Array]]:
         "data_X_test": data.X_test,
         "data_labels_test": data.labels_test,
     }
+    assert run.history is not None  # export_run() holds it
     for name in HISTORY_NAMES:
         arrays[f"history_{name}"] = run.history[name]
     for i, br in enumerate(run.branches):
@@ -463,7 +376,7 @@ def _decode(meta: dict, arrays: dict[str, Array]) -> Trainer:
     P = initial.shape[0]
     params = _finite("params", _array(arrays, "params", (P,), "f", dtype))
     # Built at the current weights, so that its first evaluation is the one the
-    # loaded run shows (install_run reuses it): one pass over the data, not two.
+    # loaded run shows (restore reuses it): one pass over the data, not two.
     trainer = Trainer(first, _dataset(meta, arrays, first.layers[0]), params=params)
     layout = trainer.layout
 
@@ -475,7 +388,7 @@ def _decode(meta: dict, arrays: dict[str, Array]) -> Trainer:
     _check_history(history, trainer.data.has_test)
 
     slots = _array(arrays, "opt_slots", (None, P), "f", dtype)
-    state = SavedState(
+    state = TrainerState(
         epoch,
         params,
         _opt_state(meta.get("optimizer"), slots, "the current epoch"),
@@ -485,7 +398,7 @@ def _decode(meta: dict, arrays: dict[str, Array]) -> Trainer:
     snap_meta = _get(meta, "snapshots", list)
     snap_params = _finite("snapshot_params", _array(arrays, "snapshot_params", (len(snap_meta), P), "f", dtype))
     snap_slots = _array(arrays, "snapshot_slots", (None, P), "f", dtype)
-    snapshots: dict[int, SavedState] = {}
+    snapshots: dict[int, TrainerState] = {}
     row = 0
     for i, info in enumerate(snap_meta):
         if not isinstance(info, dict):
@@ -499,7 +412,7 @@ def _decode(meta: dict, arrays: dict[str, Array]) -> Trainer:
             raise _Invalid(f"snapshot {i} does not match the stored optimizer slots")
         opt = _opt_state(opt_info, snap_slots[row : row + n], f"snapshot {i}")
         row += n
-        snapshots[e] = SavedState(e, snap_params[i], opt, _rng_state(info.get("rng"), f"snapshot {i}"))
+        snapshots[e] = TrainerState(e, snap_params[i], opt, _rng_state(info.get("rng"), f"snapshot {i}"))
     if row != snap_slots.shape[0]:
         raise _Invalid("there are more stored optimizer slots than snapshots use")
     if 0 not in snapshots:
@@ -536,21 +449,22 @@ def _decode(meta: dict, arrays: dict[str, Array]) -> Trainer:
     if not all(isinstance(e, int) and not isinstance(e, bool) and 0 <= e <= last for e in pinned):
         raise _Invalid("its pinned epochs are not recorded epochs")
 
-    run = Run(
-        segments=segments,
+    run = SavedRun(
+        segments=tuple(segments),
         state=state,
         snapshots=snapshots,
-        pinned=set(pinned),
+        pinned=frozenset(pinned),
         snap_every=_count(meta, "snap_every", 1),
         max_snapshots=_count(meta, "max_snapshots", 1),
+        last_epoch=last,
         history=history,
-        branches=branches,
+        branches=tuple(branches),
         initial_params=initial,
         feedback=feedback,
         divergence=divergence,
     )
     _check_sum(meta, arrays)
-    install_run(trainer, run, evaluated=feedback is None)
+    trainer.restore(run)
     return trainer
 
 
