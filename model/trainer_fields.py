@@ -16,7 +16,7 @@ import numpy as np
 from model.config import Config
 from model.errors import Divergence
 from model.history import History, TrainerState
-from model.network import Network
+from model.network import BackwardPass, ForwardPass, Network
 from model.optimizers import Optimizer
 from model.parameters import Layout
 from model.records import Branch, EpochRecord, RecordFigures
@@ -58,6 +58,8 @@ class TrainerFields:
         def step(self) -> EpochRecord: ...
 
         def record_of(self, figures: RecordFigures) -> EpochRecord: ...
+
+        def full_pass(self, W: list[Array], b: list[Array]) -> tuple[ForwardPass, BackwardPass]: ...
 
         def _evaluate(self, params: Array) -> EpochRecord: ...
 
