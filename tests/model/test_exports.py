@@ -15,7 +15,8 @@ import pytest
 
 from model import BackpropError, Config, Trainer, WeightsFileError
 from model.exports import CSV_COLUMNS, ExportError, export_weights, loss_history_csv, write_atomically
-from model.script_export import ScriptExportError, _number, standalone_script, write_standalone_script
+from model.script_export import ScriptExportError, standalone_script, write_standalone_script
+from model.script_literals import number as _number
 from model.session import load_session, save_session
 from model.weights_file import load_params, load_weights
 
