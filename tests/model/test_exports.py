@@ -130,6 +130,10 @@ def test_export_weights_writes_the_current_epoch(tmp_path):
     # The file starts a run at exactly these weights.
     u = Trainer.from_config(t.config, params=load_params(path, t.config.layers))
     assert u.record.loss == t.record.loss
+    # Named as on screen: W1 is the layer from the inputs.
+    with np.load(path) as archive:
+        assert sorted(archive.files) == ["W1", "W2", "W3", "b1", "b2", "b3"]
+        np.testing.assert_array_equal(archive["W1"], t.record.W[0])
 
 
 def test_export_weights_error_is_a_backprop_error(tmp_path):
