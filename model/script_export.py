@@ -170,27 +170,28 @@ def standalone_script(trainer: Trainer, name: str = "backprop_from_scratch.py") 
 
     weights = [
         "# ------------------------------------------------------------ starting weights",
+        "# Layers are numbered from 1, as in the app (W1 is the layer from the inputs).",
         "# W[l] connects layer l's inputs to its units: shape (fan_in, fan_out).",
         "# b[l] holds one bias per unit: shape (fan_out,).",
         "",
-        "W_INITIAL = [",
+        "W_INITIAL = {",
     ]
-    for l, w in enumerate(W):
+    for l, w in enumerate(W, start=1):
         weights.append(f"    # W[{l}]: {_plural(w.shape[0], 'input')} -> {_plural(w.shape[1], 'unit')}")
-        weights.append(f"    np.array({matrix(w, '    ')}, dtype=DTYPE),")
-    weights.append("]")
-    weights.append("B_INITIAL = [")
-    for l, x in enumerate(b):
-        weights.append(f"    np.array({vector(x)}, dtype=DTYPE),  # b[{l}]")
-    weights.append("]")
+        weights.append(f"    {l}: np.array({matrix(w, '    ')}, dtype=DTYPE),")
+    weights.append("}")
+    weights.append("B_INITIAL = {")
+    for l, x in enumerate(b, start=1):
+        weights.append(f"    {l}: np.array({vector(x)}, dtype=DTYPE),  # b[{l}]")
+    weights.append("}")
     if run.feedback is not None:
         weights.append("")
         weights.append("# Feedback alignment: fixed random matrices, shaped like W, that carry the")
         weights.append("# error backwards in place of the weights. They never change.")
-        weights.append("FEEDBACK = [")
-        for fixed in run.feedback:
-            weights.append(f"    np.array({matrix(fixed, '    ')}, dtype=DTYPE),")
-        weights.append("]")
+        weights.append("FEEDBACK = {")
+        for l, fixed in enumerate(run.feedback, start=1):
+            weights.append(f"    {l}: np.array({matrix(fixed, '    ')}, dtype=DTYPE),")
+        weights.append("}")
     weights_text = "\n".join(weights) + "\n"
 
     main = fill(

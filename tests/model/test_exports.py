@@ -338,3 +338,11 @@ def test_csv_names_cannot_break_the_script(tmp_path):
     write_standalone_script(t, path)
     t.run(5)
     assert [x for _, x in run_script(path, 5)] == t.history.series("loss").tolist()
+
+
+def test_script_names_layers_from_1_as_the_app_does():
+    t = Trainer.from_config(SCRIPT_CONFIGS["feedback-softmax-bce"])
+    text = standalone_script(t)
+    assert "W_INITIAL = {" in text and "# W[1]: 2 inputs -> 5 units" in text and "# W[2]: 5 inputs -> 3 units" in text
+    assert "# b[1]" in text and "FEEDBACK = {" in text
+    assert "W[0]" not in text and "b[0]" not in text
