@@ -1,9 +1,9 @@
 """What the parts of `Trainer` share: its attributes and the methods the
 parts call on one another, declared once for the type checker.
 
-`Trainer` (model/trainer.py) is one class written in three files: stepping
-in trainer.py, moving through a run in trainer_moves.py, saving and
-restoring a run in saved_run.py. Each part derives from this class, which
+`Trainer` (model/trainer.py) is one class written in four files: building
+and stepping in trainer.py, moving through a run in trainer_moves.py,
+stopping in trainer_stops.py, saving and restoring a run in saved_run.py. Each part derives from this class, which
 holds no code and no values: the trainer's __init__ sets every attribute.
 """
 
