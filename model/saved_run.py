@@ -132,6 +132,10 @@ class Saving(TrainerFields):
         trainer's history already holds. This trainer is left as it was, its
         history apart (the two share it); data and network are shared."""
         moved = copy.copy(self)
+        # Its own step buffers and generator (the generator's state is set from
+        # the run's state at every shuffle): the two trainers may step in different threads.
+        moved._scratch = None
+        moved._rng = np.random.default_rng()
         moved.restore(reached)
         return moved
 

@@ -9,7 +9,7 @@ holds no code and no values: the trainer's __init__ sets every attribute.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,6 +40,8 @@ class TrainerFields:
     _pinned: set[int]
     _snap_every: int
     _max_snapshots: int
+    _scratch: Any  # the step's buffers (trainer.py), made on the first step
+    _rng: np.random.Generator
 
     if TYPE_CHECKING:
 
