@@ -16,151 +16,23 @@ command line and the app only present it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
-from model.bugs import BUGS
-from model.config import Config
+from model.check_epochs import compare_epochs
+from model.check_signatures import close, describe_difference, difference, dW_signature, dz_signature
+from model.check_verdict import EXIT_AGREES, EXIT_DISAGREES, EXIT_UNUSABLE, CheckReport, Row, title_of
 from model.learner_runner import LearnerRun
 from model.trainer import Trainer
 
+# The verdict's names stay importable from here (the command line and the app use them).
+__all__ = ["EXIT_AGREES", "EXIT_DISAGREES", "EXIT_UNUSABLE", "CheckReport", "check_arrays", "check_file", "title_of"]
+
 Array = np.ndarray
 
-RTOL = 1e-6
-ATOL = 1e-9
-EPOCH_RTOL = 1e-6
-EPOCH_ATOL = 1e-8
 
-EXIT_AGREES = 0
-EXIT_DISAGREES = 1
-EXIT_UNUSABLE = 2
+class Checker:
+    """One comparison of a learner's arrays with the engine's epoch-0 record, quantity by quantity."""
 
-
-@dataclass(frozen=True)
-class Row:
-    """One quantity of one layer: how far the learner's value is from the engine's."""
-
-    quantity: str  # z, a, loss, dz, dW, db, W updated, b updated, dW again, ...
-    layer: int  # 1-based; 0 for the loss
-    max_abs: float
-    max_rel: float
-    agrees: bool
-    note: str = ""
-
-    @property
-    def name(self) -> str:
-        """ "dz1", "W1 updated", "dW2 (2nd call)": the layer after the quantity's first word."""
-        if not self.layer:
-            return self.quantity
-        first, _, rest = self.quantity.partition(" ")
-        return f"{first}{self.layer}" + (f" {rest}" if rest else "")
-
-
-@dataclass(frozen=True)
-class EpochsResult:
-    """Whole training runs side by side: the learner's loop and the engine's."""
-
-    epochs: int  # epochs compared
-    parted_at: int | None  # the first epoch whose weights differ, or None
-    where: str = ""  # which parameter differs first, in words
-    engine_loss: float = float("nan")  # at the end, or where they parted
-    learner_loss: float = float("nan")
-    engine_lr: float = 0.0  # the learning rate the engine used (the learner's, rescaled to its convention)
-
-
-@dataclass
-class CheckReport:
-    """The verdict: rows in the order computed, conventions, the first
-    disagreement and its most likely cause (a bug of the lab, by name)."""
-
-    rows: list[Row] = field(default_factory=list)
-    conventions: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    first: Row | None = None
-    bug: str | None = None  # the most likely classic bug (a name of model.bugs.BUGS or a signature)
-    explanation: str = ""  # what the difference looks like, in words
-    reason: str | None = None  # why the file cannot be used (exit 2)
-    epochs: EpochsResult | None = None
-    grad_scale: float = 1.0  # the learner's dW / the engine's batch-mean dW
-
-    @property
-    def status(self) -> int:
-        if self.reason is not None:
-            return EXIT_UNUSABLE
-        if self.first is not None or (self.epochs is not None and self.epochs.parted_at is not None):
-            return EXIT_DISAGREES
-        return EXIT_AGREES
-
-
-# Signatures that are not bugs of the lab, with the sentence that names them.
-SIGNATURES = {
-    "factor_off": "a factor off (a division by N done twice or not at all, or a stray 2)",
-    "sign_flipped": "a flipped sign (y - y_hat where y_hat - y was meant)",
-    "missing_bias_gradient": "a missing or wrong bias gradient",
-    "missing_derivative": "the activation's derivative left out of the delta",
-    "other_loss_delta": "an output delta that belongs to another loss",
-    "wrong_forward": "a forward pass that is not the network's (an activation or a bias)",
-    "backward_changes_weights": "backward changes the weights it is given",
-}
-
-
-def title_of(name: str | None) -> str:
-    """The words for a bug or signature name."""
-    if name is None:
-        return ""
-    if name in BUGS:
-        return BUGS[name].title
-    return SIGNATURES.get(name, name)
-
-
-# --------------------------------------------------------------- comparing
-
-
-def _diff(mine: Array, ref: Array) -> tuple[float, float, bool]:
-    with np.errstate(all="ignore"):
-        d = np.abs(mine - ref)
-        max_abs = float(d.max()) if d.size else 0.0
-        scale = float(np.abs(ref).max()) if ref.size else 0.0
-    if not np.isfinite(max_abs):
-        return float("inf"), float("inf"), False
-    agrees = max_abs <= ATOL + RTOL * scale
-    rel = max_abs / scale if scale > 0 else (0.0 if max_abs == 0 else float("inf"))
-    return max_abs, rel, agrees
-
-
-def _close(mine: Array, ref: Array) -> bool:
-    return mine.shape == ref.shape and _diff(mine, ref)[2]
-
-
-def describe_difference(mine: Array, ref: Array) -> str:
-    """What a difference looks like, when no classic signature fits."""
-    if not np.isfinite(mine).all():
-        return "yours holds NaN or infinity where the engine's is finite"
-    if not mine.any() and ref.any():
-        return "yours is all zeros"
-    if _close(mine, -ref):
-        return "the sign is flipped"
-    if mine.ndim == 2 and mine.shape[0] == mine.shape[1] and _close(mine, ref.T):
-        return "yours is the transpose of the engine's"
-    with np.errstate(all="ignore"):
-        mask = np.abs(ref) > 1e-12
-        if mask.any():
-            ratio = mine[mask] / ref[mask]
-            if np.allclose(ratio, ratio[0], rtol=1e-6) and _close(mine, ratio[0] * ref):
-                return f"off by a factor {ratio[0]:.6g} everywhere"
-    with np.errstate(all="ignore"):
-        d = np.abs(mine - ref)
-    bad = d > ATOL + RTOL * np.abs(ref).max()
-    idx = np.unravel_index(int(np.argmax(d)), d.shape)
-    where = "[" + ", ".join(str(int(i)) for i in idx) + "]"
-    return (
-        f"{int(bad.sum())} of {bad.size} values differ; the largest at {where}: "
-        f"yours {float(mine[idx]):+.6g}, the engine's {float(ref[idx]):+.6g}"
-    )
-
-
-class _Checker:
     def __init__(self, trainer: Trainer, run: LearnerRun, lr: float):
         self.t = trainer
         self.run = run
@@ -189,7 +61,7 @@ class _Checker:
         return self.run.arrays.get(key)
 
     def add(self, quantity: str, layer: int, mine: Array, ref: Array, note: str = "") -> Row:
-        max_abs, rel, agrees = _diff(mine, ref)
+        max_abs, rel, agrees = difference(mine, ref)
         row = Row(quantity, layer, max_abs, rel, agrees, note)
         self.report.rows.append(row)
         return row
@@ -297,7 +169,7 @@ class _Checker:
                 row = self.add(q, l + 1, mine, ref)
                 if not row.agrees:
                     prev = self.X if l == 0 else self.a[l - 1]
-                    if q == "z" and _close(mine, prev @ self.W[l]):
+                    if q == "z" and close(mine, prev @ self.W[l]):
                         why = f"z{l + 1} leaves out the bias b{l + 1}"
                     elif q == "a":
                         why = f"a{l + 1} is not {self.acts[l].name}(z{l + 1}): {describe_difference(mine, ref)}"
@@ -319,7 +191,7 @@ class _Checker:
         ):
             if text and self.loss_name != "mse" and factor in (0.5, 0.5 * self.N):
                 continue
-            if _close(np.array([value]), np.array([factor * ref])):
+            if close(np.array([value]), np.array([factor * ref])):
                 if text:
                     self.convention(text)
                 self.add("loss", 0, np.array([value / factor]), np.array([ref]))
@@ -339,8 +211,8 @@ class _Checker:
         dW = self.arr(f"backward/dW{L}")
         dz_scales = [1.0 / self.N, 1.0] + ([0.5 / self.N, 0.5] if self.loss_name == "mse" else [])
         g_scales = [1.0, float(self.N)] + ([0.5, 0.5 * self.N] if self.loss_name == "mse" else [])
-        s_dz = next((s for s in dz_scales if dz is not None and _close(dz, s * self.delta[-1])), None)
-        s_g = next((s for s in g_scales if dW is not None and _close(dW, s * self.dW[-1])), None)
+        s_dz = next((s for s in dz_scales if dz is not None and close(dz, s * self.delta[-1])), None)
+        s_g = next((s for s in g_scales if dW is not None and close(dW, s * self.dW[-1])), None)
         if s_g is None and s_dz is not None:
             s_g = s_dz * self.N
         if s_dz is None and s_g is not None:
@@ -380,13 +252,13 @@ class _Checker:
         if mine is not None:
             row = self.add("dz", n, mine, ref_dz)
             if not row.agrees:
-                bug, why = self.dz_signature(l, mine)
+                bug, why = dz_signature(self, l, mine)
                 self.first(row, bug, why)
         mine_dW = self.arr(f"backward/dW{n}")
         assert mine_dW is not None
         row = self.add("dW", n, mine_dW, g * self.dW[l])
         if not row.agrees:
-            self.first(row, *self.dW_signature(l, mine_dW))
+            self.first(row, *dW_signature(self, l, mine_dW))
         mine_db = self.arr(f"backward/db{n}")
         assert mine_db is not None
         ref_db = g * self.db[l]
@@ -406,86 +278,6 @@ class _Checker:
             else:
                 why = f"db{n}: {describe_difference(mine_db, ref_db)}"
             self.first(row, "missing_bias_gradient", why)
-
-    def dz_signature(self, l: int, mine: Array) -> tuple[str | None, str]:
-        s = self.s_dz
-        n = l + 1
-        act = self.acts[l]
-        z, a = self.z[l], self.a[l]
-        f_at_a = act.derivative(a, act.forward(a)) if act.elementwise else None
-        if l == self.L - 1:
-            Y = self.Y
-            scales = [1.0 / self.N, 1.0, 0.5 / self.N, 0.5]
-            other = {"mse": "bce_delta_mse_loss"}.get(self.loss_name, "other_loss_delta")
-            for k in scales:
-                if _close(mine, k * (a - Y)) and self.loss_name != "ce":
-                    return other, (
-                        f"dz{n} is (a{n} - Y): the delta of cross-entropy, but the loss is "
-                        f"{self.loss_name}; the {act.name} derivative and the loss's factor are missing"
-                    )
-            if act.elementwise:
-                grad_a = self.t.network.loss.gradient(a, Y)
-                for k in scales:
-                    if _close(mine, k * grad_a * act.derivative(z, a) ** 2):
-                        return "derivative_twice", f"dz{n} has the {act.name} derivative applied twice"
-                    if f_at_a is not None and _close(mine, k * grad_a * f_at_a):
-                        return "derivative_at_a", f"dz{n} takes the {act.name} derivative at a{n} instead of z{n}"
-                    if self.loss_name == "mse" and _close(mine, k * grad_a):
-                        return "missing_derivative", f"dz{n} leaves out the {act.name} derivative f'(z{n})"
-        else:
-            W_next = self.W[l + 1]
-            back = (s * self.delta[l + 1]) @ W_next.T
-            f = act.derivative(z, a)
-            if not mine.any():
-                return "disconnected_hidden", (
-                    f"dz{n} is all zeros: nothing connects layer {n} to the output, so its weights never learn"
-                )
-            if _close(mine, back * f * f):
-                return "derivative_twice", f"dz{n} has the {act.name} derivative applied twice: f'(z{n})^2"
-            if f_at_a is not None and _close(mine, back * f_at_a):
-                return "derivative_at_a", (
-                    f"dz{n} uses the {act.name} derivative taken at a{n} instead of z{n} (f'(a) where f'(z) belongs)"
-                )
-            if _close(mine, back):
-                return "missing_derivative", f"dz{n} leaves out the {act.name} derivative f'(z{n})"
-            mine_dW_next = self.arr(f"backward/dW{l + 2}")
-            if mine_dW_next is not None:
-                for lr in (self.lr, self.lr * self.s_g, self.lr / max(self.s_g, 1e-300)):
-                    if _close(mine, ((s * self.delta[l + 1]) @ (W_next - lr * mine_dW_next).T) * f):
-                        return "updated_weights_backward", (
-                            f"dz{n} was computed with W{n + 1} already updated "
-                            f"(W{n + 1} - lr dW{n + 1}), not the W{n + 1} of the forward pass"
-                        )
-            if W_next.shape[0] == W_next.shape[1] and _close(mine, ((s * self.delta[l + 1]) @ W_next) * f):
-                return "wrong_transpose", f"dz{n} multiplies by W{n + 1} where W{n + 1}.T belongs (square, so it runs)"
-        ref = s * self.delta[l]
-        if _close(mine, -ref):
-            return "sign_flipped", f"dz{n} has its sign flipped"
-        for k in (2.0, 0.5, float(self.N), 1.0 / self.N):
-            if _close(mine, k * ref):
-                return "factor_off", f"dz{n} is {k:g} x what your other quantities imply: a factor off"
-        return None, f"dz{n}: {describe_difference(mine, ref)}"
-
-    def dW_signature(self, l: int, mine: Array) -> tuple[str | None, str]:
-        n = l + 1
-        ref = self.s_g * self.dW[l]
-        inputs = "X" if l == 0 else f"a{l}"
-        if mine.shape[0] == mine.shape[1] and _close(mine, ref.T):
-            return "wrong_transpose", (
-                f"dW{n} is the transpose of the gradient: dz{n}.T @ {inputs} where "
-                f"{inputs}.T @ dz{n} belongs (square, so the shapes agree)"
-            )
-        if not mine.any():
-            return "disconnected_hidden", f"dW{n} is all zeros: layer {n} never learns"
-        if _close(mine, -ref):
-            return "sign_flipped", f"dW{n} has its sign flipped"
-        for k in (2.0, 0.5, float(self.N), 1.0 / self.N):
-            if _close(mine, k * ref):
-                return "factor_off", (
-                    f"dW{n} is {k:g} x what your dz{n} implies: a factor N or 2 off "
-                    f"(dW = a_prev.T @ dz needs no second division when dz is of the mean)"
-                )
-        return None, f"dW{n}: {describe_difference(mine, ref)}"
 
     def again(self) -> None:
         """A second call on the same inputs must give the same gradients."""
@@ -519,7 +311,7 @@ class _Checker:
                 row = self.add(f"{q} updated", l, mine, ref)
                 if row.agrees:
                     continue
-                if _close(mine, start + self.lr * grad):
+                if close(mine, start + self.lr * grad):
                     self.first(
                         row,
                         "lr_sign_flipped",
@@ -557,56 +349,7 @@ def probe_weights(W: list[Array], b: list[Array]) -> tuple[list[Array], list[Arr
 
 def check_arrays(trainer: Trainer, run: LearnerRun, lr: float) -> CheckReport:
     """Compare what the learner's file returned with the engine's epoch-0 record."""
-    return _Checker(trainer, run, lr).check()
-
-
-def compare_epochs(config: Config, trainer: Trainer, run: LearnerRun, report: CheckReport) -> None:
-    """The learner's whole loop against the engine's run, to the first epoch where they part."""
-    history = run.arrays.get("epochs/params")
-    if history is None or not len(history):
-        return
-    engine_lr = config.lr * report.grad_scale
-    twin = Trainer(
-        config.replace(
-            lr=engine_lr,
-            optimizer="sgd",
-            mode="full",
-            l1=0.0,
-            l2=0.0,
-            max_epochs=max(config.max_epochs, len(history) + 1),
-        ),
-        trainer.data,
-        trainer.initial_params.copy(),
-    )
-    losses = run.arrays.get("epochs/loss")
-    layout = twin.layout
-    for e, row in enumerate(history):
-        engine_before = twin.record.loss
-        try:
-            twin.step()
-        except Exception:  # noqa: BLE001 - the engine diverged: they part here unless the learner did too
-            if np.isfinite(row).all():
-                report.epochs = EpochsResult(
-                    len(history), e + 1, "the engine diverged here", float("nan"), float("nan"), engine_lr
-                )
-            else:
-                report.epochs = EpochsResult(e + 1, None, "", float("nan"), float("nan"), engine_lr)
-            return
-        ref = twin.params.astype(np.float64)
-        with np.errstate(all="ignore"):
-            d = np.abs(row - ref)
-            bad = ~(d <= EPOCH_ATOL + EPOCH_RTOL * np.abs(ref))
-        if bad.any():
-            at = int(np.argmax(bad))
-            kind, layer, index = layout.locate(at)
-            learner_loss = float(losses[e]) if losses is not None else float("nan")
-            where = f"{kind}{layer + 1}{list(index)}: yours {row[at]:+.6g}, the engine's {ref[at]:+.6g}"
-            report.epochs = EpochsResult(len(history), e + 1, where, float(engine_before), learner_loss, engine_lr)
-            return
-    learner_loss = float(losses[-1]) if losses is not None else float("nan")
-    report.epochs = EpochsResult(
-        len(history), None, "", float(twin.history.series("loss")[-2]), learner_loss, engine_lr
-    )
+    return Checker(trainer, run, lr).check()
 
 
 def check_file(path: str, trainer: Trainer, epochs: int = 0, timeout: float | None = None) -> CheckReport:

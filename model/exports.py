@@ -57,7 +57,7 @@ def loss_history_csv(trainer: Trainer, path: str | os.PathLike) -> int:
 
 
 def export_weights(trainer: Trainer, path: str | os.PathLike) -> None:
-    """The current epoch's W and b as a weights file (W0, b0, W1, b1, ...).
+    """The current epoch's W and b as a weights file (W1, b1, W2, b2, ...: layers from 1, as on screen).
 
     Raises WeightsFileError (a BackpropError) when the file cannot be written.
     """

@@ -55,7 +55,7 @@ def _limits(trainer: Trainer, target: int | None) -> tuple[int, float, bool]:
     other stop conditions: the run looks again when it reaches one."""
     epoch, config = trainer.epoch, trainer.config
     last = config.max_epochs if target is None else min(config.max_epochs, target)
-    for start, _, _ in trainer._segments:
+    for start in trainer.segment_starts:
         if epoch < start < last:
             last = start
     return last, config.target_loss, config.stop_at_full_accuracy
@@ -65,10 +65,10 @@ def _step_of(trainer: Trainer) -> Callable[[], object]:
     """`trainer.step` without its own `np.errstate` (the loop holds one for
     the whole run: entering one per epoch costs about as much as two NumPy
     calls), unless `step` was replaced on the trainer or its class (tests,
-    wrappers): only the engine's own step is marked as `_step` in an errstate."""
+    wrappers): only the engine's own step is called without its errstate (`step_in_callers_errstate`)."""
     if "step" in vars(trainer) or not getattr(type(trainer).step, "errstate_around_step", False):
         return trainer.step
-    return trainer._step
+    return trainer.step_in_callers_errstate
 
 
 def train_until(

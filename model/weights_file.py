@@ -1,8 +1,11 @@
 """Weights files: a network's W and b in a NumPy .npz archive.
 
-The archive holds `W0, b0, W1, b1, ...` with `W[l]` of shape (fan_in,
-fan_out) and `b[l]` of shape (fan_out,), the engine's own convention, so a
-file written here can be read back with nothing but `np.load`. Reading
+The archive holds `W1, b1, W2, b2, ...`, layers numbered from 1 as on
+screen (model/names.py), with `Wk` of shape (fan_in, fan_out) and `bk` of
+shape (fan_out,), the engine's own layout, so a file written here can be
+read back with nothing but `np.load`. Files written before that scheme
+hold `W0, b0, W1, b1, ...` (layers numbered from 0); a file whose keys
+include a layer 0 is read that way, so they still load. Reading
 trusts nothing: every way a file can be wrong (missing, not a regular file,
 too large, corrupt, a key too many or too few, shapes that do not chain, NaN,
 values so large that the first forward pass overflows) is refused with a
@@ -54,7 +57,7 @@ def save_weights(path: str | os.PathLike, W: Sequence[Array], b: Sequence[Array]
     b = [np.asarray(x) for x in b]
     if len(W) != len(b):
         raise WeightsFileError(f"cannot write {shown}: {len(W)} weight matrices but {len(b)} bias vectors")
-    arrays = {f"W{l}": w for l, w in enumerate(W)} | {f"b{l}": x for l, x in enumerate(b)}
+    arrays = {f"W{l}": w for l, w in enumerate(W, start=1)} | {f"b{l}": x for l, x in enumerate(b, start=1)}
     _check(arrays, f"cannot write {shown}")
     try:
         write_atomically(shown, lambda f: np.savez(f, **arrays))  # type: ignore[arg-type]
@@ -63,7 +66,7 @@ def save_weights(path: str | os.PathLike, W: Sequence[Array], b: Sequence[Array]
 
 
 def load_weights(path: str | os.PathLike, sizes: Sequence[int] | None = None) -> tuple[list[Array], list[Array]]:
-    """Read ([W0, W1, ...], [b0, b1, ...]) as float64 from a weights file.
+    """Read ([W1, W2, ...], [b1, b2, ...]) as float64 lists (index 0 holds W1) from a weights file.
 
     With `sizes`, the file must describe exactly that network.
     """
@@ -101,7 +104,7 @@ def _read(path: str | os.PathLike, shown: str) -> dict[str, Array]:
         if message.endswith("is not an .npz archive"):
             empty = _is_empty(path)
             kind = "an empty file" if empty else "not a .npz archive"
-            message = f"{shown} is {kind}; a weights file is a .npz archive holding W0, b0, W1, b1, ..."
+            message = f"{shown} is {kind}; a weights file is a .npz archive holding W1, b1, W2, b2, ..."
         raise WeightsFileError(message) from None
     except MemoryError:
         raise WeightsFileError(f"{shown} is too large to load: not enough memory") from None
@@ -119,7 +122,7 @@ def _is_empty(path: str | os.PathLike) -> bool:
 def _check(arrays: dict[str, Array], shown: str) -> tuple[list[Array], list[Array]]:
     """The arrays as W and b lists, or the first thing wrong with them."""
     if not arrays:
-        raise WeightsFileError(f"{shown} holds no weights; expected W0, b0, W1, b1, ...")
+        raise WeightsFileError(f"{shown} holds no weights; expected W1, b1, W2, b2, ...")
     if "meta" in arrays:
         raise WeightsFileError(
             f"{shown} is a saved session, not a weights file; open it as a session (backprop-tui FILE)"
@@ -128,20 +131,24 @@ def _check(arrays: dict[str, Array], shown: str) -> tuple[list[Array], list[Arra
     for name in sorted(arrays):
         match = _KEY.fullmatch(name)
         if match is None:
-            raise WeightsFileError(f"{shown}: unknown entry {name!r}; a weights file holds only W0, b0, W1, b1, ...")
+            raise WeightsFileError(f"{shown}: unknown entry {name!r}; a weights file holds only W1, b1, W2, b2, ...")
         found[match[1]][int(match[2])] = arrays[name]
-    n_layers = max(max(found["W"], default=-1), max(found["b"], default=-1)) + 1
-    missing = [f"{kind}{l}" for l in range(n_layers) for kind in "Wb" if l not in found[kind]]
+    # Layers numbered from 1; a file with a layer 0 was written with the older 0-based keys.
+    first = 0 if 0 in found["W"] or 0 in found["b"] else 1
+    n_layers = max(max(found["W"], default=first - 1), max(found["b"], default=first - 1)) + 1 - first
+    numbers = range(first, first + n_layers)
+    missing = [f"{kind}{k}" for k in numbers for kind in "Wb" if k not in found[kind]]
     if missing:
         raise WeightsFileError(
-            f"{shown}: missing {', '.join(missing)}; layers are numbered 0, 1, 2, ... with one W and one b each"
+            f"{shown}: missing {', '.join(missing)}; layers are numbered {first}, {first + 1}, {first + 2}, ... "
+            "with one W and one b each"
         )
-    W = [found["W"][l] for l in range(n_layers)]
-    b = [found["b"][l] for l in range(n_layers)]
-    for l in range(n_layers):
+    W = [found["W"][k] for k in numbers]
+    b = [found["b"][k] for k in numbers]
+    for l, k in enumerate(numbers):
         for name, arr, ndim, what in (
-            (f"W{l}", W[l], 2, "2-D (fan_in x fan_out)"),
-            (f"b{l}", b[l], 1, "1-D (fan_out)"),
+            (f"W{k}", W[l], 2, "2-D (fan_in x fan_out)"),
+            (f"b{k}", b[l], 1, "1-D (fan_out)"),
         ):
             if arr.ndim != ndim:
                 raise WeightsFileError(f"{shown}: {name} must be {what}, got shape {arr.shape}")
@@ -151,15 +158,15 @@ def _check(arrays: dict[str, Array], shown: str) -> tuple[list[Array], list[Arra
                 raise WeightsFileError(f"{shown}: {name} is empty (shape {arr.shape})")
         if b[l].shape[0] != W[l].shape[1]:
             raise WeightsFileError(
-                f"{shown}: b{l} has {b[l].shape[0]} values but W{l} {W[l].shape} has {W[l].shape[1]} units"
+                f"{shown}: b{k} has {b[l].shape[0]} values but W{k} {W[l].shape} has {W[l].shape[1]} units"
             )
         if l and W[l].shape[0] != W[l - 1].shape[1]:
             raise WeightsFileError(
-                f"{shown}: shapes do not chain: W{l - 1} {W[l - 1].shape} gives {W[l - 1].shape[1]} units "
-                f"but W{l} {W[l].shape} expects {W[l].shape[0]} inputs"
+                f"{shown}: shapes do not chain: W{k - 1} {W[l - 1].shape} gives {W[l - 1].shape[1]} units "
+                f"but W{k} {W[l].shape} expects {W[l].shape[0]} inputs"
             )
-    for l in range(n_layers):
-        for name, arr in ((f"W{l}", W[l]), (f"b{l}", b[l])):
+    for l, k in enumerate(numbers):
+        for name, arr in ((f"W{k}", W[l]), (f"b{k}", b[l])):
             finite = np.isfinite(arr)
             if not finite.all():
                 where = tuple(int(i) for i in np.argwhere(~finite)[0])

@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 
 from model import Trainer
-from model.session import read_run
 
 
 def history(t: Trainer) -> dict[str, np.ndarray]:
@@ -37,7 +36,7 @@ def assert_same_run(a: Trainer, b: Trainer) -> None:
         assert (x.start, x.label) == (y.start, y.label)
         np.testing.assert_array_equal(x.loss, y.loss)
         np.testing.assert_array_equal(x.test_loss, y.test_loss)
-    ra, rb = read_run(a), read_run(b)
+    ra, rb = a.export_run(), b.export_run()
     assert ra.segments == rb.segments
     assert sorted(ra.snapshots) == sorted(rb.snapshots)
     for e in ra.snapshots:

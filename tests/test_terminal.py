@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from model.training_loop import Ending
+
 # The console script in a pseudo-terminal: whole processes, real time.
 pytestmark = pytest.mark.slow
 
@@ -132,7 +134,7 @@ def test_run_modes_child_and_the_served_apps_command_ignore_the_users_folder(use
     process = TrainingProcess()
     try:
         result = process.run(Trainer.from_config(Config()), 20, 0.1, lambda _: None, lambda: False)
-        assert result.kind == "reached" and result.trainer.epoch == 20
+        assert result.outcome.ending is Ending.REACHED and result.trainer.epoch == 20
     finally:
         process.close()
     # The command textual-serve runs for each browser tab, run as it would be (from this folder).

@@ -79,14 +79,6 @@ class RunResult(NamedTuple):
     outcome: RunOutcome
     trainer: Trainer | None
 
-    @property
-    def kind(self) -> str:
-        return self.outcome.ending.value
-
-    @property
-    def reason(self) -> str:
-        return self.outcome.reason
-
 
 class TrainingProcess:
     """The parent's end: starts the child on demand and runs the trainer there.
@@ -202,11 +194,11 @@ class TrainingProcess:
                         _, ending, reason, divergence, rows_start, rows, back = message
                         if abandoned():
                             return RunResult(RunOutcome(Ending.STOPPED), None)
-                        if back is not None:
+                        went_on = None
+                        if back is not None:  # the child's trainer, without the history rows sent before
                             trainer.history.write(rows_start, rows)
-                            trainer.history.truncate(back.history.length)
-                            back.history = trainer.history
-                        return RunResult(RunOutcome(ending, reason, divergence), back)
+                            went_on = trainer.went_on(back.export_run(history=False))
+                        return RunResult(RunOutcome(ending, reason, divergence), went_on)
                     # "share": states the exchange now holds, nothing to do
             except (EOFError, OSError, pickle.UnpicklingError) as exc:
                 code = self._exit_status()
@@ -233,9 +225,8 @@ class TrainingProcess:
         state came with the report), or where it began if none was."""
         if latest is None or latest.state.epoch <= trainer.epoch:
             return RunResult(RunOutcome(Ending.STOPPED), None)
-        went_on = copy.copy(trainer)  # shares every array; the trainer on screen stays as it was
-        went_on.continue_from(latest.state, latest.figures)
-        return RunResult(RunOutcome(Ending.STOPPED), went_on)
+        reached = trainer.export_run(history=False).reached(latest.state, latest.figures)
+        return RunResult(RunOutcome(Ending.STOPPED), trainer.went_on(reached))
 
     def prepare(self) -> None:
         """Start the child now, ahead of the first run (call from a thread:

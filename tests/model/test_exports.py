@@ -15,7 +15,8 @@ import pytest
 
 from model import BackpropError, Config, Trainer, WeightsFileError
 from model.exports import CSV_COLUMNS, ExportError, export_weights, loss_history_csv, write_atomically
-from model.script_export import ScriptExportError, _number, standalone_script, write_standalone_script
+from model.script_export import ScriptExportError, standalone_script, write_standalone_script
+from model.script_literals import number as _number
 from model.session import load_session, save_session
 from model.weights_file import load_params, load_weights
 
@@ -129,6 +130,10 @@ def test_export_weights_writes_the_current_epoch(tmp_path):
     # The file starts a run at exactly these weights.
     u = Trainer.from_config(t.config, params=load_params(path, t.config.layers))
     assert u.record.loss == t.record.loss
+    # Named as on screen: W1 is the layer from the inputs.
+    with np.load(path) as archive:
+        assert sorted(archive.files) == ["W1", "W2", "W3", "b1", "b2", "b3"]
+        np.testing.assert_array_equal(archive["W1"], t.record.W[0])
 
 
 def test_export_weights_error_is_a_backprop_error(tmp_path):
@@ -333,3 +338,11 @@ def test_csv_names_cannot_break_the_script(tmp_path):
     write_standalone_script(t, path)
     t.run(5)
     assert [x for _, x in run_script(path, 5)] == t.history.series("loss").tolist()
+
+
+def test_script_names_layers_from_1_as_the_app_does():
+    t = Trainer.from_config(SCRIPT_CONFIGS["feedback-softmax-bce"])
+    text = standalone_script(t)
+    assert "W_INITIAL = {" in text and "# W[1]: 2 inputs -> 5 units" in text and "# W[2]: 5 inputs -> 3 units" in text
+    assert "# b[1]" in text and "FEEDBACK = {" in text
+    assert "W[0]" not in text and "b[0]" not in text

@@ -11,15 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from model import Config, Trainer
-from model.diagnostics import (
-    EXPLODING,
+from model.diagnostics import EXPLODING, layer_health
+from model.run_findings import (
     LOSS_EXPLODING,
     OSCILLATING,
     OUTPUT_SATURATED,
     PLATEAU,
     SYMMETRIC,
     Finding,
-    layer_health,
     loss_findings,
     run_findings,
     symmetric_units,

@@ -55,9 +55,41 @@ def test_file_is_a_plain_npz_with_the_documented_keys(tmp_path):
     path = tmp_path / "w.npz"
     save_weights(path, W, b)
     with np.load(path, allow_pickle=False) as archive:
-        assert sorted(archive.files) == ["W0", "W1", "W2", "b0", "b1", "b2"]
-        np.testing.assert_array_equal(archive["W1"], W[1])
-        np.testing.assert_array_equal(archive["b2"], b[2])
+        # Layers numbered from 1, as on screen (W1 is the layer from the inputs).
+        assert sorted(archive.files) == ["W1", "W2", "W3", "b1", "b2", "b3"]
+        np.testing.assert_array_equal(archive["W2"], W[1])
+        np.testing.assert_array_equal(archive["b3"], b[2])
+
+
+def test_files_with_the_older_0_based_keys_still_load(tmp_path):
+    W, b = _net((2, 3, 3, 1), 4)
+    new, old = tmp_path / "new.npz", tmp_path / "old.npz"
+    save_weights(new, W, b)
+    np.savez(old, **{f"W{l}": w for l, w in enumerate(W)}, **{f"b{l}": x for l, x in enumerate(b)})
+    for path in (new, old):
+        W2, b2 = load_weights(path, (2, 3, 3, 1))
+        for saved, loaded in zip(W + b, W2 + b2):
+            np.testing.assert_array_equal(loaded, saved)
+
+
+@pytest.mark.parametrize(
+    ("arrays", "fragments"),
+    [
+        ({"b1": np.zeros(4), "W2": np.zeros((4, 1)), "b2": np.zeros(1)}, ["missing W1", "numbered 1, 2, 3"]),
+        ({"W1": np.zeros((2, 4)), "b1": np.zeros(3)}, ["b1 has 3 values", "W1 (2, 4) has 4 units"]),
+        (
+            {"W1": np.zeros((2, 4)), "b1": np.zeros(4), "W2": np.zeros((3, 1)), "b2": np.zeros(1)},
+            ["do not chain", "W1 (2, 4)", "W2 (3, 1)"],
+        ),
+    ],
+)
+def test_1_based_files_are_refused_in_their_own_names(tmp_path, arrays, fragments):
+    path = tmp_path / "bad.npz"
+    np.savez(path, **arrays)
+    with pytest.raises(WeightsFileError) as info:
+        load_weights(path)
+    for fragment in fragments:
+        assert fragment in str(info.value)
 
 
 def test_save_is_atomic_and_leaves_no_temporary_files(tmp_path):

@@ -13,6 +13,7 @@ from same_run import assert_same_run  # noqa: E402
 
 from model import Config, DivergenceError, Trainer
 from model.trainer import History
+from model.training_loop import Ending
 from tui.training_process import RunResult, TrainingProcess
 
 CASES = {
@@ -59,7 +60,7 @@ def test_a_run_in_the_child_is_bit_for_bit_stepping_here(process, name):
     here.run(120)
     progress = []
     outcome = process.run(trainer, 120, 0.0, progress.append, lambda: False)
-    assert (outcome.kind, outcome.reason) == ("reached", "")
+    assert (outcome.outcome.ending, outcome.outcome.reason) == (Ending.REACHED, "")
     assert trainer.epoch == 0  # the app's copy is not touched
     assert_same_run(outcome.trainer, here)
 
@@ -97,7 +98,7 @@ def test_stop_ends_a_run_between_epochs_and_the_next_run_goes_on(process):
             stop.set()
 
     outcome = process.run(trainer, None, 0.02, progress, stop.is_set)
-    assert outcome.kind == "stopped"
+    assert outcome.outcome.ending is Ending.STOPPED
     back = outcome.trainer
     assert back.epoch >= seen[-1] > 0 and back.epoch == back.last_epoch
     here = Trainer.from_config(Config())
@@ -107,7 +108,7 @@ def test_stop_ends_a_run_between_epochs_and_the_next_run_goes_on(process):
     # The second run uses the same child, from where the first ended.
     pid = process.pid
     outcome = process.run(back, back.epoch + 50, 0.02, lambda _: None, lambda: False)
-    assert outcome.kind == "reached" and process.pid == pid
+    assert outcome.outcome.ending is Ending.REACHED and process.pid == pid
     here.run(50)
     assert_same_run(outcome.trainer, here)
 
@@ -116,14 +117,18 @@ def test_a_stop_that_crosses_the_end_of_a_run_does_not_end_the_next(process):
     trainer = Trainer.from_config(Config())
     stop = threading.Event()
     stop.set()  # sent after the run ended on its own (target 0: at once)
-    assert process.run(trainer, 0, 0.1, lambda _: None, stop.is_set).kind == "reached"
+    assert process.run(trainer, 0, 0.1, lambda _: None, stop.is_set).outcome.ending is Ending.REACHED
     outcome = process.run(trainer, 300, 0.1, lambda _: None, lambda: False)
-    assert outcome.kind == "reached" and outcome.trainer.epoch == 300
+    assert outcome.outcome.ending is Ending.REACHED and outcome.trainer.epoch == 300
 
 
 def test_stop_conditions_and_divergence_come_back_as_in_process(process):
     done = process.run(Trainer.from_config(Config(max_epochs=40)), None, 0.1, lambda _: None, lambda: False)
-    assert done.kind == "done" and done.reason == "reached the epoch limit (40)" and done.trainer.epoch == 40
+    assert (
+        done.outcome.ending is Ending.DONE
+        and done.outcome.reason == "reached the epoch limit (40)"
+        and done.trainer.epoch == 40
+    )
 
     exploding = Config(activation="relu", output_activation="linear", loss="mse", lr=1e6)
     here = Trainer.from_config(exploding)
@@ -131,7 +136,7 @@ def test_stop_conditions_and_divergence_come_back_as_in_process(process):
         while True:
             here.step()
     outcome = process.run(Trainer.from_config(exploding), None, 0.1, lambda _: None, lambda: False)
-    assert outcome.kind == "diverged" and outcome.reason == str(raised.value)
+    assert outcome.outcome.ending is Ending.DIVERGED and outcome.outcome.reason == str(raised.value)
     assert_same_run(outcome.trainer, here)  # the last good epoch
     assert outcome.trainer.divergence == here.divergence
 
@@ -155,14 +160,15 @@ def test_a_lost_child_ends_the_run_with_a_reason_and_a_new_one_starts(process):
     trainer = Trainer.from_config(Config(max_epochs=10**9))
     trainer.run(7)
     lost = interrupted_run(process, trainer, lambda: os.kill(process.pid, signal.SIGKILL))
-    assert lost.kind == "error" and lost.trainer is None
+    assert lost.outcome.ending is Ending.ERROR and lost.trainer is None
     assert (
-        lost.reason == "the training process ended unexpectedly (killed by signal 9); kept epoch 7, where the run began"
+        lost.outcome.reason
+        == "the training process ended unexpectedly (killed by signal 9); kept epoch 7, where the run began"
     )
     assert trainer.epoch == 7
 
     again = process.run(trainer, 20, 0.1, lambda _: None, lambda: False)
-    assert again.kind == "reached" and again.trainer.epoch == 20
+    assert again.outcome.ending is Ending.REACHED and again.trainer.epoch == 20
 
 
 def test_close_ends_the_child_even_mid_run(process):
@@ -174,7 +180,7 @@ def test_close_ends_the_child_even_mid_run(process):
         process.close()
 
     outcome = interrupted_run(process, trainer, close)
-    assert outcome.kind == "stopped" and process.pid is None  # closing is not a failure
+    assert outcome.outcome.ending is Ending.STOPPED and process.pid is None  # closing is not a failure
     with pytest.raises(ProcessLookupError):
         os.kill(pids[0], 0)
 
@@ -211,7 +217,7 @@ def test_without_a_child_the_run_trains_a_copy_in_this_thread(process, monkeypat
     trainer = Trainer.from_config(Config())
     progress = []
     outcome = process.run(trainer, 2000, 0.0, progress.append, lambda: False)
-    assert outcome.kind == "reached" and trainer.epoch == 0
+    assert outcome.outcome.ending is Ending.REACHED and trainer.epoch == 0
     here = Trainer.from_config(Config())
     here.run(2000)
     assert_same_run(outcome.trainer, here)
@@ -219,7 +225,7 @@ def test_without_a_child_the_run_trains_a_copy_in_this_thread(process, monkeypat
 
     stop = threading.Event()
     outcome = process.run(trainer, None, 0.01, lambda _: stop.set(), stop.is_set)
-    assert outcome.kind == "stopped" and outcome.trainer.epoch > 0
+    assert outcome.outcome.ending is Ending.STOPPED and outcome.trainer.epoch > 0
 
 
 def test_a_long_run_holds_about_what_its_trainer_holds(process):
@@ -233,7 +239,7 @@ def test_a_long_run_holds_about_what_its_trainer_holds(process):
     trainer._max_snapshots = 16  # thin out after a few dozen epochs, not thousands
     held = []
     outcome = process.run(trainer, 3000, 0.0, lambda _: held.append(process._exchange.held), lambda: False)
-    assert outcome.kind == "reached"
+    assert outcome.outcome.ending is Ending.REACHED
     states = len(outcome.trainer._snapshots)
     assert states <= 17 and outcome.trainer._snap_every >= 128  # thinned out several times
     # Each kept state has three arrays (weights and Adam's two moments); the
