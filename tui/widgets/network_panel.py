@@ -25,6 +25,18 @@ if TYPE_CHECKING:
     from model import EpochRecord, Trainer
 
 
+def update_static(static: Static, content: str | Text) -> None:
+    """Update a Static only if its text changed, and lay the screen out again
+    only if its number of lines did: a relayout of the whole screen costs far
+    more than the text (this runs at every step)."""
+    plain = content.plain if isinstance(content, Text) else content
+    old = getattr(static, "_shown_plain", None)
+    if old == plain:
+        return
+    static._shown_plain = plain  # type: ignore[attr-defined]
+    static.update(content, layout=old is None or old.count("\n") != plain.count("\n"))
+
+
 def _number(x: float | None) -> str:
     return "–" if x is None else fixed(x).strip()
 
@@ -86,7 +98,7 @@ class NetworkPanel(Vertical):
         edges = "edges W" if self.edge_kind == "weights" else "edges dW"
         nodes = f"nodes {values.node_label}" if values.node_label else "nodes plain"
         legend = self.query_one("#diagram-legend", Static)
-        legend.update(Text(f"epoch {record.epoch} · {edges} (w) · {nodes} (a, m)", no_wrap=True, overflow="ellipsis"))
+        update_static(legend, Text(f"epoch {record.epoch} · {edges} (w) · {nodes} (a, m)", no_wrap=True, overflow="ellipsis"))
         self._show_card()
 
     def on_mount(self) -> None:
@@ -123,12 +135,12 @@ class NetworkPanel(Vertical):
         card = self.query_one("#unit-card", Static)
         selected = self.diagram.selected
         if selected is None or self._trainer is None or self._record is None:
-            card.update("click a unit (or arrows): its card")
+            update_static(card, "click a unit (or arrows): its card")
             return
         column, unit = selected
         try:
             info = unit_card(self._trainer.network, self._record, column, unit, self.sample or 0)
         except ValueError as exc:
-            card.update(str(exc))
+            update_static(card, str(exc))
             return
-        card.update(card_text(info))
+        update_static(card, card_text(info))
