@@ -369,16 +369,15 @@ def issue15_rows(repeats: int) -> bool:
             trainer.step()
         engine = (time.thread_time() - start) / 100
         print(f"  space to frame, {name:30} {ms(steps)}  (target <= {1000 * target:.0f} ms)")
-        print(
-            f"    same, step a no-op                   {1000 * med(noops):6.1f} ms; the step alone {1000 * engine:.2f} ms"
-        )
+        print(f"    same, step a no-op {1000 * med(noops):6.1f} ms; the step alone {1000 * engine:.2f} ms")
         ok = ok and med(steps) <= target
     launch, bare = [], []
     for _ in range(repeats):
         launch.append(pty_first_frame([sys.executable, "-m", "tui"]))
         bare.append(pty_first_frame([sys.executable, "-c", BARE_APP]))
     print(
-        f"  launch to first frame (python -m tui, pty) {med(launch):5.2f} s (each: {', '.join(f'{v:.2f}' for v in launch)}; target <= 0.5)"
+        f"  launch to first frame (python -m tui, pty) {med(launch):5.2f} s "
+        f"(each: {', '.join(f'{v:.2f}' for v in launch)}; target <= 0.5)"
     )
     print(f"    a bare Textual app, same way           {med(bare):5.2f} s")
     ok = ok and med(launch) <= 0.5
