@@ -18,7 +18,7 @@ from textual.widgets import Static
 from model.diagram_values import EDGE_KINDS, NODE_KINDS, UnitCard, diagram_values, unit_card
 from model.phases import Phase
 from tui.format import fixed
-from tui.widgets.insight_tabs import DEFER_SAMPLES
+from tui.widgets import insight_tabs
 from tui.widgets.network_diagram import NetworkDiagram
 from tui.widgets.phase_panel import PhasePanel
 
@@ -97,7 +97,7 @@ class NetworkPanel(Vertical):
             return
         choice = (record, self.edge_kind, self.node_kind, self.sample)
         self._choice = choice
-        if trainer.X.shape[0] >= DEFER_SAMPLES:
+        if trainer.X.shape[0] >= insight_tabs.DEFER_SAMPLES:
             # The batch mean of a large data set is a pass over every sample:
             # computed in a thread, so the rest of the screen is drawn first.
             def work() -> None:
