@@ -222,6 +222,11 @@ async def step_to_frame(config, steps: int, noop: bool = False) -> list[float]:
 
         while not app.query(HyperparameterForm):
             await pilot.pause(0.05)
+        # The training process starts after the first frame (for the first run):
+        # its imports take a core for a second or two; then the screen settles.
+        while app.run_control.process_pid is None:
+            await pilot.pause(0.05)
+        await asyncio.sleep(2.0)
         await quiet(app, 0.3)
         trainer, stepped = app.trainer, []
         step = trainer.step

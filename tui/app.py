@@ -26,7 +26,7 @@ from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, TabPane
+from textual.widgets import DataTable, TabPane
 
 from model import BackpropError, Config, DivergenceError, Trainer
 from model.names import parameter_name
@@ -51,19 +51,15 @@ from tui.widgets.layer_inspector import LayerInspector
 from tui.widgets.loss_chart import LossChart
 from tui.widgets.network_panel import NetworkPanel
 from tui.widgets.predictions import PredictionsTable
+from tui.widgets.quick_footer import QuickFooter
 from tui.widgets.stats_bar import StatsBar
+from tui.widgets.walkthrough_panel import WalkthroughPanel
 
 
 def _boundary() -> Widget:
     from tui.widgets.decision_boundary import DecisionBoundary
 
     return DecisionBoundary(id="boundary")
-
-
-def _walkthrough() -> Widget:
-    from tui.widgets.walkthrough_panel import WalkthroughPanel
-
-    return WalkthroughPanel(id="chain")
 
 
 def _unit_images() -> Widget:
@@ -75,7 +71,6 @@ def _unit_images() -> Widget:
 if TYPE_CHECKING:
     from tui.widgets.decision_boundary import DecisionBoundary
     from tui.widgets.hyperparameters import HyperparameterForm
-    from tui.widgets.walkthrough_panel import WalkthroughPanel
 
 # Parameters from which run mode draws only the stats line and the chart.
 LARGE_NETWORK = 1_000_000
@@ -166,10 +161,11 @@ class BackpropApp(FileActions, App[None]):
                             with TabPane("Health", id="tab-health"):
                                 yield LayerHealthView(id="health")  # it notes every snapshot, the first too
                             with TabPane("Chain rule", id="tab-chain"):
-                                yield MountLater(_walkthrough)
+                                # Mounted at once: a click on a weight, even the first thing done, selects it there.
+                                yield WalkthroughPanel(id="chain")
                             with TabPane("Pictures", id="tab-pictures"):
                                 yield MountLater(_unit_images)
-        yield Footer(compact=True)
+        yield QuickFooter(compact=True)
 
     def on_mount(self) -> None:
         side = self.query_one("#side")
@@ -712,8 +708,8 @@ class BackpropApp(FileActions, App[None]):
     # ------------------------------------------ chain rule, gradient check, edits
 
     def _chain_panel(self) -> WalkthroughPanel | None:
-        panels = self.query("WalkthroughPanel")  # mounted just after the first frame
-        return cast("WalkthroughPanel", panels.first()) if panels else None
+        panels = self.query(WalkthroughPanel)
+        return panels.first() if panels else None
 
     def _follow_weight(self, layer: int, row: int, column: int) -> None:
         """Show the Chain rule tab for this weight (row == fan_in: the bias)."""
