@@ -15,16 +15,18 @@ import gc
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
 from textual.css.query import NoMatches
+from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, TabPane
+from textual.widgets import DataTable, TabPane
 
 from model import BackpropError, Config, DivergenceError, Trainer
 from model.names import parameter_name
@@ -43,17 +45,32 @@ from tui.messages import (
 from tui.run_control import PHASES_PER_SECOND, REDRAWS_PER_SECOND, RunController, RunState, pace_label
 from tui.screens.confirm import ConfirmScreen
 from tui.themes import register_themes
-from tui.widgets.decision_boundary import DecisionBoundary
-from tui.widgets.hyperparameters import HyperparameterForm
-from tui.widgets.insight_tabs import InsightTabs
+from tui.widgets.insight_tabs import InsightTabs, MountLater
 from tui.widgets.layer_health import LayerHealthView
 from tui.widgets.layer_inspector import LayerInspector
 from tui.widgets.loss_chart import LossChart
 from tui.widgets.network_panel import NetworkPanel
 from tui.widgets.predictions import PredictionsTable
+from tui.widgets.quick_footer import QuickFooter
 from tui.widgets.stats_bar import StatsBar
-from tui.widgets.unit_images import UnitImages
 from tui.widgets.walkthrough_panel import WalkthroughPanel
+
+
+def _boundary() -> Widget:
+    from tui.widgets.decision_boundary import DecisionBoundary
+
+    return DecisionBoundary(id="boundary")
+
+
+def _unit_images() -> Widget:
+    from tui.widgets.unit_images import UnitImages
+
+    return UnitImages(id="pictures")
+
+
+if TYPE_CHECKING:
+    from tui.widgets.decision_boundary import DecisionBoundary
+    from tui.widgets.hyperparameters import HyperparameterForm
 
 # Parameters from which run mode draws only the stats line and the chart.
 LARGE_NETWORK = 1_000_000
@@ -107,6 +124,8 @@ class BackpropApp(FileActions, App[None]):
         self.redraws = 0
         self.lesson: str | None = None  # the lesson on screen (m, --lesson), announced on mount
         self._clicked_weight: tuple | None = None  # (Weights table, cell) a mouse press moves the cursor to
+        # Mounted after the first frame (see compose); drawn on mount with what they were shown.
+        self._network = NetworkPanel(id="network")
 
     # ---------------------------------------------------------------- layout
 
@@ -123,9 +142,10 @@ class BackpropApp(FileActions, App[None]):
                     # so AUTO_FOCUS finds the first one.
                     inspector.show(self.trainer.record)
                     yield inspector
-                    network = NetworkPanel(id="network")
-                    network.border_title = "Network"
-                    yield network
+                    # The Network panel, the hidden insight tabs: mounted just after the
+                    # first frame (Lazy), which comes sooner without them.
+                    self._network.border_title = "Network"
+                    yield Lazy(self._network)
                 with Horizontal(id="lower"):
                     chart = LossChart(id="chart")
                     chart.border_title = "Loss"
@@ -137,14 +157,15 @@ class BackpropApp(FileActions, App[None]):
                             with TabPane("Outputs", id="tab-predictions"):
                                 yield PredictionsTable()
                             with TabPane("Map", id="tab-boundary"):
-                                yield DecisionBoundary(id="boundary")
+                                yield MountLater(_boundary)
                             with TabPane("Health", id="tab-health"):
-                                yield LayerHealthView(id="health")
+                                yield LayerHealthView(id="health")  # it notes every snapshot, the first too
                             with TabPane("Chain rule", id="tab-chain"):
+                                # Mounted at once: a click on a weight, even the first thing done, selects it there.
                                 yield WalkthroughPanel(id="chain")
                             with TabPane("Pictures", id="tab-pictures"):
-                                yield UnitImages(id="pictures")
-        yield Footer(compact=True)
+                                yield MountLater(_unit_images)
+        yield QuickFooter(compact=True)
 
     def on_mount(self) -> None:
         side = self.query_one("#side")
@@ -161,6 +182,8 @@ class BackpropApp(FileActions, App[None]):
 
     async def _mount_form(self) -> HyperparameterForm:
         """The form, mounted on first need with the configuration in force."""
+        from tui.widgets.hyperparameters import HyperparameterForm  # not before the first frame
+
         form = self._form()
         if form is None:
             form = HyperparameterForm(self.trainer.config, id="form")
@@ -182,15 +205,16 @@ class BackpropApp(FileActions, App[None]):
 
     @property
     def network_panel(self) -> NetworkPanel:
-        return self.query_one(NetworkPanel)
+        """Also before it is mounted (just after the first frame): it draws on mount what it was shown."""
+        return self._network
 
     @property
     def stats_bar(self) -> StatsBar:
         return self.query_one(StatsBar)
 
     def _form(self) -> HyperparameterForm | None:
-        forms = self.query(HyperparameterForm)
-        return forms.first() if forms else None
+        forms = self.query("HyperparameterForm")
+        return cast("HyperparameterForm", forms.first()) if forms else None
 
     # ----------------------------------------------------------------- state
 
@@ -575,7 +599,8 @@ class BackpropApp(FileActions, App[None]):
 
     def action_toggle_regions(self) -> None:
         """Switch the map's mode, bringing its tab into view if it is hidden."""
-        self.query_one(DecisionBoundary).toggle_discrete()
+        for boundary in self.query("DecisionBoundary"):  # none for a moment after the first frame
+            cast("DecisionBoundary", boundary).toggle_discrete()
         self.insights.active = "tab-boundary"
 
     def action_next_layer(self) -> None:

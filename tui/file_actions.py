@@ -28,21 +28,18 @@ from textual.screen import Screen
 from model import BackpropError, Config, EpochRecord, Trainer
 from model.atomic_write import check_target, write_atomically
 from model.datasets import load_csv
-from model.exports import export_weights, loss_history_csv
 from model.plurals import plural
 from model.safe_read import Cancelled, os_reason
-from model.script_export import write_standalone_script
 from model.session import load_session, save_session
 from tui.messages import HyperparametersChanged
 from tui.screens.confirm import ConfirmScreen
-from tui.screens.export_menu import ExportMenu
-from tui.screens.file_dialog import FileAnswer, FileDialog
-from tui.screens.reading import ReadingScreen
+from tui.screens.file_dialog import FileDialog
 
 if TYPE_CHECKING:
     from textual.app import App
 
     from tui.run_control import RunController
+    from tui.screens.file_dialog import FileAnswer
 
     _AppBase = App[None]
 else:
@@ -142,6 +139,8 @@ class FileActions(_AppBase):
         """Run `read(progress)` in a thread worker; then `done(result)` on the UI thread,
         or a notification `failed(reason)`. Nothing on screen changes until `done`."""
         cancel = threading.Event()
+        from tui.screens.reading import ReadingScreen  # not before the first frame, nor the first read
+
         screen = ReadingScreen(path, cancel)
         shown = threading.Event()
 
@@ -290,6 +289,8 @@ class FileActions(_AppBase):
         if self._dialog_open():
             return
         choices = [(key, name, what) for key, (name, what) in EXPORTS.items()]
+        from tui.screens.export_menu import ExportMenu
+
         self.push_screen(ExportMenu(choices), lambda key: self._ask_export(key) if key else None)
 
     def action_export_loss_csv(self) -> None:
@@ -335,6 +336,9 @@ class FileActions(_AppBase):
         if kind != "screenshot" and self.run_control.busy:
             self._when_paused(partial(self._export, kind, path, self.run_control.running, self.run_control.target))
             return
+        from model.exports import export_weights, loss_history_csv  # not before the first frame
+        from model.script_export import write_standalone_script
+
         name = EXPORTS[kind][0]
         try:
             if kind == "screenshot":

@@ -7,11 +7,20 @@ widget in a tab takes part by having `show_insight(trainer, record, layer)`
 (draw) and, if it must see every snapshot even while hidden (the health
 sparklines do), `note_insight(trainer, record, layer)` (cheap bookkeeping).
 So a new tab is one `TabPane` in the app's compose and nothing here.
+
+Per-sample figures of a large data set (the Outputs table's losses, the
+Health tab's saturation shares: a pass over every sample) are computed in a
+thread worker, so the screen is redrawn first (a session of 850,000 samples
+opened with ctrl+o): a widget that can take part has `prepare_insight`,
+which returns the computation to run off the UI thread; its result is then
+given to `show_insight` / `note_insight` as `prepared`. A result that
+arrives after another snapshot is dropped.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, TabbedContent, TabPane
@@ -34,6 +43,39 @@ class NotesEveryInsight(Protocol):
     def note_insight(self, trainer: Trainer, record: EpochRecord, layer: int) -> None: ...
 
 
+@runtime_checkable
+class PreparesInsight(Protocol):
+    """One whose figures can be computed off the UI thread (`prepared` then holds them)."""
+
+    def prepare_insight(self, trainer: Trainer, record: EpochRecord, layer: int) -> Callable[[], Any]: ...
+
+
+class MountLater(Widget):
+    """Stands in for a widget that is made, and its module imported, only
+    after the first frame: `make()` is called then and its widget mounted
+    in this one's place (a hidden tab's widget, which nobody sees at once)."""
+
+    DEFAULT_CSS = "MountLater { display: none; }"
+
+    def __init__(self, make: Callable[[], Widget]) -> None:
+        super().__init__()
+        self._make = make
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._replace)
+
+    async def _replace(self) -> None:
+        parent = self.parent
+        if isinstance(parent, Widget) and self.is_attached:
+            await parent.mount(self._make(), after=self)
+            await self.remove()
+
+
+# Data sets of at least this many training samples have their per-sample
+# figures computed in a thread worker (docs/decisions.md).
+DEFER_SAMPLES = 100_000
+
+
 class InsightTabs(TabbedContent):
     """A TabbedContent that draws a snapshot only into the tab on screen."""
 
@@ -47,6 +89,7 @@ class InsightTabs(TabbedContent):
         super().__init__(*titles, **kwargs)
         self._snapshot: tuple | None = None  # (trainer, record, layer)
         self._drawn: dict[str, tuple] = {}  # pane id -> the snapshot it shows
+        self.preparing = 0  # snapshots whose figures a worker computes (tests wait for 0)
 
     # ------------------------------------------------------------ public
 
@@ -54,14 +97,61 @@ class InsightTabs(TabbedContent):
         """A new snapshot: draw the visible tab, note it in the hidden ones."""
         snapshot = (trainer, record, layer)
         self._snapshot = snapshot
+        if trainer.X.shape[0] >= DEFER_SAMPLES and self._prepare(snapshot):
+            return
+        self._show(snapshot, {})
+
+    def _show(self, snapshot: tuple, prepared: dict[Widget, Any]) -> None:
+        trainer, record, layer = snapshot
         active = self.active
         for pane in self.panes():
             if pane.id == active:
-                self._draw(pane, snapshot)
+                self._draw(pane, snapshot, prepared)
             else:
                 for widget in self._members(pane):
                     if isinstance(widget, NotesEveryInsight):
-                        widget.note_insight(trainer, record, layer)
+                        if widget in prepared:
+                            widget.note_insight(trainer, record, layer, prepared=prepared[widget])  # type: ignore[call-arg]
+                        else:
+                            widget.note_insight(trainer, record, layer)
+
+    def _prepare(self, snapshot: tuple) -> bool:
+        """Compute the figures of the tab on screen and of the tabs that note every
+        snapshot in a thread, then draw; False if no widget takes part."""
+        trainer, record, layer = snapshot
+        jobs: dict[Widget, Callable[[], Any]] = {}
+        for pane in self.panes():
+            for widget in self._members(pane):
+                wanted = pane.id == self.active or isinstance(widget, NotesEveryInsight)
+                if wanted and isinstance(widget, PreparesInsight):
+                    jobs[widget] = widget.prepare_insight(trainer, record, layer)
+        if not jobs:
+            return False
+        self.preparing += 1
+
+        def work() -> None:
+            results: dict[Widget, Any] = {}
+            for widget, job in jobs.items():
+                try:
+                    results[widget] = job()
+                except Exception:  # noqa: BLE001 - computed again on the UI thread, which reports it
+                    pass
+            self.app.call_from_thread(self._prepared, snapshot, results)
+
+        name = f"figures of epoch {record.epoch}"
+        self.run_worker(work, thread=True, group="insight-figures", name=name, exit_on_error=False)
+        return True
+
+    def _prepared(self, snapshot: tuple, results: dict[Widget, Any]) -> None:
+        """Back on the UI thread: draw, unless another snapshot came meanwhile."""
+        self.preparing -= 1
+        if snapshot is not self._snapshot or not self.is_attached:
+            return
+        try:
+            self._show(snapshot, results)
+        except Exception as exc:  # a drawing bug must not close the app
+            self.notify(f"could not draw this tab: {type(exc).__name__}: {exc}", severity="error", markup=False)
+            self.log.error(exc)
 
     def follow_layer(self, layer: int) -> None:
         """The inspector moved to another layer: redraw the visible tab for it."""
@@ -102,10 +192,13 @@ class InsightTabs(TabbedContent):
     def _members(pane: TabPane) -> list[Widget]:
         return list(pane.children)
 
-    def _draw(self, pane: TabPane, snapshot: tuple) -> None:
+    def _draw(self, pane: TabPane, snapshot: tuple, prepared: dict[Widget, Any] | None = None) -> None:
         trainer, record, layer = snapshot
         for widget in self._members(pane):
             if isinstance(widget, InsightView):
-                widget.show_insight(trainer, record, layer)
+                if prepared and widget in prepared:
+                    widget.show_insight(trainer, record, layer, prepared=prepared[widget])  # type: ignore[call-arg]
+                else:
+                    widget.show_insight(trainer, record, layer)
         if pane.id:
             self._drawn[pane.id] = snapshot

@@ -46,6 +46,7 @@ from model.diagnostics import (
     Finding,
     HealthHistory,
     LayerHealth,
+    layer_health,
     run_findings,
 )
 from tui.format import fixed
@@ -157,16 +158,37 @@ class LayerHealthView(VerticalScroll):
 
     # ------------------------------------------------------------ public
 
-    def note_insight(self, trainer: "Trainer", record: "EpochRecord", layer: int = 0) -> list[LayerHealth]:
-        """Compute and keep the health of `record` (once per record), without drawing."""
+    def prepare_insight(self, trainer: "Trainer", record: "EpochRecord", layer: int = 0):
+        """The health of `record`, to compute off the UI thread (see InsightTabs):
+        what `note_insight` would compute, against the same previous snapshot."""
+        history = self.history
+        previous = None
+        if trainer is self._trainer and len(history) and history.epochs[-1] < record.epoch:
+            previous = history.latest
+
+        def compute() -> list[LayerHealth]:
+            with np.errstate(all="ignore"):
+                return layer_health(trainer, record, previous=previous)
+
+        return compute
+
+    def note_insight(
+        self, trainer: "Trainer", record: "EpochRecord", layer: int = 0, prepared: list[LayerHealth] | None = None
+    ) -> list[LayerHealth]:
+        """Compute and keep the health of `record` (once per record), without drawing
+        (`prepared`: the health, computed beforehand by `prepare_insight`)."""
         if trainer is not self._trainer:
             self._trainer = trainer
             self.history.clear()  # another network: its past says nothing about this one
             self._trail.clear()
         key = (id(trainer), id(record), record.epoch)
         if key != self._noted or not self.health:
-            with np.errstate(all="ignore"):
-                self.health = self.history.append(trainer, record)
+            if prepared is not None:
+                self.history.push(record.epoch, prepared)
+                self.health = prepared
+            else:
+                with np.errstate(all="ignore"):
+                    self.health = self.history.append(trainer, record)
             self._note_loss(record)
             self._noted = key
         return self.health
@@ -187,9 +209,11 @@ class LayerHealthView(VerticalScroll):
         trail = np.array(self._trail, dtype=np.float64)
         return trail[:, 0], trail[:, 1]
 
-    def show_insight(self, trainer: "Trainer", record: "EpochRecord", layer: int = 0) -> None:
+    def show_insight(
+        self, trainer: "Trainer", record: "EpochRecord", layer: int = 0, prepared: list[LayerHealth] | None = None
+    ) -> None:
         """Note the record's health and write it into the table."""
-        health = self.note_insight(trainer, record, layer)
+        health = self.note_insight(trainer, record, layer, prepared)
         with np.errstate(all="ignore"):  # only when shown: the loss curve is read whole
             self.findings = run_findings(trainer, record, *self._losses(trainer, record))
         if self.is_mounted:

@@ -18,11 +18,24 @@ from textual.widgets import Static
 from model.diagram_values import EDGE_KINDS, NODE_KINDS, UnitCard, diagram_values, unit_card
 from model.phases import Phase
 from tui.format import fixed
+from tui.widgets import insight_tabs
 from tui.widgets.network_diagram import NetworkDiagram
 from tui.widgets.phase_panel import PhasePanel
 
 if TYPE_CHECKING:
     from model import EpochRecord, Trainer
+
+
+def update_static(static: Static, content: str | Text) -> None:
+    """Update a Static only if its text changed, and lay the screen out again
+    only if its number of lines did: a relayout of the whole screen costs far
+    more than the text (this runs at every step)."""
+    plain = content.plain if isinstance(content, Text) else content
+    old = getattr(static, "_shown_plain", None)
+    if old == plain:
+        return
+    static._shown_plain = plain  # type: ignore[attr-defined]
+    static.update(content, layout=old is None or old.count("\n") != plain.count("\n"))
 
 
 def _number(x: float | None) -> str:
@@ -60,6 +73,8 @@ class NetworkPanel(Vertical):
         self._trainer: Trainer | None = None
         self._record: EpochRecord | None = None
         self._phase: Phase | None = None
+        self._choice: tuple | None = None  # what the diagram is being drawn for
+        self.preparing = 0  # diagrams a worker computes (tests wait for 0)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="diagram-legend", markup=False)
@@ -80,13 +95,42 @@ class NetworkPanel(Vertical):
         self._trainer, self._record, self._phase = trainer, record, phase
         if not self.is_mounted:
             return
-        values = diagram_values(record, self.edge_kind, self.node_kind, self.sample)
+        choice = (record, self.edge_kind, self.node_kind, self.sample)
+        self._choice = choice
+        if trainer.X.shape[0] >= insight_tabs.DEFER_SAMPLES:
+            # The batch mean of a large data set is a pass over every sample:
+            # computed in a thread, so the rest of the screen is drawn first.
+            def work() -> None:
+                try:
+                    values = diagram_values(*choice)
+                except Exception:  # noqa: BLE001 - computed again on the UI thread, which reports it
+                    values = None
+                self.app.call_from_thread(self._values_ready, choice, values, phase)
+
+            self.preparing += 1
+            self.run_worker(
+                work, thread=True, group="diagram-values", name=f"diagram of epoch {record.epoch}", exit_on_error=False
+            )
+            return
+        self._draw(diagram_values(*choice), record, phase)
+
+    def _values_ready(self, choice: tuple, values, phase: Phase | None) -> None:
+        self.preparing -= 1
+        if choice is not self._choice or not self.is_attached:
+            return  # another draw came meanwhile
+        try:
+            self._draw(values if values is not None else diagram_values(*choice), choice[0], phase)
+        except Exception as exc:  # a drawing bug must not close the app
+            self.notify(f"could not draw the network: {type(exc).__name__}: {exc}", severity="error", markup=False)
+
+    def _draw(self, values, record: "EpochRecord", phase: Phase | None) -> None:
         self.diagram.show(values, phase.nodes if phase else (), phase.edges if phase else ())
         self.phase_panel.show_phase(phase)
         edges = "edges W" if self.edge_kind == "weights" else "edges dW"
         nodes = f"nodes {values.node_label}" if values.node_label else "nodes plain"
         legend = self.query_one("#diagram-legend", Static)
-        legend.update(Text(f"epoch {record.epoch} · {edges} (w) · {nodes} (a, m)", no_wrap=True, overflow="ellipsis"))
+        line = f"epoch {record.epoch} · {edges} (w) · {nodes} (a, m)"
+        update_static(legend, Text(line, no_wrap=True, overflow="ellipsis"))
         self._show_card()
 
     def on_mount(self) -> None:
@@ -123,12 +167,12 @@ class NetworkPanel(Vertical):
         card = self.query_one("#unit-card", Static)
         selected = self.diagram.selected
         if selected is None or self._trainer is None or self._record is None:
-            card.update("click a unit (or arrows): its card")
+            update_static(card, "click a unit (or arrows): its card")
             return
         column, unit = selected
         try:
             info = unit_card(self._trainer.network, self._record, column, unit, self.sample or 0)
         except ValueError as exc:
-            card.update(str(exc))
+            update_static(card, str(exc))
             return
-        card.update(card_text(info))
+        update_static(card, card_text(info))

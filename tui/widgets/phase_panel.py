@@ -132,18 +132,24 @@ class PhasePanel(Static):
     def __init__(self, **kwargs) -> None:
         super().__init__("", markup=False, **kwargs)
         self.phase: Phase | None = None
+        self._plain = ""  # the text shown
         self.show_phase(None)
 
     def show_phase(self, phase: Phase | None) -> None:
         self.phase = phase
         if phase is None:
-            self.update(Text(INTRO, style="dim"))
+            if self._plain != INTRO:
+                self._plain = INTRO
+                self.update(Text(INTRO, style="dim"))
             return
         heading, body = phase_lines(phase, max(self.size.width - 2, 40))
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(heading + "\n", style="bold")
         text.append("\n".join(body))
-        self.update(text)
+        plain, old = text.plain, self._plain
+        if plain != old:  # a relayout of the screen only when the height may change
+            self._plain = plain
+            self.update(text, layout=old.count("\n") != plain.count("\n"))
 
     @property
     def heading(self) -> str:

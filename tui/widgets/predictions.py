@@ -18,6 +18,7 @@ Row keys "s-{i}"; column keys "in-{j}", "target", "out-{k}", "pred",
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -69,6 +70,22 @@ def column_format(values: np.ndarray, decimals: int) -> tuple[Callable[[float], 
     return text, width
 
 
+# (output, predicted, correct, sample loss, confusion counts) of a record.
+SampleFigures = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def sample_figures(record: "EpochRecord") -> SampleFigures:
+    """What the table shows of every sample, read from the record (a pass over
+    all samples: InsightTabs may run this in a thread)."""
+    return (
+        np.asarray(record.output),
+        np.asarray(record.predicted),
+        np.asarray(record.correct),
+        np.asarray(record.sample_loss),
+        np.asarray(record.confusion),
+    )
+
+
 class PredictionsTable(Vertical):
     """Per-sample predictions on the training set, with confusion counts."""
 
@@ -85,7 +102,7 @@ class PredictionsTable(Vertical):
         self._shape: tuple | None = None
         self._confusion_shape: tuple | None = None
         self._pending: tuple | None = None
-        self._last: tuple | None = None  # (record, data) on screen, redrawn on a resize
+        self._last: tuple | None = None  # (record, data, figures) on screen, redrawn on a resize
         self.hidden_columns: tuple[str, ...] = ()  # left out for want of width
 
     def on_resize(self) -> None:
@@ -107,26 +124,28 @@ class PredictionsTable(Vertical):
         self.query_one("#confusion-caption").display = shown
         self.query_one("#confusion").display = shown
 
-    def show_insight(self, trainer: "Trainer", record: "EpochRecord", layer: int = 0) -> None:
+    def show_insight(self, trainer: "Trainer", record: "EpochRecord", layer: int = 0, prepared=None) -> None:
         """As every insight tab draws (tui/widgets/insight_tabs.py): the training samples' predictions."""
-        self.show(record, trainer.data)
+        self.show(record, trainer.data, prepared)
 
-    def show(self, record: "EpochRecord", data: "Dataset") -> None:
-        """Draw the record's predictions for the training samples of `data`."""
+    def prepare_insight(self, trainer: "Trainer", record: "EpochRecord", layer: int = 0):
+        """The per-sample figures, to compute off the UI thread (see InsightTabs)."""
+        return partial(sample_figures, record)
+
+    def show(self, record: "EpochRecord", data: "Dataset", figures: SampleFigures | None = None) -> None:
+        """Draw the record's predictions for the training samples of `data`
+        (`figures`: the record's, computed beforehand)."""
         if not self.is_mounted:
-            self._pending = (record, data)  # drawn on mount
+            self._pending = (record, data, figures)  # drawn on mount
             return
         self._pending = None
-        self._last = (record, data)
+        self._last = (record, data, figures)
         positive, negative = theme_colours(self.app)
-        output = np.asarray(record.output)
+        output, predicted, correct, losses, confusion = figures if figures is not None else sample_figures(record)
         n, n_out = output.shape
         labels = data.labels
         if len(labels) != n:
             raise ValueError(f"the record has {n} training outputs but the data set has {len(labels)} samples")
-        predicted = np.asarray(record.predicted)
-        correct = np.asarray(record.correct)
-        losses = np.asarray(record.sample_loss)
         shown = min(n, MAX_ROWS)
         n_in = min(data.n_features, MAX_INPUTS)
         outs = min(n_out, MAX_OUTPUTS)
@@ -240,14 +259,14 @@ class PredictionsTable(Vertical):
                 for key, cell in zip(column_keys, row(i)):
                     table.update_cell(f"s-{i}", key, cell)
 
-        self._show_confusion(record, len(labels), names, n > MAX_ROWS and not regression, positive, negative)
+        self._show_confusion(confusion, len(labels), names, n > MAX_ROWS and not regression, positive, negative)
 
-    def _show_confusion(self, record, n: int, names, shown: bool, positive: str, negative: str) -> None:
+    def _show_confusion(self, confusion, n: int, names, shown: bool, positive: str, negative: str) -> None:
         self._set_confusion_display(shown)
         if not shown:
             return
         k = len(names)
-        counts = record.confusion.tolist()
+        counts = confusion.tolist()
         set_text(self.query_one("#confusion-caption", Static), f"Confusion counts, all {n} samples:")
         table = self.query_one("#confusion", DataTable)
 

@@ -1,0 +1,61 @@
+"""The key bar at the bottom: Textual's Footer, rebuilt only when its keys change.
+
+Textual's Footer makes all its key widgets again (about forty here) whenever
+the bindings may have changed: a step that enables "Back", a focus move, a
+dialog closing. That rebuild cost more than the rest of a step's frame, so
+this one compares what it would show with what it shows: the same keys with
+other ones greyed out are flipped in place; only other keys are rebuilt.
+What is drawn is the same as Textual's Footer draws.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+
+class QuickFooter(Footer):
+    """A Footer that greys keys in place instead of rebuilding itself."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._keys_shown: tuple | None = None  # what compose built: (key, action, description, tooltip) per binding
+
+    def _bindings_now(self) -> tuple[tuple, dict[tuple[str, str], bool]]:
+        """(the keys to show, whether each (key, action) is enabled)."""
+        active = self.screen.active_bindings
+        keys = tuple(
+            (binding.key, binding.action, binding.description, tooltip)
+            for (_, binding, _, tooltip) in active.values()
+            if binding.show or binding.action == "app.command_palette"
+        )
+        enabled = {(binding.key, binding.action): on for (_, binding, on, _) in active.values()}
+        return keys, enabled
+
+    def compose(self) -> ComposeResult:
+        if self._bindings_ready:
+            self._keys_shown = self._bindings_now()[0]
+        yield from super().compose()
+
+    def bindings_changed(self, screen: Screen) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen:
+            self.call_after_refresh(self._update_keys)
+
+    async def _update_keys(self) -> None:
+        if not self.is_attached:
+            return
+        keys, enabled = self._bindings_now()
+        if keys != self._keys_shown:
+            await self.recompose()
+            return
+        for widget in self.query(FooterKey):
+            on = enabled.get((widget.key, widget.action))
+            if on is not None and widget._disabled == on:
+                widget._disabled = not on
+                widget.set_class(not on, "-disabled")
+                widget.refresh()
