@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from model import Config, Trainer
 from model.backward_check import EXIT_AGREES, EXIT_DISAGREES, check_arrays
+from model.check_signatures import close
 from model.learner_runner import LearnerRun
 
 HIDDEN = ("sigmoid", "tanh", "leaky_relu")
@@ -81,10 +82,10 @@ def test_a_flipped_update_and_an_unmoved_bias_are_named(trainer, per_sample, sum
     flipped = dict(run.arrays)
     flipped["update/W1"] = 2 * rec.W[0] - run.arrays["update/W1"]
     report = check_arrays(trainer, LearnerRun(arrays=flipped, has_update=True), 0.3)
-    if rec.dW[0].any():
+    if not close(flipped["update/W1"], run.arrays["update/W1"]):  # a step too small to see is no bug to name
         assert report.bug == "lr_sign_flipped" and report.first.name == "W1 updated"
     frozen = dict(run.arrays)
     frozen["update/b1"] = rec.b[0].copy()
     report = check_arrays(trainer, LearnerRun(arrays=frozen, has_update=True), 0.3)
-    if rec.db[0].any():
+    if not close(frozen["update/b1"], run.arrays["update/b1"]):
         assert report.bug == "missing_bias_update" and report.first.name == "b1 updated"
