@@ -171,7 +171,7 @@ class PredictionsTable(Vertical):
         room = (self.size.width or 10_000) - (LABEL_WIDTH + pad) - 2  # a scrollbar's worth to spare
         cost = {
             "target": name_width + pad,
-            "ok": 2 + pad,
+            "ok": 0 if regression else 2 + pad,  # no verdict for a float target
             "loss": loss_format[1] + pad,
             "pred": name_width + pad,
         }
@@ -213,11 +213,14 @@ class PredictionsTable(Vertical):
         if outs < n_out:
             summary += f"; first {outs} of {n_out} outputs shown"
         if hidden:
-            summary += f"; {', '.join(h for h in hidden if h in ('loss', 'pred')) or 'more columns'} need a wider panel"
+            named = [h for h in hidden if h in ("loss", "pred")]
+            what = f"the {' and '.join(named)} column{'s' if len(named) > 1 else ''}" if named else "more columns"
+            summary += f"; {what} need{'s' if len(named) == 1 else ''} a wider panel"
         set_text(self.query_one("#predictions-summary", Static), summary + ".")
 
         # Inputs short, and the verdict early: the panel is often narrow.
-        column_keys = [f"in-{j}" for j in range(n_in)] + ["target"] + [f"out-{k}" for k in range(outs)] + ["ok"]
+        column_keys = [f"in-{j}" for j in range(n_in)] + ["target"] + [f"out-{k}" for k in range(outs)]
+        column_keys += [] if regression else ["ok"]
         column_keys += wanted
         in_text = [[fmt(x) for x in inputs[:, j].tolist()] for j, (fmt, _) in enumerate(in_formats[:n_in])]
         out_list = out.tolist()
@@ -229,7 +232,8 @@ class PredictionsTable(Vertical):
             target = out_format[0](values[i, 0]) if values is not None else names[labels[i]]
             cells.append(Text(target.rjust(name_width)))
             cells += [Text(out_format[0](y)) for y in out_list[i][:outs]]
-            cells.append(Text("" if regression else RIGHT if ok else WRONG, style=positive if ok else negative))
+            if not regression:
+                cells.append(Text(RIGHT if ok else WRONG, style=positive if ok else negative))
             if "loss" in wanted:
                 cells.append(Text(loss_format[0](loss_list[i])))
             if "pred" in wanted:
@@ -246,7 +250,8 @@ class PredictionsTable(Vertical):
             for k in range(outs):
                 heading = "output" if n_out == 1 else f"out {names[k] if k < len(names) else k}"
                 table.add_column(Text(heading), width=out_format[1], key=f"out-{k}")
-            table.add_column("ok", width=2, key="ok")
+            if not regression:
+                table.add_column("ok", width=2, key="ok")
             if "loss" in wanted:
                 table.add_column("loss", width=loss_format[1], key="loss")
             if "pred" in wanted:
