@@ -150,13 +150,13 @@ class BackpropApp(FileActions, App[None]):
                     chart = LossChart(id="chart")
                     chart.border_title = "Loss"
                     yield chart
-                    with Vertical(id="predictions-panel") as panel:
+                    with Vertical(id="insights-panel") as panel:
                         panel.border_title = "Insights"
                         # One TabPane per insight; its widgets draw through show_insight (see InsightTabs).
                         with InsightTabs(id="insights"):
                             with TabPane("Outputs", id="tab-predictions"):
                                 yield PredictionsTable()
-                            with TabPane("Map", id="tab-boundary"):
+                            with TabPane("Map", id="tab-map"):
                                 yield MountLater(_boundary)
                             with TabPane("Health", id="tab-health"):
                                 yield LayerHealthView(id="health")  # it notes every snapshot, the first too
@@ -600,8 +600,8 @@ class BackpropApp(FileActions, App[None]):
     def action_toggle_regions(self) -> None:
         """Switch the map's mode, bringing its tab into view if it is hidden."""
         for boundary in self.query("DecisionBoundary"):  # none for a moment after the first frame
-            cast("DecisionBoundary", boundary).toggle_discrete()
-        self.insights.active = "tab-boundary"
+            cast("DecisionBoundary", boundary).toggle_regions()
+        self.insights.active = "tab-map"
 
     def action_next_layer(self) -> None:
         self.inspector.next_layer()

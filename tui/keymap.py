@@ -72,8 +72,8 @@ EXPLAIN = {
         "Check your own forward/backward file against the engine at the weights on screen: which layer and "
         "quantity first differs, and the classic bug it looks like (as backprop-tui check FILE.py)."
     ),
-    "boundary_mode": (
-        "Decision boundary tab: switch between the network's probabilities (shade = how sure) and flat class "
+    "map_regions": (
+        "Map tab (the decision boundary): switch between the network's probabilities (shade = how sure) and flat class "
         "regions with their borders drawn."
     ),
     # Issue 11: phases, the network diagram, jumping.
@@ -148,7 +148,7 @@ BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     Binding("full_stop", "next_sample", "Next sample", id="next_sample", key_display=".", group=SAMPLE),
     Binding("e", "edit_weight", "Edit", id="edit_weight", tooltip="Edit weight"),
     Binding("g", "gradient_check", "Grad check", id="gradient_check", tooltip="Gradient check"),
-    Binding("d", "toggle_regions", "Regions", id="boundary_mode", tooltip="Boundary: regions/probabilities"),
+    Binding("d", "toggle_regions", "Regions", id="map_regions", tooltip="Map: regions or probabilities"),
     Binding("f", "toggle_feedback", "Feedback", id="feedback_alignment", tooltip="Feedback alignment"),
     Binding("h", "toggle_form", "Form", id="form"),
     Binding("x", "export", "Export", id="export"),

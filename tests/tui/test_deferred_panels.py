@@ -67,7 +67,7 @@ async def test_panels_mounted_after_the_first_frame_show_the_epoch_on_screen():
         await pilot.pause()
         assert app.trainer.epoch == 3
         assert_diagram_is_the_engines(app)
-        await open_tab(pilot, "tab-boundary")
+        await open_tab(pilot, "tab-map")
         boundary = app.query_one(DecisionBoundary)
         assert boundary._record is app.trainer.record
         check_map(app)
@@ -83,7 +83,7 @@ async def test_a_tab_hidden_while_stepping_shows_the_epoch_on_screen_when_shown(
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.query(DecisionBoundary))
         assert_outputs_are_the_engines(app)
-        await open_tab(pilot, "tab-boundary")
+        await open_tab(pilot, "tab-map")
         for _ in range(4):
             await pilot.press("space")
         await pilot.pause()

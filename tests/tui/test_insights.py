@@ -78,12 +78,12 @@ def map_cells(widget: DecisionBoundary) -> list[list[tuple[str, object]]]:
     return [cells(widget, layout.map_y + r)[layout.map_x : layout.map_x + layout.columns] for r in range(layout.rows)]
 
 
-def expected_pixels(app: BackpropApp, widget: DecisionBoundary, grid, discrete: bool) -> list[list[Color]]:
+def expected_pixels(app: BackpropApp, widget: DecisionBoundary, grid, regions: bool) -> list[list[Color]]:
     """The colour every lattice point must have, from the engine's grid alone."""
     background = widget.background_colors[1]
     colours = class_colours(app.theme_variables, grid.n_classes)
     probs = grid.probabilities
-    if discrete:
+    if regions:
         edge = background.blend(Color.parse(app.theme_variables["foreground"]), 0.6)
         regions = discretise(grid)
         return [
@@ -106,13 +106,13 @@ def expected_pixels(app: BackpropApp, widget: DecisionBoundary, grid, discrete: 
     return out
 
 
-def check_map(app: BackpropApp, discrete: bool = False):
+def check_map(app: BackpropApp, regions: bool = False):
     """Every map cell against the engine's lattice at the record on screen; the grid."""
     widget = app.query_one(DecisionBoundary)
     layout = widget.layout_used
     grid = decision_grid(app.trainer, layout.columns, 2 * layout.rows, record=app.trainer.record)
     assert widget.grid is not None and np.array_equal(widget.grid.outputs, grid.outputs)
-    pixels = expected_pixels(app, widget, grid, discrete)
+    pixels = expected_pixels(app, widget, grid, regions)
 
     # Points: a mark exactly at the cells the engine reports, ✗ where any sample there is wrong.
     correct = app.trainer.record.correct
@@ -159,7 +159,7 @@ async def test_the_boundary_map_shows_the_engines_lattice_points_and_units():
         widget = app.query_one(DecisionBoundary)
         assert widget.grid is None  # hidden: nothing computed yet
 
-        await open_tab(pilot, "tab-boundary")
+        await open_tab(pilot, "tab-map")
         grid, shown = check_map(app)
         # A trained moons net: the corners belong to different classes, and look it.
         assert grid.classes[0, 0] != grid.classes[-1, -1]
@@ -196,8 +196,8 @@ async def test_the_boundary_map_shows_the_engines_lattice_points_and_units():
         # d: flat class regions with their borders; d again: back to probabilities.
         await pilot.press("d")
         await pilot.pause()
-        assert widget.discrete
-        _, regions = check_map(app, discrete=True)
+        assert widget.regions
+        _, regions = check_map(app, regions=True)
         assert "Class regions" in screen_text(widget)
         colours = {style.color for line in regions for char, style in line if char == HALF}
         assert len(colours) >= 3  # two classes and the border line
@@ -207,18 +207,18 @@ async def test_the_boundary_map_shows_the_engines_lattice_points_and_units():
         await pilot.press("space")
         await pilot.pause()
         assert app.trainer.epoch == 151
-        new, _ = check_map(app, discrete=True)
+        new, _ = check_map(app, regions=True)
         assert not np.array_equal(new.outputs, before)
         await pilot.press("d")
         await pilot.pause()
-        assert not widget.discrete
+        assert not widget.regions
         check_map(app)
 
         # d from another tab brings the map into view.
         await open_tab(pilot, "tab-predictions")
         await pilot.press("d")
         await pilot.pause()
-        assert tabs.active == "tab-boundary" and widget.discrete
+        assert tabs.active == "tab-map" and widget.regions
 
 
 async def test_a_three_class_map_shades_the_likeliest_class():
@@ -226,7 +226,7 @@ async def test_a_three_class_map_shades_the_likeliest_class():
     app.trainer.run(60)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
-        await open_tab(pilot, "tab-boundary")
+        await open_tab(pilot, "tab-map")
         grid, shown = check_map(app)
         assert grid.n_classes == 3
         assert "Likeliest class" in screen_text(app.query_one(DecisionBoundary))
@@ -250,7 +250,7 @@ async def test_a_dataset_that_is_not_2d_gets_a_sentence_not_a_map(tmp_path):
         await pilot.press("d")  # also opens the tab
         await pilot.pause()
         widget = app.query_one(DecisionBoundary)
-        assert app.query_one(InsightTabs).active == "tab-boundary"
+        assert app.query_one(InsightTabs).active == "tab-map"
         assert widget.grid is None and widget.layout_used is None
         assert "needs 2 input features" in widget.message and "has 3 (a, b, c)" in widget.message
         assert "needs 2 input" in screen_text(widget)
@@ -383,7 +383,7 @@ async def test_v_cycles_the_tabs_and_the_keys_are_in_help():
         await pilot.pause()
         tabs = app.query_one(InsightTabs)
         ids = [pane.id for pane in tabs.panes()]
-        assert ids[:3] == ["tab-predictions", "tab-boundary", "tab-health"]
+        assert ids[:3] == ["tab-predictions", "tab-map", "tab-health"]
         seen = []
         for _ in ids:
             await pilot.press("v")

@@ -55,7 +55,7 @@ async def test_names_are_drawn_literally(running, features, classes):
     out = {"output_activation": "sigmoid", "loss": "bce"} if k == 2 else {"output_activation": "softmax", "loss": "ce"}
     app._use_trainer(Trainer(Config(layers=layers, **out), data))
     tabs = app.query_one(InsightTabs)
-    for tab in ("tab-predictions", "tab-boundary"):
+    for tab in ("tab-predictions", "tab-map"):
         tabs.active = tab
         await pilot.pause()
         app._redraw()
@@ -70,7 +70,7 @@ async def test_names_are_drawn_literally(running, features, classes):
     targets = [str(table.get_row_at(i)[2]).strip() for i in range(table.row_count)]
     assert targets == [classes[i % k] for i in range(4)]
 
-    tabs.active = "tab-boundary"
+    tabs.active = "tab-map"
     await pilot.pause()
     title = "".join(segment.text for segment in app.query_one(DecisionBoundary)._lines[0])
     shown = [c for c in classes if c in title]

@@ -54,7 +54,7 @@ async def test_z_switches_the_focus_layout():
     app = BackpropApp(Config(), show_form=True)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        panel = app.query_one("#predictions-panel")
+        panel = app.query_one("#insights-panel")
         chart = app.query_one(LossChart)
         width = chart.size.width
         await pilot.press("z")

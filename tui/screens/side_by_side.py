@@ -305,7 +305,7 @@ class SideBySideScreen(ModalScreen[None]):
 
     def action_toggle_regions(self) -> None:
         for side in ("left", "right"):
-            self.query_one(f"#sbs-{side}-map", DecisionBoundary).toggle_discrete()
+            self.query_one(f"#sbs-{side}-map", DecisionBoundary).toggle_regions()
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen

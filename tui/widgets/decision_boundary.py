@@ -210,7 +210,7 @@ class DecisionBoundary(Widget):
     DecisionBoundary { height: 1fr; width: 1fr; }
     """
 
-    discrete: reactive[bool] = reactive(False)
+    regions: reactive[bool] = reactive(False)
 
     def __init__(self, *, unit_maps: bool = True, **widget_kwargs) -> None:
         """`unit_maps`: draw each unit's small map beside the main one where it fits
@@ -236,10 +236,10 @@ class DecisionBoundary(Widget):
         self._trainer, self._record, self._layer = trainer, record, layer
         self.refresh()
 
-    def toggle_discrete(self) -> None:
-        self.discrete = not self.discrete
+    def toggle_regions(self) -> None:
+        self.regions = not self.regions
 
-    def watch_discrete(self) -> None:
+    def watch_regions(self) -> None:
         self.refresh()
 
     def on_mount(self) -> None:
@@ -261,7 +261,7 @@ class DecisionBoundary(Widget):
 
     def _update(self, width: int, height: int) -> None:
         trainer, record = self._trainer, self._record
-        key = (id(trainer), id(record), width, height, self._layer, self.discrete, self._theme_changes)
+        key = (id(trainer), id(record), width, height, self._layer, self.regions, self._theme_changes)
         if key == self._key:
             return
         self._key = key
@@ -359,7 +359,7 @@ class DecisionBoundary(Widget):
         classes = grid.classes
         if self._trainer is not None and self._trainer.data.is_regression:
             return palette.ramp(value_levels(grid.outputs[:, :, 0], self._trainer.data))
-        if self.discrete:
+        if self.regions:
             return np.where(discretise(grid).boundary, palette.edge, palette.shade(classes, LEVELS))
         probs = grid.probabilities
         k = probs.shape[2]
@@ -407,7 +407,7 @@ class DecisionBoundary(Widget):
             low, high = target_range(self._trainer.data)
             head = f"Predicted y {fixed(low, 6, 2).strip()}..{fixed(high, 6, 2).strip()}"
             return [Segment(head + (" (shade: dark..light)" if len(head) + 22 <= width else ""), muted)]
-        if self.discrete:
+        if self.regions:
             head = "Class regions"
         elif len(names) == 2 and self.grid is not None and self.grid.outputs.shape[2] == 1:
             head = f"P({names[1]})"
