@@ -28,13 +28,14 @@ from model.errors import ConfigError, DataError, Divergence, DivergenceError
 from model.full_batch import Passes, full_batch_passes
 from model.history import History, TrainerState
 from model.initializers import initial_weights
-from model.network import BackwardPass, ForwardPass, Network
+from model.network import Network
 from model.optimizers import Optimizer, OptimizerState
 from model.parameters import Buffer, Layout
 from model.plurals import plural
 from model.records import Branch, EpochRecord, RecordFigures
-from model.regression import explained, regression_targets, residual_sum_of_squares, total_sum_of_squares
+from model.regression import regression_targets, total_sum_of_squares
 from model.saved_run import Saving
+from model.trainer_figures import Figures
 from model.trainer_moves import Moves
 from model.trainer_stops import Stops
 
@@ -89,7 +90,7 @@ class _Scratch(NamedTuple):
     full_batch: Passes | None  # a small plain network's full-batch passes (model/full_batch.py)
 
 
-class Trainer(Moves, Stops, Saving):
+class Trainer(Figures, Moves, Stops, Saving):
     def __init__(
         self,
         config: Config,
@@ -230,83 +231,6 @@ class Trainer(Moves, Stops, Saving):
         return self.history.length - 1
 
     # ------------------------------------------------------------ computing
-
-    def full_pass(self, W: list[Array], b: list[Array]) -> tuple[ForwardPass, BackwardPass]:
-        fwd = self.network.forward(self.X, W, b)
-        return fwd, self.network.backward(fwd, self.Y, W)
-
-    def record_of(self, figures: RecordFigures) -> EpochRecord:
-        """The record that `figures` describe, on this trainer's data and network
-        (a copy of this trainer made them, at any epoch)."""
-        W, b = self.layout.views(figures.params)
-        record = EpochRecord(
-            figures.epoch,
-            figures.loss,
-            figures.accuracy,
-            figures.test_loss,
-            figures.test_accuracy,
-            figures.params,
-            W,
-            b,
-            None,
-            None,
-            self,
-        )
-        record._grad_norm = figures.grad_norm
-        return record
-
-    def classify(self, output: Array) -> Array:
-        """Class per row of network output: threshold 0.5 for one unit, else argmax
-        (regression: the one pseudo-class "y" for every row)."""
-        if self._regression:
-            return np.zeros(output.shape[0], np.int64)
-        if self._binary:
-            return (output[:, 0] > 0.5).astype(np.int64)
-        return output.argmax(axis=1)
-
-    def _accuracy(self, output: Array, labels: Array, labels_bool: Array | None = None) -> float:
-        if self._regression:  # R² (model/regression.py); labels are row numbers, or the test set's
-            test = labels is self.data.labels_test
-            Y = self.Y_test if test else self.Y[labels]
-            ss_res = residual_sum_of_squares(output, Y)
-            return explained(ss_res, self._ss_tot[test], labels.shape[0], (self.Y_test if test else self.Y).shape[0])
-        if self._binary:
-            if labels_bool is None:
-                labels_bool = labels.astype(bool)[:, None]
-            hits = np.count_nonzero((output > self._half) == labels_bool)
-        else:
-            hits = np.count_nonzero(output.argmax(axis=1) == labels)
-        return hits / labels.shape[0]
-
-    def _test_figures(self, W: list[Array], b: list[Array]) -> tuple[float | None, float | None]:
-        if not self.X_test.shape[0]:
-            return None, None
-        fwd = self.network.forward(self.X_test, W, b)
-        out = fwd.a[-1]
-        return self.network.loss_of(fwd, self.Y_test), self._accuracy(
-            out, self.data.labels_test, self._labels_test_bool
-        )
-
-    def _evaluate(self, params: Array) -> EpochRecord:
-        """A record with every figure computed exactly at `params`."""
-        W, b = self.layout.views(params)
-        fwd, bwd = self.full_pass(W, b)
-        out = fwd.a[-1]
-        loss = self.network.loss_of(fwd, self.Y)
-        test_loss, test_acc = self._test_figures(W, b)
-        return EpochRecord(
-            0,
-            loss,
-            self._accuracy(out, self._labels, self._labels_bool),
-            test_loss,
-            test_acc,
-            params,
-            W,
-            b,
-            fwd,
-            bwd,
-            self,
-        )
 
     def _install(self, state: TrainerState, record: EpochRecord) -> None:
         record.epoch = state.epoch

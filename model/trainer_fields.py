@@ -1,9 +1,10 @@
-"""What the parts of `Trainer` share: its attributes and the methods the
-parts call on one another, declared once for the type checker.
+"""What the parts of `Trainer` share: its attributes and the methods the parts
+call on one another, declared once for the type checker.
 
-`Trainer` (model/trainer.py) is one class written in four files: building
-and stepping in trainer.py, moving through a run in trainer_moves.py,
-stopping in trainer_stops.py, saving and restoring a run in saved_run.py. Each part derives from this class, which
+`Trainer` (model/trainer.py) is one class written in five files: building and
+stepping in trainer.py, its records' figures in trainer_figures.py, moving
+through a run in trainer_moves.py, stopping in trainer_stops.py, saving and
+restoring a run in saved_run.py. Each part derives from this class, which
 holds no code and no values: the trainer's __init__ sets every attribute.
 """
 
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from model.config import Config
+from model.datasets import Dataset
 from model.errors import Divergence
 from model.history import History, TrainerState
 from model.network import BackwardPass, ForwardPass, Network
@@ -29,6 +31,11 @@ class TrainerFields:
 
     network: Network
     layout: Layout
+    data: Dataset
+    X: Array
+    Y: Array
+    X_test: Array
+    Y_test: Array
     history: History
     branches: list[Branch]
     divergence: Divergence | None
@@ -42,6 +49,13 @@ class TrainerFields:
     _max_snapshots: int
     _scratch: Any  # the step's buffers (trainer.py), made on the first step
     _rng: np.random.Generator
+    _regression: bool  # float targets: R² in the accuracy slot
+    _binary: bool  # one output unit: threshold, not argmax
+    _half: Array  # 0.5 as a 0-d array of the data's dtype
+    _ss_tot: tuple[float, float]  # total sums of squares of the training and test targets
+    _labels: Array  # class per training row (row numbers for float targets)
+    _labels_bool: Array
+    _labels_test_bool: Array
 
     if TYPE_CHECKING:
 

@@ -14,7 +14,14 @@ from model import Config, ConfigError, Trainer
 from model.saved_run import SavedRun
 
 ROOT = Path(__file__).resolve().parents[2]
-TRAINER_FILES = {"trainer.py", "trainer_moves.py", "trainer_stops.py", "saved_run.py", "trainer_fields.py"}
+TRAINER_FILES = {
+    "trainer.py",
+    "trainer_figures.py",
+    "trainer_moves.py",
+    "trainer_stops.py",
+    "saved_run.py",
+    "trainer_fields.py",
+}
 
 
 def a_run() -> Trainer:
