@@ -35,7 +35,7 @@ def _cell(value: float) -> str:
 
 
 def loss_history_csv(trainer: Trainer, path: str | os.PathLike) -> int:
-    """Write every recorded epoch's losses and accuracies; return the row count.
+    """Write every recorded epoch's losses and accuracies (R² for float targets); return the row count.
 
     All recorded epochs are written (after a rewind that includes the
     replayable future beyond the current epoch); test cells are empty when
@@ -44,7 +44,8 @@ def loss_history_csv(trainer: Trainer, path: str | os.PathLike) -> int:
     series = [trainer.history.series(name) for name in ("loss", "test_loss", "accuracy", "test_accuracy")]
     text = io.StringIO()
     out = csv.writer(text, lineterminator="\n")
-    out.writerow(CSV_COLUMNS)
+    regression = trainer.data.is_regression  # the accuracy columns hold R² (model/regression.py)
+    out.writerow(tuple(c.replace("accuracy", "r2") for c in CSV_COLUMNS) if regression else CSV_COLUMNS)
     rows = trainer.history.length
     for epoch in range(rows):
         out.writerow([epoch, *(_cell(s[epoch]) for s in series)])

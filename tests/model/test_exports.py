@@ -346,3 +346,21 @@ def test_script_names_layers_from_1_as_the_app_does():
     assert "W_INITIAL = {" in text and "# W[1]: 2 inputs -> 5 units" in text and "# W[2]: 5 inputs -> 3 units" in text
     assert "# b[1]" in text and "FEEDBACK = {" in text
     assert "W[0]" not in text and "b[0]" not in text
+
+
+def test_loss_csv_of_float_targets_names_its_r2_columns(tmp_path):
+    trainer = Trainer.from_config(Config(dataset="sine", layers=(1, 4, 1), output_activation="linear", loss="mse"))
+    trainer.run(3)
+    path = tmp_path / "loss.csv"
+    loss_history_csv(trainer, path)
+    header = path.read_text().splitlines()[0]
+    assert header == "epoch,train_loss,test_loss,train_r2,test_r2"
+
+
+def test_full_accuracy_does_not_apply_to_float_targets():
+    from model.config import applicable_fields
+
+    assert "stop_at_full_accuracy" not in applicable_fields(
+        Config(dataset="sine", layers=(1, 4, 1), output_activation="linear", loss="mse")
+    )
+    assert "stop_at_full_accuracy" in applicable_fields(Config())
