@@ -58,6 +58,13 @@ def assert_outputs_are_the_engines(app: BackpropApp) -> None:
     assert len(shown) == min(len(data.labels), 50)
 
 
+async def test_the_network_panel_draws_epoch_0_at_launch_without_a_key():
+    app = BackpropApp(config=Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.query(NetworkPanel) and app.network_panel.diagram.values is not None)
+        assert_diagram_is_the_engines(app)
+
+
 async def test_panels_mounted_after_the_first_frame_show_the_epoch_on_screen():
     app = BackpropApp(config=Config(max_epochs=100))
     async with app.run_test(size=SIZE) as pilot:

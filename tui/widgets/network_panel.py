@@ -134,8 +134,8 @@ class NetworkPanel(Vertical):
         self._show_card()
 
     def on_mount(self) -> None:
-        if self._trainer is not None and self._record is not None:
-            self.show(self._trainer, self._record, self._phase)
+        # Drawn just after: `is_mounted` becomes true only once this handler has returned.
+        self.call_after_refresh(self.redraw)
 
     def redraw(self) -> None:
         if self._trainer is not None and self._record is not None:

@@ -117,6 +117,10 @@ class PredictionsTable(Vertical):
 
     def on_mount(self) -> None:
         self._set_confusion_display(False)
+        # Drawn just after: `is_mounted` becomes true only once this handler has returned.
+        self.call_after_refresh(self._show_pending)
+
+    def _show_pending(self) -> None:
         if self._pending is not None:
             self.show(*self._pending)
 
