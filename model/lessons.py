@@ -157,7 +157,7 @@ LESSONS: tuple[Lesson, ...] = (
         "Sending the error back through fixed random matrices instead of the weights still learns the moons: "
         "at least 95% right within 2000 epochs, close to backprop's figure.",
         "the accuracy in the stats line and the Map tab.",
-        "r to run; then f to switch to backprop and run again from the same seed.",
+        "r to run; or o, then enter: backprop and feedback alignment side by side from the same weights.",
     ),
     Lesson(
         "moons-test",
