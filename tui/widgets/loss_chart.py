@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Iterable
 
 import numpy as np
 from textual import events
@@ -108,6 +109,25 @@ def log_ticks(lo: float, hi: float, most: int) -> tuple[list[float], list[str]]:
     return [t for t, _ in pairs], [label for _, label in pairs]
 
 
+def set_y_ticks(plt, curves: Iterable[Curve], height: int, log_scale: bool) -> list[str]:
+    """Round, distinct tick labels ("0.2 0.4 0.6", "0.01 0.1 1") in both
+    scales for the curves drawn on `plt`; the linear axis spans whole steps
+    so its ends are labelled. Returns the labels (none without a curve)."""
+    ys = [c.y for c in curves if len(c.y)]
+    if not ys:
+        return []
+    y = np.concatenate(ys)
+    lo, hi = float(y.min()), float(y.max())
+    most = max(height // 3, 2)
+    if log_scale:
+        ticks, labels = log_ticks(lo, hi, most)
+    else:
+        ticks, labels, (bottom, top) = linear_ticks(lo, hi, most)
+        plt.ylim(bottom, top)
+    plt.yticks(ticks, labels)
+    return labels
+
+
 class LossChart(PlotextPlot):
     """Loss curves; a marker at the current epoch when the user has stepped back."""
 
@@ -199,22 +219,7 @@ class LossChart(PlotextPlot):
         return curve
 
     def _y_ticks(self) -> None:
-        """Round, distinct tick labels ("0.2 0.4 0.6", "0.01 0.1 1") in both
-        scales; the linear axis spans whole steps so its ends are labelled."""
-        ys = [c.y for c in self.curves.values() if len(c.y)]
-        self.y_labels = []
-        if not ys:
-            return
-        y = np.concatenate(ys)
-        lo, hi = float(y.min()), float(y.max())
-        most = max(self.size.height // 3, 2)
-        if self.log_scale:
-            ticks, labels = log_ticks(lo, hi, most)
-        else:
-            ticks, labels, (bottom, top) = linear_ticks(lo, hi, most)
-            self.plt.ylim(bottom, top)
-        self.y_labels = labels
-        self.plt.yticks(ticks, labels)
+        self.y_labels = set_y_ticks(self.plt, self.curves.values(), self.size.height, self.log_scale)
 
     def _draw(self) -> None:
         if self._data is None:

@@ -21,8 +21,7 @@ from tui.widgets.loss_chart import (
     Curve,
     downsample,
     epoch_ticks,
-    linear_ticks,
-    log_ticks,
+    set_y_ticks,
 )
 
 # Theme variables of the left and right curves.
@@ -82,17 +81,7 @@ class PairChart(PlotextPlot):
             if len(curve.x):
                 plt.plot(curve.x.tolist(), curve.y.tolist(), marker="braille", color=self._colour(colour))
                 self.curves[side] = curve
-        ys = [c.y for c in self.curves.values() if len(c.y)]
-        if ys:
-            y = np.concatenate(ys)
-            lo, hi = float(y.min()), float(y.max())
-            most = max(self.size.height // 3, 2)
-            if self.log_scale:
-                ticks, labels = log_ticks(lo, hi, most)
-            else:
-                ticks, labels, (bottom, top) = linear_ticks(lo, hi, most)
-                plt.ylim(bottom, top)
-            plt.yticks(ticks, labels)
+        set_y_ticks(plt, self.curves.values(), self.size.height, self.log_scale)
         right = max(len(series[0]) - 1, len(series[1]) - 1, 1)
         plt.xlim(0, right)
         ticks_x = epoch_ticks(right, max(self.size.width // 10, 2))
