@@ -263,12 +263,6 @@ class Trainer(Figures, Moves, Stops, Saving):
     # (a step replaced on the class or the trainer has not got it).
     step.errstate_around_step = True  # type: ignore[attr-defined]
 
-    def step_in_callers_errstate(self) -> EpochRecord:
-        """`step` for a caller that already holds `np.errstate(over, invalid,
-        divide = "ignore")` for a whole run (model/training_loop.py): entering
-        one per epoch costs about as much as two NumPy calls."""
-        return self._step()
-
     @property
     def segment_starts(self) -> list[int]:
         """The epochs at which a recorded change of settings takes effect (0 first)."""
@@ -366,3 +360,9 @@ class Trainer(Figures, Moves, Stops, Saving):
             if len(self._snapshots) > self._max_snapshots:
                 self._thin_snapshots()
         return record
+
+    # `step` for a caller that already holds `np.errstate(over, invalid,
+    # divide = "ignore")` for a whole run (model/training_loop.py): entering one
+    # per epoch costs about as much as two NumPy calls. The same function as
+    # `_step`, so the loop pays no extra call per epoch.
+    step_in_callers_errstate = _step
