@@ -12,8 +12,8 @@ needs a change in those modules only.
 Arrays are shared, not copied: the engine never changes one in place, but
 an exported `history` holds views of the trainer's rows, so read (or save)
 a run before its trainer moves on. `Saving` is the mixin of `Trainer` that
-exports and restores; with model/trainer.py, trainer_moves.py and
-trainer_stops.py it is one of the four files that use the trainer's own
+exports and restores; it is one of the trainer's own files
+(model/trainer_fields.py lists them), the only ones that use its private
 attributes (tests/model/test_saved_run.py checks that no other does).
 """
 

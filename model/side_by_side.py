@@ -192,11 +192,10 @@ class SideBySide:
         if not self.changes:
             raise ConfigError("settings", "the right side has the same settings as the left; change one")
         self.same_weights = all(getattr(left, f) == getattr(right, f) for f in WEIGHT_FIELDS)
-        same_data = all(getattr(left, f) == getattr(right, f) for f in DATA_FIELDS | _MORE_DATA_FIELDS)
-        self.same_data = same_data
+        self.same_data = all(getattr(left, f) == getattr(right, f) for f in DATA_FIELDS | _MORE_DATA_FIELDS)
         self.left = Trainer(left, data, params, bug) if data is not None else Trainer.from_config(left, params, bug)
         right_params = self.left.initial_params if self.same_weights else None
-        if same_data:
+        if self.same_data:
             self.right = Trainer(right, self.left.data, right_params, bug)
         else:
             self.right = Trainer.from_config(right, right_params, bug)
@@ -260,12 +259,10 @@ class SideBySide:
         """Both sides back to `epoch - epochs` (a side behind it stays where it is), exactly."""
         target = max(self.epoch - max(int(epochs), 0), 0)
         for i, trainer in enumerate(self.sides):
+            # A diverged side that is not moved stays diverged: stepping it would diverge again.
             if trainer.epoch > target:
                 trainer.rewind(target)
                 self.diverged[i] = None
-            elif trainer.epoch < target:
-                continue
-            # A diverged side that was not moved stays diverged: stepping it would diverge again.
 
     def reset(self) -> None:
         self.back(self.epoch)
