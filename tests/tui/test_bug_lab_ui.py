@@ -23,7 +23,7 @@ FILES = Path(__file__).resolve().parent.parent / "learner_files"
 
 
 async def choose(pilot, screen_type, option_id: str) -> None:
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, screen_type))
+    await wait_for_screen(pilot, screen_type)
     options = pilot.app.screen.query_one(OptionList)
     index = next(i for i in range(options.option_count) if options.get_option_at_index(i).id == option_id)
     options.highlighted = index

@@ -40,7 +40,7 @@ def notes(app: BackpropApp, severity: str | None = None) -> list[str]:
 
 async def answer_dialog(pilot: Pilot, path: str | Path, option: str | None = None) -> None:
     """Type a path (and the optional second field) into the open file dialog, then enter."""
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, FileDialog))
+    await wait_for_screen(pilot, FileDialog)
     await pilot.pause()
     dialog = pilot.app.screen
     dialog.query_one("#file-path", Input).value = str(path)
@@ -53,7 +53,7 @@ async def answer_dialog(pilot: Pilot, path: str | Path, option: str | None = Non
 
 
 async def confirm(pilot: Pilot, yes: bool) -> None:
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+    await wait_for_screen(pilot, ConfirmScreen)
     await pilot.press("y" if yes else "n")
     await wait_for(pilot, lambda: not isinstance(pilot.app.screen, ConfirmScreen))
     await pilot.pause()
@@ -227,7 +227,7 @@ async def test_ctrl_o_swaps_in_a_good_session_after_asking(tmp_path):
 
 async def choose_export(pilot: Pilot, kind: str) -> None:
     await pilot.press("x")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ExportMenu))
+    await wait_for_screen(pilot, ExportMenu)
     options = pilot.app.screen.query_one(OptionList)
     options.highlighted = list(EXPORTS).index(kind)
     await pilot.press("enter")

@@ -14,6 +14,7 @@ from textual.widgets import ProgressBar
 import tui.file_actions
 from model.safe_read import Cancelled
 from tui.app import BackpropApp
+from tui.screens.file_dialog import FileDialog
 from tui.screens.reading import ReadingScreen
 
 SIZE = (100, 30)
@@ -55,7 +56,7 @@ async def test_a_long_read_shows_progress_and_escape_cancels_it(tmp_path, monkey
         await pilot.press("space")
         trainer, config = app.trainer, app.trainer.config
         await pilot.press("c")
-        await pilot.pause()
+        await wait_for_screen(pilot, FileDialog)  # its module is imported on first use
         dialog = pilot.app.screen
         dialog.query_one("#file-path").value = str(path)
         await pilot.press("enter")
