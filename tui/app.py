@@ -15,7 +15,7 @@ import gc
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import numpy as np
 from textual.app import App, ComposeResult, SystemCommand
@@ -72,6 +72,8 @@ if TYPE_CHECKING:
     from tui.widgets.decision_boundary import DecisionBoundary
     from tui.widgets.hyperparameters import HyperparameterForm
 
+PanelT = TypeVar("PanelT", bound=Widget)
+
 # Parameters from which run mode draws only the stats line and the chart.
 LARGE_NETWORK = 1_000_000
 
@@ -126,6 +128,7 @@ class BackpropApp(FileActions, App[None]):
         self._clicked_weight: tuple | None = None  # (Weights table, cell) a mouse press moves the cursor to
         # Mounted after the first frame (see compose); drawn on mount with what they were shown.
         self._network = NetworkPanel(id="network")
+        self._panels: dict[object, Widget] = {}  # see _panel
 
     # ---------------------------------------------------------------- layout
 
@@ -191,17 +194,27 @@ class BackpropApp(FileActions, App[None]):
         return form
 
     # The panels, by what they are (each is mounted once, in compose).
+    def _panel(self, kind: type[PanelT]) -> PanelT:
+        """The one `kind` on the main screen, looked up once: a query walks the
+        whole DOM (some 300 widgets with the form), and a step asked for
+        the panels a dozen times, a fifth of its frame."""
+        widget = self._panels.get(kind)
+        if widget is None or not widget.is_attached:
+            widget = self.query_one(kind)
+            self._panels[kind] = widget
+        return cast("PanelT", widget)
+
     @property
     def inspector(self) -> LayerInspector:
-        return self.query_one(LayerInspector)
+        return self._panel(LayerInspector)
 
     @property
     def insights(self) -> InsightTabs:
-        return self.query_one(InsightTabs)
+        return self._panel(InsightTabs)
 
     @property
     def chart(self) -> LossChart:
-        return self.query_one(LossChart)
+        return self._panel(LossChart)
 
     @property
     def network_panel(self) -> NetworkPanel:
@@ -210,11 +223,17 @@ class BackpropApp(FileActions, App[None]):
 
     @property
     def stats_bar(self) -> StatsBar:
-        return self.query_one(StatsBar)
+        return self._panel(StatsBar)
 
     def _form(self) -> HyperparameterForm | None:
-        forms = self.query("HyperparameterForm")
-        return cast("HyperparameterForm", forms.first()) if forms else None
+        """The form, once mounted (after the first frame, or when `f` first shows it)."""
+        form = self._panels.get("form")
+        if form is None or not form.is_attached:
+            forms = self.query("HyperparameterForm")
+            if not forms:
+                return None
+            form = self._panels["form"] = forms.first()
+        return cast("HyperparameterForm", form)
 
     # ----------------------------------------------------------------- state
 
@@ -379,14 +398,19 @@ class BackpropApp(FileActions, App[None]):
         if target is None and self.run_control.play_phases:
             self._start_phase_player()
             return
-        if not self._frozen:
-            # The app's own objects (a quarter of a million, built at start) are
-            # moved out of the garbage collector's sight until it exits: a full
-            # collection over them slowed a pause (docs/decisions.md).
-            gc.freeze()
-            self._frozen = True
+        self._freeze_once()
         self.run_control.start(target)
         self._show_run_state()
+
+    def _freeze_once(self) -> None:
+        """Move the app's own objects (a quarter of a million, built at start)
+        out of the garbage collector's sight until it exits: a full collection
+        over them slowed a pause, and made one step in a few take 120 ms more
+        (docs/decisions.md). Done at the first run or step, once the panels
+        that mount after the first frame are there."""
+        if not self._frozen:
+            gc.freeze()
+            self._frozen = True
 
     def _show_run_state(self) -> None:
         """The stats line while a run starts, goes on or stops."""
@@ -471,6 +495,7 @@ class BackpropApp(FileActions, App[None]):
         self._settle()
         self._sync_form()
         self._redraw()
+        self._freeze_once()
         if then is not None:
             then()
         return True

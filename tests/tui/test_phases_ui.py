@@ -162,7 +162,7 @@ async def test_the_diagram_shows_the_records_weights_and_its_toggles():
         # Nothing is drawn outside the diagram's region.
         lines = panel.diagram._lines
         assert len(lines) <= panel.diagram.size.height
-        assert all(line.cell_len <= panel.diagram.size.width for line in lines)
+        assert all(line.cell_length <= panel.diagram.size.width for line in lines)
 
 
 async def test_j_250_shows_epoch_250_and_a_recorded_epoch_is_exact():

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, cast
 
 import numpy as np
+from rich.text import Text
 from textual import events
 from textual.color import Color
 from textual.markup import escape
 from textual.message import Message
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 # Braille cells hold two points across, so two points per column is enough.
@@ -150,6 +152,10 @@ class LossChart(PlotextPlot):
         self._right = 1
         self._data: tuple | None = None
         self._clipped = False
+        self._drawings = 0  # counts _draw's calls: the strips below are of one drawing
+        self._strips: list[Strip] = []
+        self._strips_for: tuple | None = None
+        self._blank = Strip.blank(0)
 
     def epoch_at(self, x: int) -> int | None:
         """The epoch drawn at content column `x` (None: left of the plot area).
@@ -260,14 +266,35 @@ class LossChart(PlotextPlot):
         self.x_ticks = ticks
         plt.xticks([float(t) for t in ticks], [str(t) for t in ticks])
         plt.xlabel("epoch")
+        self._drawings += 1
         notes = ["log scale"] if self.log_scale else []
         if marker is not None:
             notes.append(f"◆ epoch {marker} shown")
         if self._clipped:
             notes.append(f"values beyond {CEILING:.0e} drawn at {CEILING:.0e}")
-        self.border_subtitle = "; ".join(notes)
+        subtitle = "; ".join(notes)
+        if self.border_subtitle != subtitle:
+            self.border_subtitle = subtitle
         self._title_legend()
         self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        """One line of the plot. plotext's drawing (ANSI text) is made into
+        strips once per drawing, a line at a time: handed over whole, Textual
+        parsed it into its own content and wrapped it again, which cost a
+        step's frame as much as plotext's drawing itself."""
+        width, height = self.size
+        key = (self._drawings, width, height, self.app.theme)
+        if self._strips_for != key:
+            text = cast(Text, self.render())  # textual-plotext: plotext's size and theme, then Text.from_ansi
+            style, console = self.rich_style, self.app.console
+            self._strips = [
+                Strip(list(line.render(console)), width).crop_extend(0, width, style).apply_style(style).simplify()
+                for line in text.split("\n", allow_blank=True)[:height]
+            ]
+            self._blank = Strip.blank(width, style)
+            self._strips_for = key
+        return self._strips[y] if y < len(self._strips) else self._blank
 
     def _title_legend(self) -> None:
         """The curves' names on the frame, each in its curve's colour: a legend

@@ -24,6 +24,7 @@ from textual import events
 from textual.binding import Binding
 from textual.color import Color, ColorParseError
 from textual.message import Message
+from textual.strip import Strip
 from textual.widget import Widget
 
 from model.diagram_values import DiagramValues
@@ -296,7 +297,8 @@ class NetworkDiagram(Widget, can_focus=True):
         self.hot_edges: tuple[int, ...] = ()
         self.selected: tuple[int, int] | None = None
         self._palette: Palette | None = None
-        self._lines: list[Text] = []
+        self._lines: list[Strip] = []  # the drawing, line by line, as drawn for _drawn_for
+        self._blank = Strip.blank(0)
         self._drawn_for: tuple | None = None
 
     def on_mount(self) -> None:
@@ -318,23 +320,27 @@ class NetworkDiagram(Widget, can_focus=True):
         self.refresh()
 
     def render_line(self, y: int):  # type: ignore[override]
-        from textual.strip import Strip
-
+        """One line of the drawing. The whole drawing is turned into strips at
+        once when it changes, with the widget's style read once: reading it
+        for each line was half of what the diagram cost a step's frame."""
         width, height = self.size.width, self.size.height
         key = (id(self.values), width, height, self.hot_nodes, self.hot_edges, self.selected)
         if self._drawn_for != key:
             if self._palette is None:
                 self._palette = palette_of(self.app)
-            self._lines = (
+            lines = (
                 draw(self.values, width, height, self._palette, self.hot_nodes, self.hot_edges, self.selected)
                 if self.values is not None
                 else []
             )
+            style, console = self.rich_style, self.app.console
+            self._lines = [
+                Strip(list(line.render(console)), width).crop_extend(0, width, style).apply_style(style)
+                for line in lines
+            ]
+            self._blank = Strip.blank(width, style)
             self._drawn_for = key
-        if y >= len(self._lines):
-            return Strip.blank(width, self.rich_style)
-        segments = list(self._lines[y].render(self.app.console))
-        return Strip(segments, width).crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
+        return self._lines[y] if y < len(self._lines) else self._blank
 
     def _choose(self, column: int, unit: int) -> None:
         self.selected = (column, unit)
