@@ -30,6 +30,7 @@ from textual.widgets import ContentSwitcher, DataTable, Static, Tab, Tabs
 
 from tui.format import change_marker, fixed, set_text, theme_colours, value_style
 from tui.messages import WeightSelected
+from tui.widgets.quick_table import QuickTable
 
 if TYPE_CHECKING:
     from model import EpochRecord
@@ -89,7 +90,7 @@ class _Grid:
         return Text(fixed(x) + mark, style=value_style(x, self._scale, positive, negative), no_wrap=True)
 
 
-class ValueTable(DataTable):
+class ValueTable(QuickTable):
     """A DataTable that says when other rows may have come into view."""
 
     class Scrolled(Message):
@@ -133,7 +134,7 @@ class LayerInspector(Vertical):
         self._sizes: tuple[int, ...] = ()
         self._layer = 0
         self._view = "weights"
-        self._tables: dict[tuple[int, str], DataTable] = {}
+        self._tables: dict[tuple[int, str], ValueTable] = {}
         self._captions: dict[tuple[int, str], Static] = {}
         self._built: dict[tuple[int, str], tuple] = {}
         self._grids: dict[tuple[int, str], _Grid] = {}
@@ -366,13 +367,14 @@ class LayerInspector(Vertical):
         rows = [i for i in window if i in todo]
         columns = grid.column_keys
         marked = self.highlighted_rows(*key) or ()
-        for i in rows:
-            rk = grid.row_keys[i]
-            for j, ck in enumerate(columns):
-                cell = grid.cell(i, j, positive, negative)
-                if i in marked:
-                    cell.stylize("reverse")
-                table.update_cell(rk, ck, cell)
+
+        def cell(i: int, j: int) -> Text:
+            text = grid.cell(i, j, positive, negative)
+            if i in marked:
+                text.stylize("reverse")
+            return text
+
+        table.update_cells((grid.row_keys[i], ck, cell(i, j)) for i in rows for j, ck in enumerate(columns))
         todo.difference_update(rows)
 
     def _grid(self, record: "EpochRecord", layer: int, view: str) -> _Grid:

@@ -28,14 +28,12 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from model.diagram_values import DiagramValues
+from tui.widgets.braille_edges import edge_paths, owners
 
 # Units drawn per column before the rest become "+N".
 MAX_UNITS_SHOWN = 10
 NODE = "●"
 NODE_HOT = "◉"
-# Braille dot bits by (x, y) inside a cell of 2 x 4 dots.
-_DOT_BITS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
-_BITS = np.array(_DOT_BITS, dtype=np.int16)
 
 
 @dataclass(frozen=True)
@@ -172,37 +170,31 @@ def draw(
     phase_on = bool(hot_nodes or hot_edges)
 
     # Edges on a braille canvas: per cell, the dots and the strongest edge through it.
-    dots = np.zeros((height, width), dtype=np.int16)
-    owner = np.full((height, width), -1, dtype=np.int32)
-    edge_styles: list[Style] = []
+    paths = edge_paths(geo, width, height)
+    blocks, scales, orders = [], [], []
     for l, matrix in enumerate(values.edges):
-        shown_in, shown_out = geo.shown[l], geo.shown[l + 1]
-        block = np.asarray(matrix, dtype=float)[:shown_in, :shown_out]
+        block = np.asarray(matrix, dtype=float)[: geo.shown[l], : geo.shown[l + 1]]
         finite = np.abs(block[np.isfinite(block)])
-        scale = float(finite.max()) if finite.size else 0.0
-        x0, x1 = geo.xs[l] + 1, geo.xs[l + 1] - 1
-        dim = phase_on and l not in hot_edges
+        blocks.append(block.ravel())
+        scales.append(float(finite.max()) if finite.size else 0.0)
         # Weak edges first, so a strong one owns the cells they share.
-        order = np.argsort(np.abs(np.nan_to_num(block, nan=np.inf)), axis=None)
-        for flat in order.tolist():
-            i, j = divmod(flat, shown_out)
-            y0, y1 = geo.ys[l][i], geo.ys[l + 1][j]
-            # In dots: 2 across and 4 down per cell, the line from cell centre to cell centre.
-            dx0, dy0, dx1, dy1 = 2 * x0 + 1, 4 * y0 + 2, 2 * x1, 4 * y1 + 2
-            steps = max(abs(dx1 - dx0), abs(dy1 - dy0), 1)
-            t = np.linspace(0.0, 1.0, steps + 1)
-            px = np.rint(dx0 + (dx1 - dx0) * t).astype(np.intp)
-            py = np.rint(dy0 + (dy1 - dy0) * t).astype(np.intp)
-            cx, cy = px // 2, py // 4
-            ok = (cx >= 0) & (cx < width) & (cy >= 0) & (cy < height)
-            px, py, cx, cy = px[ok], py[ok], cx[ok], cy[ok]
-            np.bitwise_or.at(dots, (cy, cx), _BITS[px % 2, py % 4])
-            owner[cy, cx] = len(edge_styles)
-            edge_styles.append(palette.shade(float(block[i, j]), scale, dim=dim))
+        orders.append(np.argsort(np.abs(np.nan_to_num(block, nan=np.inf)), axis=None))
+    owner = owners(paths, orders, height, width)
+    starts = np.cumsum([0] + [len(order) for order in orders])
+    edge_styles: dict[int, Style] = {}
+
+    def edge_style(rank: int) -> Style:
+        style = edge_styles.get(rank)
+        if style is None:
+            l = int(np.searchsorted(starts, rank, side="right")) - 1
+            value = float(blocks[l][orders[l][rank - starts[l]]])
+            style = edge_styles[rank] = palette.shade(value, scales[l], dim=phase_on and l not in hot_edges)
+        return style
 
     lines: list[list[tuple[str, Style | None]]] = [[(" ", None)] * width for _ in range(height)]
+    dots = paths.dots
     for y, x in zip(*np.nonzero(owner >= 0)):
-        lines[y][x] = (chr(0x2800 + int(dots[y, x])), edge_styles[owner[y, x]])
+        lines[y][x] = (chr(0x2800 + int(dots[y, x])), edge_style(int(owner[y, x])))
 
     # Column titles, then nodes and "+N" notes on top of the edges.
     muted = Style(color=palette.muted)

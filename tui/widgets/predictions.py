@@ -25,9 +25,10 @@ import numpy as np
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from tui.format import fixed_int, set_text, theme_colours
+from tui.widgets.quick_table import QuickTable
 
 if TYPE_CHECKING:
     from model import EpochRecord, Trainer
@@ -111,9 +112,9 @@ class PredictionsTable(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("No predictions yet.", id="predictions-summary")
-        yield DataTable(id="predictions", cursor_type="row")
+        yield QuickTable(id="predictions", cursor_type="row")
         yield Static("", id="confusion-caption")
-        yield DataTable(id="confusion", cursor_type="none")
+        yield QuickTable(id="confusion", cursor_type="none")
 
     def on_mount(self) -> None:
         self._set_confusion_display(False)
@@ -170,7 +171,7 @@ class PredictionsTable(Vertical):
 
         # Which columns fit the panel whole: the verdict first, the loss and
         # the predicted class when there is room, inputs and outputs from the left.
-        table = self.query_one("#predictions", DataTable)
+        table = self.query_one("#predictions", QuickTable)
         pad = 2 * table.cell_padding
         room = (self.size.width or 10_000) - (LABEL_WIDTH + pad) - 2  # a scrollbar's worth to spare
         cost = {
@@ -264,9 +265,7 @@ class PredictionsTable(Vertical):
                 table.add_row(*row(i), key=f"s-{i}", label=f"s{i + 1}")
             self._shape = shape
         else:
-            for i in range(shown):
-                for key, cell in zip(column_keys, row(i)):
-                    table.update_cell(f"s-{i}", key, cell)
+            table.update_cells((f"s-{i}", key, cell) for i in range(shown) for key, cell in zip(column_keys, row(i)))
 
         self._show_confusion(confusion, len(labels), names, n > MAX_ROWS and not regression, positive, negative)
 
@@ -277,7 +276,7 @@ class PredictionsTable(Vertical):
         k = len(names)
         counts = confusion.tolist()
         set_text(self.query_one("#confusion-caption", Static), f"Confusion counts, all {n} samples:")
-        table = self.query_one("#confusion", DataTable)
+        table = self.query_one("#confusion", QuickTable)
 
         def cell(t: int, p: int) -> Text:
             c = counts[t][p]
@@ -292,6 +291,4 @@ class PredictionsTable(Vertical):
                 table.add_row(*(cell(t, p) for p in range(k)), key=f"true-{t}", label=Text(f"true {names[t]}"))
             self._confusion_shape = tuple(names)
             return
-        for t in range(k):
-            for p in range(k):
-                table.update_cell(f"true-{t}", f"pred-{p}", cell(t, p))
+        table.update_cells((f"true-{t}", f"pred-{p}", cell(t, p)) for t in range(k) for p in range(k))
