@@ -133,11 +133,14 @@ class BackpropApp(FileActions, App[None]):
     # ---------------------------------------------------------------- layout
 
     def compose(self) -> ComposeResult:
-        yield StatsBar(id="stats")
         with Horizontal(id="body"):
             with Vertical(id="side") as side:
                 side.border_title = "Hyperparameters"
             with Vertical(id="main"):
+                # Over the panels, not the whole screen: Textual repaints the
+                # rectangle around all that changed in a frame, and a line
+                # across the top made that the form's hundred widgets too.
+                yield StatsBar(id="stats")
                 with Horizontal(id="upper"):
                     inspector = LayerInspector(id="inspector")
                     inspector.border_title = "Layers"
@@ -323,8 +326,8 @@ class BackpropApp(FileActions, App[None]):
         reads a table of numbers that changes more than a few times a second. The panel is
         drawn half a period after the stats line, in a frame of its own:
         Textual repaints the rectangle around everything changed in a
-        frame, and the stats line (top, full width) with any panel would
-        make that the whole screen, form included.
+        frame, and the stats line (above the panels) with any panel would
+        make that every panel.
         """
         trainer = self.trainer
         if record is None:
