@@ -13,6 +13,10 @@ _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _HERE = os.path.abspath(os.getcwd())
 sys.path[:] = [_ROOT] + [p for p in sys.path if os.path.abspath(p or os.curdir) not in (_HERE, _ROOT)]
 
+from tui.startup import pause_collector  # noqa: E402
+
+pause_collector()  # until the app's first frame: its imports and compose build objects that all live on
+
 from tui.cli import main  # noqa: E402
 
 raise SystemExit(main())

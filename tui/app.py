@@ -44,6 +44,7 @@ from tui.messages import (
 )
 from tui.run_control import PHASES_PER_SECOND, REDRAWS_PER_SECOND, RunController, RunState, pace_label
 from tui.screens.confirm import ConfirmScreen
+from tui.startup import pause_collector, resume_collector
 from tui.themes import register_themes
 from tui.widgets.insight_tabs import InsightTabs, MountLater
 from tui.widgets.layer_health import LayerHealthView
@@ -107,6 +108,7 @@ class BackpropApp(FileActions, App[None]):
         (default: shown when the terminal is at least 100 columns wide).
         `trainer`: carry on with this one (a loaded session) instead.
         """
+        pause_collector()  # until the first frame (tui/startup.py), if `python -m tui` has not already
         super().__init__(**kwargs)
         register_themes(self)  # backprop-light, backprop-projector (tui/themes.py)
         self.show_form = show_form
@@ -174,6 +176,7 @@ class BackpropApp(FileActions, App[None]):
         yield QuickFooter(compact=True)
 
     def on_mount(self) -> None:
+        self.call_after_refresh(resume_collector)  # the first frame is drawn
         side = self.query_one("#side")
         side.display = self.size.width >= 100 if self.show_form is None else self.show_form
         if self.trainer.divergence is not None:  # a session saved after it diverged

@@ -26,20 +26,20 @@ from textual.app import SystemCommand
 from textual.screen import Screen
 
 from model import BackpropError, Config, EpochRecord, Trainer
-from model.atomic_write import check_target, write_atomically
 from model.datasets import load_csv
 from model.plurals import plural
-from model.safe_read import Cancelled, os_reason
-from model.session import load_session, save_session
 from tui.messages import HyperparametersChanged
 from tui.screens.confirm import ConfirmScreen
-from tui.screens.file_dialog import FileDialog
+
+# Imported on first use, not before the app's first frame (issue 15): writing
+# files (model.atomic_write), reading them (model.safe_read), sessions
+# (model.session, with json and zipfile) and the file dialog.
 
 if TYPE_CHECKING:
     from textual.app import App
 
     from tui.run_control import RunController
-    from tui.screens.file_dialog import FileAnswer
+    from tui.screens.file_dialog import FileAnswer, FileDialog
 
     _AppBase = App[None]
 else:
@@ -55,6 +55,13 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "screenshot": ("SVG screenshot", "the screen as it is now"),
     "script": ("Python script", "a standalone NumPy program that trains this network from scratch"),
 }
+
+
+def file_dialog(*args: Any, **kwargs: Any) -> FileDialog:
+    """The file dialog (tui/screens/file_dialog.py), its module imported on first use."""
+    from tui.screens.file_dialog import FileDialog
+
+    return FileDialog(*args, **kwargs)
 
 
 def resolve(text: str) -> str:
@@ -122,6 +129,9 @@ class FileActions(_AppBase):
 
     def _unsafe_target(self, path: str) -> bool:
         """Refuse (with a notification) a save target that cannot be written safely."""
+        from model.atomic_write import check_target
+        from model.safe_read import os_reason
+
         try:
             check_target(path)
         except OSError as exc:
@@ -171,6 +181,8 @@ class FileActions(_AppBase):
             else:
                 done(result)
 
+        from model.safe_read import Cancelled
+
         def work() -> None:
             result, error = None, None
             try:
@@ -196,7 +208,7 @@ class FileActions(_AppBase):
             self._when_paused(self.action_save_session)
             return
         self.push_screen(
-            FileDialog(
+            file_dialog(
                 "Save the session",
                 self._session_path or SESSION_DEFAULT,
                 action="Save",
@@ -218,6 +230,8 @@ class FileActions(_AppBase):
         if self.run_control.busy:
             self._when_paused(partial(self._write_session, path))
             return
+        from model.session import save_session
+
         try:
             save_session(self.trainer, path)
         except BackpropError as exc:
@@ -234,7 +248,7 @@ class FileActions(_AppBase):
         if self._dialog_open():
             return
         self.push_screen(
-            FileDialog("Open a session", self._session_path or SESSION_DEFAULT, action="Open"),
+            file_dialog("Open a session", self._session_path or SESSION_DEFAULT, action="Open"),
             self._open_session_answer,
         )
 
@@ -242,6 +256,8 @@ class FileActions(_AppBase):
         if answer is None:
             return
         path = resolve(answer.path)
+        from model.session import load_session
+
         # A new trainer, read off the UI thread: the one on screen is not touched.
         self._read_in_background(
             path,
@@ -317,7 +333,7 @@ class FileActions(_AppBase):
     def _ask_export(self, kind: str) -> None:
         name, what = EXPORTS[kind]
         self.push_screen(
-            FileDialog(f"Export: {name}", self._export_default(kind), action="Export", hint=f"Writes {what}."),
+            file_dialog(f"Export: {name}", self._export_default(kind), action="Export", hint=f"Writes {what}."),
             lambda answer: self._export_answer(kind, answer),
         )
 
@@ -336,6 +352,7 @@ class FileActions(_AppBase):
         if kind != "screenshot" and self.run_control.busy:
             self._when_paused(partial(self._export, kind, path, self.run_control.running, self.run_control.target))
             return
+        from model.atomic_write import write_atomically
         from model.exports import export_weights, loss_history_csv  # not before the first frame
         from model.script_export import write_standalone_script
 
@@ -377,7 +394,7 @@ class FileActions(_AppBase):
             return
         cfg = self.trainer.config
         self.push_screen(
-            FileDialog(
+            file_dialog(
                 "Train on a CSV file",
                 cfg.csv_path or "",
                 action="Load",

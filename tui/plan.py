@@ -13,14 +13,14 @@ from typing import Any
 
 from model import BackpropError, Config, ConfigError, DataError, Trainer, WeightsFileError
 from model.architecture import choose_architecture
-from model.atomic_write import check_target
 from model.config import follow_data, parse_value
 from model.datasets import TRUTH_TABLES, load_data
 from model.lessons import lesson
 from model.parameters import Layout
-from model.safe_read import os_reason
-from model.session import load_session
-from model.weights_file import describe, load_weights, sizes_of
+
+# Imported where they are used, as the app opens without them (issue 15):
+# model.atomic_write and model.safe_read (--save-*), model.weights_file
+# (--weights), model.session (a SESSION_FILE).
 
 DIRECT = {
     "dataset": "dataset",
@@ -95,6 +95,9 @@ def _hidden(text: str) -> tuple[int, ...]:
 
 def _check_writable(path: str, option: str = "--save-weights") -> None:
     """Refuse a --save-weights (or --save-session) path before training, not after it."""
+    from model.atomic_write import check_target
+    from model.safe_read import os_reason
+
     shown = f"{option}: cannot write {path!r}"
     if not path.strip() or "\0" in path:
         raise UsageError(f"{shown}: not a file name")
@@ -185,6 +188,8 @@ def plan(args: argparse.Namespace) -> Plan:
     file_weights = None
     layers_option = "--hidden" if hidden is not None else "--layers"
     if args.weights is not None:
+        from model.weights_file import load_weights, sizes_of
+
         try:
             file_weights = load_weights(args.weights)
         except WeightsFileError as e:
@@ -217,6 +222,8 @@ def plan(args: argparse.Namespace) -> Plan:
 
     params = None
     if file_weights is not None:
+        from model.weights_file import describe, sizes_of
+
         W, b = file_weights
         if sizes_of(W) != config.layers:
             raise UsageError(
@@ -302,6 +309,8 @@ def _session_plan(args: argparse.Namespace) -> Plan:
             raise UsageError(
                 f"{option}: not with a session file, which keeps its own settings (change them in the app)"
             )
+    from model.session import load_session
+
     try:
         trainer = load_session(args.session)
     except BackpropError as e:  # SessionError: the reason names the file

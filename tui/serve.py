@@ -26,16 +26,15 @@ cap is told so in its terminal and in the server's log. Bind to 127.0.0.1
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
 import os
-import secrets
-import shlex
 import socket
 import sys
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
+
+# hmac, ipaddress, secrets and shlex are imported where they are used: the
+# command line imports this module, and the app opens without them (issue 15).
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -81,6 +80,8 @@ _LAUNCH = "import sys; sys.path.insert(0, sys.argv.pop(1)); from tui.cli import 
 
 def app_command(argv: Sequence[str]) -> str:
     """The shell command textual-serve runs for each browser tab."""
+    import shlex
+
     return shlex.join([sys.executable, "-I", "-c", _LAUNCH, _ROOT, *app_arguments(argv)])
 
 
@@ -121,12 +122,16 @@ def max_apps_number(text: str) -> int:
 
 
 def new_token() -> str:
+    import secrets
+
     return secrets.token_urlsafe(24)
 
 
 def allowed_hosts(host: str, port: int) -> frozenset[str] | None:
     """The Host values (name:port) a browser may use to reach this server; None when
     serving on every interface (then only same-origin is checked, and the token matters)."""
+    import ipaddress
+
     name = host.strip("[]")
     try:
         address = ipaddress.ip_address(name)
@@ -164,6 +169,8 @@ def origin_refusal(origin: str | None, host_header: str | None, allowed: frozens
 
 
 def token_refusal(given: str | None, token: str | None) -> str | None:
+    import hmac
+
     if token is None:
         return None
     if not given or not hmac.compare_digest(given.encode(), token.encode()):

@@ -32,8 +32,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from multiprocessing.connection import Connection
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -41,6 +40,12 @@ from model import RecordFigures, Trainer
 from model.history import TrainerState
 from model.training_loop import Ending, RunOutcome, train_until
 from tui.array_exchange import SHARE, TRANSFER, ArrayExchange
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+# multiprocessing (its Connection, with pickle, hmac and more) is imported when
+# the child is started, after the app's first frame (issue 15).
 
 # How often the child looks for a stop request between epochs, how long
 # the parent's worker thread waits for a message before checking its own,
@@ -123,6 +128,8 @@ class TrainingProcess:
         finally:
             os.close(from_parent)
             os.close(to_parent)
+        from multiprocessing.connection import Connection
+
         self._send = Connection(to_child, readable=False)
         self._recv = Connection(from_child, writable=False)
         self._exchange = ArrayExchange(0)  # a new child holds no arrays yet
@@ -327,6 +334,8 @@ class _Inbox:
 
 def serve() -> None:
     """The child's main loop: one run at a time, until the parent goes."""
+    from multiprocessing.connection import Connection
+
     inbox = Connection(int(sys.argv[2]), writable=False)
     outbox = Connection(int(sys.argv[3]), readable=False)
     exchange = ArrayExchange(1)

@@ -15,15 +15,19 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from model.diagram_values import EDGE_KINDS, NODE_KINDS, UnitCard, diagram_values, unit_card
 from model.phases import Phase
 from tui.format import fixed
 from tui.widgets import insight_tabs
-from tui.widgets.network_diagram import NetworkDiagram
-from tui.widgets.phase_panel import PhasePanel
+
+# The diagram, the phase panel and model.diagram_values are imported when the
+# panel is composed or draws, so not before the app's first frame: the app
+# makes this panel at once but mounts it just after (issue 15).
 
 if TYPE_CHECKING:
     from model import EpochRecord, Trainer
+    from model.diagram_values import UnitCard
+    from tui.widgets.network_diagram import NetworkDiagram
+    from tui.widgets.phase_panel import PhasePanel
 
 
 def update_static(static: Static, content: str | Text) -> None:
@@ -77,6 +81,9 @@ class NetworkPanel(Vertical):
         self.preparing = 0  # diagrams a worker computes (tests wait for 0)
 
     def compose(self) -> ComposeResult:
+        from tui.widgets.network_diagram import NetworkDiagram
+        from tui.widgets.phase_panel import PhasePanel
+
         yield Static("", id="diagram-legend", markup=False)
         yield NetworkDiagram(id="diagram")
         yield Static("", id="unit-card", markup=False)
@@ -84,10 +91,14 @@ class NetworkPanel(Vertical):
 
     @property
     def diagram(self) -> NetworkDiagram:
+        from tui.widgets.network_diagram import NetworkDiagram
+
         return self.query_one(NetworkDiagram)
 
     @property
     def phase_panel(self) -> PhasePanel:
+        from tui.widgets.phase_panel import PhasePanel
+
         return self.query_one(PhasePanel)
 
     def show(self, trainer: "Trainer", record: "EpochRecord", phase: Phase | None = None) -> None:
@@ -95,6 +106,8 @@ class NetworkPanel(Vertical):
         self._trainer, self._record, self._phase = trainer, record, phase
         if not self.is_mounted:
             return
+        from model.diagram_values import diagram_values
+
         choice = (record, self.edge_kind, self.node_kind, self.sample)
         self._choice = choice
         if trainer.X.shape[0] >= insight_tabs.DEFER_SAMPLES:
@@ -118,6 +131,8 @@ class NetworkPanel(Vertical):
         self.preparing -= 1
         if choice is not self._choice or not self.is_attached:
             return  # another draw came meanwhile
+        from model.diagram_values import diagram_values
+
         try:
             self._draw(values if values is not None else diagram_values(*choice), choice[0], phase)
         except Exception as exc:  # a drawing bug must not close the app
@@ -142,10 +157,14 @@ class NetworkPanel(Vertical):
             self.show(self._trainer, self._record, self._phase)
 
     def next_edge_kind(self) -> None:
+        from model.diagram_values import EDGE_KINDS
+
         self.edge_kind = EDGE_KINDS[(EDGE_KINDS.index(self.edge_kind) + 1) % len(EDGE_KINDS)]
         self.redraw()
 
     def next_node_kind(self) -> None:
+        from model.diagram_values import NODE_KINDS
+
         self.node_kind = NODE_KINDS[(NODE_KINDS.index(self.node_kind) + 1) % len(NODE_KINDS)]
         self.redraw()
 
@@ -170,6 +189,8 @@ class NetworkPanel(Vertical):
             update_static(card, "click a unit (or arrows): its card")
             return
         column, unit = selected
+        from model.diagram_values import unit_card
+
         try:
             info = unit_card(self._trainer.network, self._record, column, unit, self.sample or 0)
         except ValueError as exc:

@@ -25,11 +25,14 @@ from textual.widgets import Static
 
 from model import BackpropError
 from model.names import parameter_name
-from model.walkthrough import Walkthrough, walkthrough
 from tui.format import fixed
 
 if TYPE_CHECKING:
     from model import EpochRecord, Trainer
+    from model.walkthrough import Walkthrough
+
+# model.walkthrough is imported when the panel first draws: the panel is in a
+# hidden tab at launch, and the app's first frame comes sooner without it (issue 15).
 
 # Terms of a hidden unit's sum listed one by one; the sum always covers all.
 MAX_TERMS = 12
@@ -123,6 +126,8 @@ class WalkthroughPanel(VerticalScroll):
         self.walk, self.rows = None, []
         if self.selection is not None:
             try:
+                from model.walkthrough import walkthrough
+
                 self.walk = walkthrough(trainer, *self.selection, self.sample, record=record)
             except BackpropError:  # a new network without this weight
                 self.selection = None
