@@ -4,10 +4,11 @@ From `python -m tui` to the app's first frame, imports and the first
 compose build a few hundred thousand objects that nearly all live as long
 as the app. The collector ran about 200 times over them meanwhile (60-90 ms
 of the launch) and freed next to nothing. So it is paused from the start
-(`tui/__main__.py`, and the app's constructor for any other way in) until
-the app has drawn its first frame (`BackpropApp.on_mount`), and never
-longer than `LONGEST` seconds: a command that turns out not to open the app
-(--headless, check, --serve) has it back by then at the latest.
+(`python -m tui`, the `backprop-tui` command's `main` below, and the app's
+constructor for any other way in) until the app has drawn its first frame
+(`BackpropApp.on_mount`), and never longer than `LONGEST` seconds: a
+command that turns out not to open the app (--headless, check, --serve)
+has it back by then at the latest.
 
 Reference counting frees everything else as usual meanwhile: only garbage
 in reference cycles waits, for at most those seconds.
@@ -48,3 +49,12 @@ def resume_collector() -> None:
         _timer.cancel()
         _timer = None
         gc.enable()
+
+
+def main() -> int:
+    """The `backprop-tui` command: the command line's `main`, imported with
+    the collector paused (its imports are most of those of the app)."""
+    pause_collector()
+    from tui.cli import main as cli_main
+
+    return cli_main()

@@ -86,3 +86,15 @@ def test_the_modules_the_first_frame_does_not_use_are_not_imported_before_it():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.split() == []
+
+
+def test_the_command_runs_the_command_line_with_the_collector_paused(collector_on, monkeypatch, capsys):
+    """`backprop-tui` (pyproject's script) is startup.main: the command line's
+    main, imported and run with the collector paused until the first frame
+    (here, with no app to draw one, until resumed or LONGEST seconds)."""
+    monkeypatch.setattr(sys, "argv", ["backprop-tui", "--bug", "list"])
+    assert startup.main() == 0
+    assert "derivative_twice" in capsys.readouterr().out
+    assert not gc.isenabled()
+    startup.resume_collector()
+    assert gc.isenabled()
