@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterable, cast
+from typing import Iterable
 
 import numpy as np
-from rich.text import Text
 from textual import events
 from textual.color import Color
 from textual.markup import escape
@@ -20,6 +19,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
+
+from tui.widgets.ansi_lines import ansi_lines
 
 # Braille cells hold two points across, so two points per column is enough.
 POINTS_PER_COLUMN = 2
@@ -280,21 +281,40 @@ class LossChart(PlotextPlot):
 
     def render_line(self, y: int) -> Strip:
         """One line of the plot. plotext's drawing (ANSI text) is made into
-        strips once per drawing, a line at a time: handed over whole, Textual
-        parsed it into its own content and wrapped it again, which cost a
-        step's frame as much as plotext's drawing itself."""
+        strips once per drawing: handed over whole, Textual parsed it into
+        its own content and wrapped it again, and Rich's ANSI decoder cost as
+        much as plotext's drawing itself (see ansi_lines)."""
         width, height = self.size
         key = (self._drawings, width, height, self.app.theme)
         if self._strips_for != key:
-            text = cast(Text, self.render())  # textual-plotext: plotext's size and theme, then Text.from_ansi
             style, console = self.rich_style, self.app.console
             self._strips = [
-                Strip(list(line.render(console)), width).crop_extend(0, width, style).apply_style(style).simplify()
-                for line in text.split("\n", allow_blank=True)[:height]
+                Strip(segments, width).crop_extend(0, width, style).apply_style(style).simplify()
+                for segments in ansi_lines(self._plotext_drawing(), console)[:height]
             ]
             self._blank = Strip.blank(width, style)
             self._strips_for = key
         return self._strips[y] if y < len(self._strips) else self._blank
+
+    def _plotext_drawing(self) -> str:
+        """plotext's drawing at the widget's size and theme, as ANSI text.
+        textual-plotext's `render` sets the size and the theme, then decodes
+        what plotext's `build` returns: `build` is caught on its way (the
+        instance attribute hides the method for one call), so the size and
+        theme stay textual-plotext's own doing."""
+        plt, drawn = self.plt, []
+        build = plt.build
+
+        def caught() -> str:
+            drawn.append(build())
+            return ""
+
+        plt.build = caught  # type: ignore[method-assign]
+        try:
+            self.render()
+        finally:
+            del plt.build
+        return drawn[0]
 
     def _title_legend(self) -> None:
         """The curves' names on the frame, each in its curve's colour: a legend
