@@ -289,7 +289,7 @@ class LossChart(PlotextPlot):
         if self._strips_for != key:
             style, console = self.rich_style, self.app.console
             self._strips = [
-                Strip(segments, width).crop_extend(0, width, style).apply_style(style).simplify()
+                Strip(segments).crop_extend(0, width, style).apply_style(style).simplify()
                 for segments in ansi_lines(self._plotext_drawing(), console)[:height]
             ]
             self._blank = Strip.blank(width, style)

@@ -327,8 +327,7 @@ class NetworkDiagram(Widget, can_focus=True):
             )
             style, console = self.rich_style, self.app.console
             self._lines = [
-                Strip(list(line.render(console)), width).crop_extend(0, width, style).apply_style(style)
-                for line in lines
+                Strip(list(line.render(console))).crop_extend(0, width, style).apply_style(style) for line in lines
             ]
             self._blank = Strip.blank(width, style)
             self._drawn_for = key

@@ -13,6 +13,7 @@ import math
 
 from rich.text import Text
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widget import Widget
 
 from tui.format import fixed, fixed_int
@@ -56,6 +57,8 @@ class StatsBar(Widget):
         self.fields: dict[str, str] = {}
         self._shown: dict[str, str] = {}  # a figure's name on screen when not its key (R² for regression)
         self.state = "paused"
+        self._strip = Strip.blank(0)
+        self._strip_for: tuple | None = None
 
     def show(self, record, state: str, detail: str = "", rate: float | None = None) -> None:
         """Lay out `record`'s figures; `detail` explains a diverged or done state;
@@ -98,6 +101,19 @@ class StatsBar(Widget):
     def _plain(self) -> str:
         figures = GAP.join(f"{n} {v}" for n, v in self._figures())
         return f"{figures}{GAP}{self.fields.get('state', '')}{GAP}{self.fields.get('rate', '')}"
+
+    def render_line(self, y: int) -> Strip:
+        """The line, made into a strip once per change: through `render`
+        alone, Textual turned the Text into its own content and laid it out
+        on every repaint (a step's frame repaints this line)."""
+        width = self.size.width
+        key = (self.line, self.state, width, self.app.theme)
+        if key != self._strip_for:
+            style = self.rich_style
+            segments = list(self.render().render(self.app.console))
+            self._strip = Strip(segments).crop_extend(0, width, style).apply_style(style).simplify()
+            self._strip_for = key
+        return self._strip if y == 0 else Strip.blank(width, self.rich_style)
 
     def render(self) -> Text:
         width = self.size.width
