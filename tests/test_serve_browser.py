@@ -66,7 +66,7 @@ for (let i = 0; i < term.rows; i++) {
 return rows;
 """
 
-EPOCH = re.compile(r"^\s*epoch\s+(\d+)\s+loss\s+(\S+)")
+EPOCH = re.compile(r"(?:^|\s)epoch\s+(\d+)\s+loss\s+(\S+)")  # the stats line, beside the form if shown
 
 
 def free_port() -> int:
@@ -90,7 +90,7 @@ def stats_line(driver) -> tuple[int, str] | None:
     """(epoch, loss text) from the stats line the browser shows, if drawn yet."""
     rows = driver.execute_script(READ_SCREEN)
     for row in rows or ():
-        match = EPOCH.match(row)
+        match = EPOCH.search(row)
         if match:
             return int(match.group(1)), match.group(2)
     return None
