@@ -43,19 +43,24 @@ class QuickFooter(Footer):
         self._bindings_ready = True
         if not screen.app.app_focus:
             return
-        if self.is_attached and screen is self.screen:
+        if self.is_attached and screen is self.screen and not self._grey_in_place():
             self.call_after_refresh(self._update_keys)
 
-    async def _update_keys(self) -> None:
-        if not self.is_attached:
-            return
+    def _grey_in_place(self) -> bool:
+        """Grey or ungrey the keys shown, now rather than after the next
+        frame (a step that enables "Back" then shows it one frame sooner).
+        False when other keys are to be shown: that takes a recompose."""
         keys, enabled = self._bindings_now()
         if keys != self._keys_shown:
-            await self.recompose()
-            return
+            return False
         for widget in self.query(FooterKey):
             on = enabled.get((widget.key, widget.action))
             if on is not None and widget._disabled == on:
                 widget._disabled = not on
                 widget.set_class(not on, "-disabled")
                 widget.refresh()
+        return True
+
+    async def _update_keys(self) -> None:
+        if self.is_attached and not self._grey_in_place():
+            await self.recompose()
