@@ -237,11 +237,14 @@ class LayerInspector(Vertical):
     def compose(self) -> ComposeResult:
         n = self.n_layers
         layer_tabs = [Tab(f"L{l + 1} {self._sizes[l]}→{self._sizes[l + 1]}", id=f"tab-layer-{l}") for l in range(n)]
+        # The first tab is left to Tabs to activate (active=None): a named one
+        # it checks on mount, and an app quitting while this recomposes (a
+        # new network) may have taken the tabs away by then, which raised.
         with Horizontal(id="inspector-tabs"):  # one row: layers left, views right
-            yield Tabs(*layer_tabs, active=f"tab-layer-{self._layer}" if n else None, id="layer-tabs")
+            yield Tabs(*layer_tabs, active=f"tab-layer-{self._layer}" if self._layer > 0 else None, id="layer-tabs")
             yield Tabs(
                 *[Tab(VIEW_TITLES[v], id=f"tab-view-{v}") for v in VIEWS],
-                active=f"tab-view-{self._view}",
+                active=f"tab-view-{self._view}" if self._view != VIEWS[0] else None,
                 id="view-tabs",
             )
         self._tables, self._captions, self._built, self._grids, self._todo = {}, {}, {}, {}, {}

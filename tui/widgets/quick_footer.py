@@ -43,10 +43,10 @@ class QuickFooter(Footer):
         self._bindings_ready = True
         if not screen.app.app_focus:
             return
-        if self.is_attached and screen is self.screen and not self._grey_in_place():
+        if self.is_attached and screen is self.screen and not self.grey_in_place():
             self.call_after_refresh(self._update_keys)
 
-    def _grey_in_place(self) -> bool:
+    def grey_in_place(self) -> bool:
         """Grey or ungrey the keys shown, now rather than after the next
         frame (a step that enables "Back" then shows it one frame sooner).
         False when other keys are to be shown: that takes a recompose."""
@@ -62,5 +62,5 @@ class QuickFooter(Footer):
         return True
 
     async def _update_keys(self) -> None:
-        if self.is_attached and not self._grey_in_place():
+        if self.is_attached and not self.grey_in_place():
             await self.recompose()
