@@ -313,9 +313,6 @@ class BackpropApp(FileActions, App[None]):
         if enabled != self._enabled:
             self._enabled = enabled
             self.refresh_bindings()
-            # The footer hears of it only after this frame (Textual calls it
-            # later); greyed now, the key shows in the frame of the change.
-            self._panel(QuickFooter).grey_in_place()
 
     # --------------------------------------------------------------- drawing
 

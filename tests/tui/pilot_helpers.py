@@ -23,6 +23,15 @@ async def wait_for_screen(pilot: Pilot, kind: type, timeout: float = 10.0) -> No
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, kind) and pilot.app.screen.is_mounted, timeout)
 
 
+async def form_of(pilot: Pilot):
+    """The hyperparameter form, once mounted (it mounts after the first frame)."""
+    from tui.widgets.hyperparameters import HyperparameterForm
+
+    await wait_for(pilot, lambda: pilot.app.query(HyperparameterForm))
+    await pilot.pause()
+    return pilot.app.query_one(HyperparameterForm)
+
+
 async def drained(pilot: Pilot, timeout: float = 20.0) -> None:
     """Wait until the app has handled every message posted before this call
     (keys included): a callback queued behind them has run."""

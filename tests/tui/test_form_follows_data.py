@@ -6,23 +6,16 @@ from __future__ import annotations
 from textual.widgets import Input, Select
 
 from model import Config
-from tests.tui.pilot_helpers import wait_for
+from tests.tui.pilot_helpers import form_of, wait_for
 from tui.app import BackpropApp
-from tui.widgets.hyperparameters import HyperparameterForm
 
 SIZE = (120, 40)
-
-
-async def form_of(app: BackpropApp, pilot) -> HyperparameterForm:
-    await wait_for(pilot, lambda: app.query(HyperparameterForm))
-    await pilot.pause()
-    return app.query_one(HyperparameterForm)
 
 
 async def test_spiral_then_three_classes_rebuilds_with_three_outputs():
     app = BackpropApp(Config(), show_form=True)
     async with app.run_test(size=SIZE) as pilot:
-        form = await form_of(app, pilot)
+        form = await form_of(pilot)
         greyed = {row.id for row in app.query(".-not-applicable")}
         assert {"row-samples", "row-noise", "row-classes", "row-momentum"} <= greyed  # a truth table has 4 rows
 
@@ -45,7 +38,7 @@ async def test_spiral_then_three_classes_rebuilds_with_three_outputs():
 async def test_three_classes_of_xor_are_refused_with_the_reason():
     app = BackpropApp(Config(), show_form=True)
     async with app.run_test(size=SIZE) as pilot:
-        form = await form_of(app, pilot)
+        form = await form_of(pilot)
         classes = app.query_one("#field-classes", Input)
         classes.value = "3"
         await classes.action_submit()

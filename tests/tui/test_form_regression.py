@@ -6,24 +6,17 @@ from __future__ import annotations
 from textual.widgets import Select, SelectionList
 
 from model import Config
-from tests.tui.pilot_helpers import wait_for
+from tests.tui.pilot_helpers import form_of, wait_for
 from tui.app import BackpropApp
-from tui.widgets.hyperparameters import HyperparameterForm
 from tui.widgets.stats_bar import StatsBar
 
 SIZE = (120, 40)
 
 
-async def form_of(app: BackpropApp, pilot) -> HyperparameterForm:
-    await wait_for(pilot, lambda: app.query(HyperparameterForm))
-    await pilot.pause()
-    return app.query_one(HyperparameterForm)
-
-
 async def test_sine_sets_a_linear_mse_output_and_refuses_bce_with_the_reason():
     app = BackpropApp(Config(), show_form=True)
     async with app.run_test(size=SIZE) as pilot:
-        form = await form_of(app, pilot)
+        form = await form_of(pilot)
         app.query_one("#field-dataset", Select).value = "sine"
         await wait_for(pilot, lambda: app.trainer.config.dataset == "sine")
         config = app.trainer.config
@@ -53,7 +46,7 @@ async def test_sine_sets_a_linear_mse_output_and_refuses_bce_with_the_reason():
 async def test_choosing_input_features_rebuilds_with_one_input_per_feature():
     app = BackpropApp(Config(dataset="circles"), show_form=True)
     async with app.run_test(size=SIZE) as pilot:
-        form = await form_of(app, pilot)
+        form = await form_of(pilot)
         features = app.query_one("#field-features", SelectionList)
         assert not app.query_one("#row-features").has_class("-not-applicable")
         features.select("x1^2")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from pilot_helpers import drained, wait_for
+from pilot_helpers import drained, wait_for, wait_for_screen
 from textual import events
 from textual.widgets import Input, OptionList, Static
 
@@ -45,22 +45,23 @@ def assert_sides_are_the_engines(screen: SideBySideScreen) -> None:
         assert side.record.loss == alone.record.loss
 
 
-async def open_screen(pilot, choice: int = 0) -> SideBySideScreen:
+async def shown(pilot) -> SideBySideScreen:
+    """`o` pressed, the screen mounted, its list of comparisons focused."""
     await pilot.press("o")
-    await wait_for_screen(pilot)
+    await wait_for_screen(pilot, SideBySideScreen)
     screen = pilot.app.screen
     assert isinstance(screen, SideBySideScreen)
     await wait_for(pilot, lambda: isinstance(pilot.app.focused, OptionList))
+    return screen
+
+
+async def open_screen(pilot, choice: int = 0) -> SideBySideScreen:
+    screen = await shown(pilot)
     for _ in range(choice):
         await pilot.press("down")
     await pilot.press("enter")
     await wait_for(pilot, lambda: screen.pair is not None)
     return screen
-
-
-async def wait_for_screen(pilot) -> None:
-    """The screen shown and its widgets mounted (a pushed screen is the app's before its compose has run)."""
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, SideBySideScreen) and pilot.app.screen.is_mounted)
 
 
 def post(app, key: str) -> None:
@@ -70,10 +71,7 @@ def post(app, key: str) -> None:
 async def test_opens_with_words_then_steps_both_sides_as_the_engine():
     app = BackpropApp(config=CONFIG, show_form=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("o")
-        await wait_for_screen(pilot)
-        screen = app.screen
-        await wait_for(pilot, lambda: isinstance(app.focused, OptionList))
+        screen = await shown(pilot)
         about = str(screen.query_one("#sbs-about", Static).render())
         assert "Side by side" in about and "enter" in about and "Escape" in about
         assert isinstance(app.focused, OptionList)
@@ -137,10 +135,7 @@ async def test_escape_returns_to_the_main_run_unchanged():
 async def test_typed_settings_and_their_errors():
     app = BackpropApp(config=CONFIG, show_form=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("o")
-        await wait_for_screen(pilot)
-        screen = app.screen
-        await wait_for(pilot, lambda: isinstance(app.focused, OptionList))
+        screen = await shown(pilot)
         screen.query_one(Input).focus()
         await pilot.press(*"lr=abc", "enter")
         assert screen.pair is None

@@ -21,6 +21,7 @@ from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 from tui.widgets.ansi_lines import ansi_lines
+from tui.widgets.widget_line import widget_line
 
 # Braille cells hold two points across, so two points per column is enough.
 POINTS_PER_COLUMN = 2
@@ -289,7 +290,7 @@ class LossChart(PlotextPlot):
         if self._strips_for != key:
             style, console = self.rich_style, self.app.console
             self._strips = [
-                Strip(segments).crop_extend(0, width, style).apply_style(style).simplify()
+                widget_line(segments, width, style)
                 for segments in ansi_lines(self._plotext_drawing(), console)[:height]
             ]
             self._blank = Strip.blank(width, style)

@@ -29,6 +29,7 @@ from textual.widget import Widget
 
 from model.diagram_values import DiagramValues
 from tui.widgets.braille_edges import edge_paths, owners
+from tui.widgets.widget_line import widget_line
 
 # Units drawn per column before the rest become "+N".
 MAX_UNITS_SHOWN = 10
@@ -326,9 +327,7 @@ class NetworkDiagram(Widget, can_focus=True):
                 else []
             )
             style, console = self.rich_style, self.app.console
-            self._lines = [
-                Strip(list(line.render(console))).crop_extend(0, width, style).apply_style(style) for line in lines
-            ]
+            self._lines = [widget_line(list(line.render(console)), width, style) for line in lines]
             self._blank = Strip.blank(width, style)
             self._drawn_for = key
         return self._lines[y] if y < len(self._lines) else self._blank

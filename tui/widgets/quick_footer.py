@@ -39,6 +39,12 @@ class QuickFooter(Footer):
             self._keys_shown = self._bindings_now()[0]
         yield from super().compose()
 
+    def on_mount(self) -> None:
+        # Footer's own subscription calls bindings_changed after the frame;
+        # this one greys the same keys at once, in the frame of the change (a
+        # first step enables "Back": a second frame a tick later, before).
+        self.screen.bindings_updated_signal.subscribe(self, lambda _screen: self.grey_in_place(), immediate=True)
+
     def bindings_changed(self, screen: Screen) -> None:
         self._bindings_ready = True
         if not screen.app.app_focus:
@@ -47,9 +53,8 @@ class QuickFooter(Footer):
             self.call_after_refresh(self._update_keys)
 
     def grey_in_place(self) -> bool:
-        """Grey or ungrey the keys shown, now rather than after the next
-        frame (a step that enables "Back" then shows it one frame sooner).
-        False when other keys are to be shown: that takes a recompose."""
+        """Grey or ungrey the keys shown, now. False when other keys are to
+        be shown: that takes a recompose (bindings_changed, after the frame)."""
         keys, enabled = self._bindings_now()
         if keys != self._keys_shown:
             return False

@@ -17,6 +17,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tui.format import fixed, fixed_int
+from tui.widgets.widget_line import widget_line
 
 STATES = ("paused", "running", "diverged", "done")
 DASH = "–"
@@ -111,7 +112,7 @@ class StatsBar(Widget):
         if key != self._strip_for:
             style = self.rich_style
             segments = list(self.render().render(self.app.console))
-            self._strip = Strip(segments).crop_extend(0, width, style).apply_style(style).simplify()
+            self._strip = widget_line(segments, width, style)
             self._strip_for = key
         return self._strip if y == 0 else Strip.blank(width, self.rich_style)
 
