@@ -44,6 +44,7 @@ from tui.messages import (
 )
 from tui.run_control import PHASES_PER_SECOND, REDRAWS_PER_SECOND, RunController, RunState, pace_label
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.main_screen import MainScreen, breakpoint_classes
 from tui.startup import pause_collector, resume_collector
 from tui.themes import register_themes
 from tui.widgets.insight_tabs import InsightTabs, MountLater
@@ -133,6 +134,12 @@ class BackpropApp(FileActions, App[None]):
         self._panels: dict[object, Widget] = {}  # see _panel
 
     # ---------------------------------------------------------------- layout
+
+    def get_default_screen(self) -> Screen:
+        """The main screen: styled once before the first frame (tui/screens/main_screen.py)."""
+        width, height = self.size
+        horizontal, vertical = self.HORIZONTAL_BREAKPOINTS or [], self.VERTICAL_BREAKPOINTS or []
+        return MainScreen(breakpoint_classes(width, height, horizontal, vertical), id="_default")
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):

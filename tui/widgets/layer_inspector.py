@@ -4,9 +4,10 @@ weights, gradients, deltas or activations as a table of numbers.
 Only what is on screen is written to: `show` remembers the record, writes
 the rows of the visible table that are in view, and leaves the rest for when
 they scroll into view or their tab is chosen. So a training update costs one
-screenful of cells, however big the layers or the data set. Tables are built
-once per architecture (stable row and column keys) and then changed cell by
-cell with `update_cell`; a new architecture recomposes the tabs.
+screenful of cells, however big the layers or the data set. A table is made
+when its tab is first chosen, built once per architecture (stable row and
+column keys) and then changed cell by cell; a new architecture recomposes
+the tabs.
 
 A cell reads " +0.1234▲": the value, then ▲ or ▼ if it rose or fell since
 the `previous` record given to `show` (blank if unchanged or no previous).
@@ -248,19 +249,35 @@ class LayerInspector(Vertical):
                 id="view-tabs",
             )
         self._tables, self._captions, self._built, self._grids, self._todo = {}, {}, {}, {}, {}
-        panes: list[Widget] = []
-        for l in range(n):
-            for v in VIEWS:
-                caption = Static("", classes="inspector-caption", id=f"caption-{v}-{l}")
-                table = ValueTable(id=f"{v}-{l}", cursor_type="cell")
-                self._tables[(l, v)] = table
-                self._captions[(l, v)] = caption
-                panes.append(Vertical(caption, table, id=f"pane-{v}-{l}", classes="inspector-pane"))
+        # Only the pane on screen is made now; the others when first chosen
+        # (_pane). Each table is as costly to style as a dozen plain widgets
+        # (DataTable styles every one of its component classes), and a 2-4-1
+        # network has eight panes, so making them all had cost the first
+        # frame three styling passes over seven tables nobody could see yet.
+        panes: list[Widget] = [self._make_pane(self._layer, self._view)] if n else []
         if not n:
             panes.append(Static("No network yet: build one to see its layers.", id="pane-empty"))
         current = f"pane-{self._view}-{self._layer}" if n else "pane-empty"
         yield ContentSwitcher(*panes, initial=current, id="layer-views")
         self._draw(self._layer, self._view)
+
+    def _make_pane(self, layer: int, view: str, switcher: ContentSwitcher | None = None) -> Vertical:
+        """The caption and table of one layer and view, mounted in `switcher`
+        at once (hidden) when given, else left for compose to mount."""
+        key = (layer, view)
+        caption = Static("", classes="inspector-caption", id=f"caption-{view}-{layer}")
+        table = ValueTable(id=f"{view}-{layer}", cursor_type="cell")
+        self._tables[key] = table
+        self._captions[key] = caption
+        if switcher is None:
+            return Vertical(caption, table, id=f"pane-{view}-{layer}", classes="inspector-pane")
+        pane = Vertical(id=f"pane-{view}-{layer}", classes="inspector-pane")
+        pane.display = False  # until the switcher shows it
+        # Mounted one level at a time: children given to the constructor would
+        # join the DOM only once the pane's own mount has run, a moment later.
+        switcher.mount(pane)
+        pane.mount(caption, table)
+        return pane
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -317,7 +334,10 @@ class LayerInspector(Vertical):
         self._layer, self._view = layer, view
         if not self.is_mounted or not self._tables:
             return
-        self.query_one("#layer-views", ContentSwitcher).current = f"pane-{view}-{layer}"
+        switcher = self.query_one("#layer-views", ContentSwitcher)
+        if (layer, view) not in self._tables:
+            self._make_pane(layer, view, switcher)
+        switcher.current = f"pane-{view}-{layer}"
         self.query_one("#layer-tabs", Tabs).active = f"tab-layer-{layer}"
         self.query_one("#view-tabs", Tabs).active = f"tab-view-{view}"
         self._draw(layer, view)
@@ -325,6 +345,17 @@ class LayerInspector(Vertical):
         focused = self.app.focused
         table = self._tables.get((layer, view))
         if table is not None and focused is not None and self in focused.ancestors and focused is not table:
+            if table.is_mounted:
+                table.focus()
+            else:  # just made: it can take the focus once mounted
+                self.call_after_refresh(self._focus_if_still_ours, table)
+
+    def _focus_if_still_ours(self, table: ValueTable) -> None:
+        """Focus a table made for a tab just chosen, unless the focus has left
+        the inspector meanwhile or another tab was chosen."""
+        focused = self.app.focused
+        current = self._tables.get((self._layer, self._view))
+        if table is current and table.is_attached and (focused is None or self in focused.ancestors):
             table.focus()
 
     # ------------------------------------------------------------ drawing

@@ -37,7 +37,15 @@ class QuickFooter(Footer):
     def compose(self) -> ComposeResult:
         if self._bindings_ready:
             self._keys_shown = self._bindings_now()[0]
-        yield from super().compose()
+        for widget in super().compose():
+            if isinstance(widget, FooterKey):
+                # Footer binds each key's `compact` to its own, which sets the
+                # key's class once mounted and so styles each of some forty
+                # keys a second time (a tenth of a second, the footer's
+                # whole build again). Given both now, mounting changes nothing.
+                widget.set_reactive(FooterKey.compact, self.compact)
+                widget.set_class(self.compact, "-compact", update=False)
+            yield widget
 
     def on_mount(self) -> None:
         # Footer's own subscription calls bindings_changed after the frame;
