@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pilot_helpers import wait_for
+from pilot_helpers import form_of, wait_for
 from textual import events
 from textual.message_pump import MessagePump
 from textual.screen import Screen
@@ -117,3 +117,21 @@ async def test_the_footer_keys_are_compact_from_the_start():
         keys = list(app.query(FooterKey))
         assert len(keys) > 20
         assert all(key.compact and key.has_class("-compact") for key in keys)
+
+
+@pytest.mark.parametrize("config", [Config(), Config(mode="minibatch", optimizer="adam")], ids=["default", "adam"])
+async def test_the_form_is_made_compact_and_greyed_as_mounting_would_have_made_it(config):
+    from textual.widgets import Input, Select
+
+    from model.config import applicable_fields
+    from tui.widgets.hyperparameters import FIELD_NAMES
+
+    app = BackpropApp(config=config, show_form=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await form_of(pilot)
+        controls = list(form.query(Input)) + list(form.query(Select))
+        assert len(controls) > 10
+        assert all(control.compact and control.has_class("-textual-compact") for control in controls)
+        applicable = applicable_fields(config)
+        for name in FIELD_NAMES:
+            assert form.query_one(f"#row-{name}").has_class("-not-applicable") == (name not in applicable)
