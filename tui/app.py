@@ -193,8 +193,11 @@ class BackpropApp(FileActions, App[None]):
         self.call_after_refresh(self.run_control.prepare)
         self._announce_lesson()
         if side.display:
-            # The form is a third of all widgets: the first frame comes sooner without it.
-            self.call_after_refresh(self._mount_form)
+            # The form is a third of all widgets: the first frame comes sooner
+            # without it. It waits one frame more, so that the footer's keys,
+            # which Textual gives the footer only after the first frame, are
+            # made before it: the keys say what to do, the form can come later.
+            self.call_after_refresh(self.call_after_refresh, self._mount_form)
 
     async def _mount_form(self) -> HyperparameterForm:
         """The form, mounted on first need with the configuration in force."""
