@@ -10,10 +10,12 @@ made once, and the screen looks and behaves as before.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pilot_helpers import form_of, wait_for
+from pilot_helpers import drained, form_of, wait_for
 from textual import events
 from textual.message_pump import MessagePump
 from textual.screen import Screen
@@ -135,3 +137,35 @@ async def test_the_form_is_made_compact_and_greyed_as_mounting_would_have_made_i
         applicable = applicable_fields(config)
         for name in FIELD_NAMES:
             assert form.query_one(f"#row-{name}").has_class("-not-applicable") == (name not in applicable)
+
+
+@given(st.lists(st.sampled_from(["1", "2", "3", "4", "right_square_bracket", "left_square_bracket"]), max_size=6))
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_arrows_typed_with_a_view_key_move_the_cursor_of_the_table_on_screen(switches):
+    """A view or layer key and the arrows after it, all in one burst: each
+    arrow goes to the table on screen when it arrives, even one just made."""
+
+    async def run() -> dict:
+        app = BackpropApp(config=Config(layers=(2, 6, 4, 1)), show_form=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            downs: dict[tuple[int, str], int] = {}
+            layer, view = 0, "weights"
+            keys = []
+            for key in switches:
+                if key in "1234":
+                    view = ("weights", "grads", "deltas", "acts")[int(key) - 1]
+                else:
+                    layer = (layer + (1 if key == "right_square_bracket" else -1)) % 3
+                keys += [key, "down"]
+                downs[(layer, view)] = downs.get((layer, view), 0) + 1
+            for key in keys:
+                app.post_message(events.Key(key, key if len(key) == 1 else None))
+            await drained(pilot)
+            await pilot.pause()
+            rows = {key: table.cursor_coordinate.row for key, table in app.inspector._tables.items()}
+            assert app.focused is app.inspector._tables[(layer, view)]
+            return {key: rows[key] for key in downs}, downs
+
+    rows, downs = asyncio.run(run())
+    assert rows == downs

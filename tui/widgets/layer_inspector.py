@@ -341,22 +341,13 @@ class LayerInspector(Vertical):
         self.query_one("#layer-tabs", Tabs).active = f"tab-layer-{layer}"
         self.query_one("#view-tabs", Tabs).active = f"tab-view-{view}"
         self._draw(layer, view)
-        # The table that was focused may just have been hidden: pass the focus on.
+        # The table that was focused may just have been hidden: pass the focus
+        # on, now. `focus()` would do it after the messages already queued,
+        # so the arrow in "3 ↓" typed together moved the hidden table's cursor.
         focused = self.app.focused
         table = self._tables.get((layer, view))
         if table is not None and focused is not None and self in focused.ancestors and focused is not table:
-            if table.is_mounted:
-                table.focus()
-            else:  # just made: it can take the focus once mounted
-                self.call_after_refresh(self._focus_if_still_ours, table)
-
-    def _focus_if_still_ours(self, table: ValueTable) -> None:
-        """Focus a table made for a tab just chosen, unless the focus has left
-        the inspector meanwhile or another tab was chosen."""
-        focused = self.app.focused
-        current = self._tables.get((self._layer, self._view))
-        if table is current and table.is_attached and (focused is None or self in focused.ancestors):
-            table.focus()
+            self.screen.set_focus(table)
 
     # ------------------------------------------------------------ drawing
 
