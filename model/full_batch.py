@@ -35,15 +35,20 @@ import numpy as np
 from model.activations import _ONE
 from model.network import BackwardPass, ForwardPass, Network
 from model.parameters import Buffer
+from model.products import product
 
 Array = np.ndarray
 
 # The passes at given parameters: (forward, backward, loss, accuracy).
 Passes = Callable[[Array], tuple[ForwardPass, BackwardPass, float, float]]
 
-_matmul, _add, _subtract, _multiply, _divide = np.matmul, np.add, np.subtract, np.multiply, np.divide
+_add, _subtract, _multiply, _divide = np.add, np.subtract, np.multiply, np.divide
 _logaddexp, _copyto = np.logaddexp, np.copyto
 _add_reduce = np.add.reduce
+
+
+def _contiguous(a: Array) -> bool:
+    return bool(a.flags.c_contiguous or a.flags.f_contiguous)
 
 
 def full_batch_passes(
@@ -68,14 +73,33 @@ def full_batch_passes(
     n, L = X.shape[0], network.n_layers
     n_as_dtype = np.array(n, dtype)  # the same value NumPy makes of the int n, without converting it per call
     exact_python_mean = dtype == np.float64  # a float64 sum divided by n in Python is NumPy's division
-    layers = tuple(zip(weights.W, weights.b, (act.forward for act in network.activations)))
+    sizes = network.sizes
+    # Each product's function (model/products.py): the shapes are fixed; the
+    # layers' arrays are new C-contiguous ones each epoch, X is what it is.
+    X_contiguous = _contiguous(X)
+    forward_products = [product(n, fan_in) for fan_in in sizes[:-1]]
+    if not X_contiguous:
+        forward_products[0] = np.matmul
+    layers = tuple(zip(weights.W, weights.b, (act.forward for act in network.activations), forward_products))
     times_derivative = network._times_derivatives
     back = weights.W if network.feedback is None else list(network.feedback)
     sum_W, sum_b, sum_flat, flat = sums.W, sums.b, sums.flat, weights.flat
     # Layers L-1 .. 1, each with what its delta is multiplied by to make the
     # delta of the layer below; then layer 0, whose input is X.
-    hidden_down = tuple((l, sum_W[l], sum_b[l], back[l].T, times_derivative[l - 1]) for l in range(L - 1, 0, -1))
+    hidden_down = tuple(
+        (
+            l,
+            sum_W[l],
+            sum_b[l],
+            product(sizes[l], n),
+            back[l].T,
+            product(n, sizes[l + 1]) if _contiguous(back[l]) else np.matmul,
+            times_derivative[l - 1],
+        )
+        for l in range(L - 1, 0, -1)
+    )
     X_T, sum_W0, sum_b0 = X.T, sum_W[0], sum_b[0]
+    sum_product0 = product(sizes[0], n) if X_contiguous else np.matmul
 
     # The output delta: y_hat - y where the activation cancels the loss (one
     # sigmoid unit with BCE, softmax with CE), else the general route.
@@ -92,8 +116,8 @@ def full_batch_passes(
         zs: list[Array] = []
         outs: list[Array] = []
         a = X
-        for W_l, b_l, f in layers:
-            z = _matmul(a, W_l)
+        for W_l, b_l, f, times in layers:
+            z = times(a, W_l)
             _add(z, b_l, z)
             a = f(z)
             zs.append(z)
@@ -102,14 +126,14 @@ def full_batch_passes(
 
         delta = _subtract(a, Y) if fused else network.output_delta(fwd, Y)
         deltas: list[Array] = [delta] * L
-        for l, sum_W_l, sum_b_l, back_T, backprop_l in hidden_down:
+        for l, sum_W_l, sum_b_l, sum_times, back_T, back_times, backprop_l in hidden_down:
             deltas[l] = delta
             h = outs[l - 1]
-            _matmul(h.T, delta, sum_W_l)
+            sum_times(h.T, delta, sum_W_l)
             _add_reduce(delta, axis=0, out=sum_b_l)
-            delta = backprop_l(_matmul(delta, back_T), zs[l - 1], h)
+            delta = backprop_l(back_times(delta, back_T), zs[l - 1], h)
         deltas[0] = delta
-        _matmul(X_T, delta, sum_W0)
+        sum_product0(X_T, delta, sum_W0)
         _add_reduce(delta, axis=0, out=sum_b0)
         bwd = BackwardPass(deltas, _divide(sum_flat, n_as_dtype), network.layout)
 

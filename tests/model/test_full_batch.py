@@ -16,6 +16,7 @@ from model import Config, Trainer
 from model.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from model.bugs import CATALOGUE
 from model.losses import bce_per_sample_from_logits
+from model.products import product
 
 # Around the sigmoid's clamp and the ends of each dtype.
 SPECIAL = {
@@ -82,6 +83,39 @@ def test_sigmoid_is_the_clamped_textbook_formula(data, dtype):
     lowest = -709.0 if dtype == np.float64 else -88.0
     with np.errstate(all="ignore"):
         assert _same_bits(ACTIVATIONS["sigmoid"].forward(z), 1.0 / (1.0 + np.exp(-np.maximum(z, lowest))))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    data=st.data(),
+    dtype=st.sampled_from([np.float64, np.float32]),
+    m=st.integers(1, 9),
+    k=st.integers(1, 9),
+    p=st.integers(1, 9),
+    transposed=st.tuples(st.booleans(), st.booleans()),
+)
+def test_the_passes_products_are_matmuls_bits(data, dtype, m, k, p, transposed):
+    """model/products.py: the function `product(m, k)` picks gives what
+    np.matmul gives, for C- and F-contiguous operands (a transposed view, as
+    the backward pass's h.T and W.T), into a new array or `out`."""
+
+    def matrix(rows, cols, flip):
+        x = data.draw(hnp.arrays(dtype, (cols, rows) if flip else (rows, cols), elements=_floats(dtype)))
+        return x.T if flip else x
+
+    a, b = matrix(m, k, transposed[0]), matrix(k, p, transposed[1])
+    times = product(m, k)
+    with np.errstate(all="ignore"):
+        expected = np.matmul(a, b)
+        got = times(a, b)
+        into = np.empty((m, p), dtype)
+        times(a, b, into)
+    assert _same_bits(got, expected) and _same_bits(into, expected)
+
+
+def test_the_products_take_dot_only_where_it_is_matmuls_blas_call():
+    assert product(4, 2) is np.ndarray.dot and product(2, 4) is np.ndarray.dot
+    assert product(1, 5) is np.matmul and product(5, 1) is np.matmul
 
 
 def test_the_tuned_passes_serve_small_plain_networks_only():
