@@ -20,7 +20,10 @@ the parameters worked out in advance:
   costs a conversion per call);
 - the BCE loss of one sigmoid unit, the usual small network's, skips the
   general function (which any other loss or output calls, unchanged); the
-  layers call the activations' own functions, the accuracy the trainer's.
+  layers call the activations' own functions (the sigmoid's with its
+  constants bound for the data's dtype), the accuracy the trainer's;
+- products go through `ndarray.dot` where it makes matmul's own BLAS call
+  (model/products.py), np.matmul elsewhere.
 
 Only for the plain network (not the bug lab's) and parameters small enough
 to copy each epoch (see the trainer); anything else takes the general route.
@@ -32,7 +35,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from model.activations import _ONE
+from model.activations import _ONE, forward_for, times_derivative_for
 from model.network import BackwardPass, ForwardPass, Network
 from model.parameters import Buffer
 from model.products import product
@@ -43,7 +46,7 @@ Array = np.ndarray
 Passes = Callable[[Array], tuple[ForwardPass, BackwardPass, float, float]]
 
 _add, _subtract, _multiply, _divide = np.add, np.subtract, np.multiply, np.divide
-_logaddexp, _copyto = np.logaddexp, np.copyto
+_logaddexp = np.logaddexp
 _add_reduce = np.add.reduce
 
 
@@ -80,8 +83,9 @@ def full_batch_passes(
     forward_products = [product(n, fan_in) for fan_in in sizes[:-1]]
     if not X_contiguous:
         forward_products[0] = np.matmul
-    layers = tuple(zip(weights.W, weights.b, (act.forward for act in network.activations), forward_products))
-    times_derivative = network._times_derivatives
+    forwards = [forward_for(act, dtype) for act in network.activations]
+    layers = tuple(zip(weights.W, weights.b, forwards, forward_products))
+    times_derivative = [times_derivative_for(act, dtype) for act in network.activations]
     back = weights.W if network.feedback is None else list(network.feedback)
     sum_W, sum_b, sum_flat, flat = sums.W, sums.b, sums.flat, weights.flat
     # Layers L-1 .. 1, each with what its delta is multiplied by to make the
@@ -112,7 +116,7 @@ def full_batch_passes(
     per_sample_column = per_sample.reshape(n, 1)
 
     def passes(params: Array) -> tuple[ForwardPass, BackwardPass, float, float]:
-        _copyto(flat, params)
+        flat[...] = params  # np.copyto's copy, without its dispatcher
         zs: list[Array] = []
         outs: list[Array] = []
         a = X

@@ -169,3 +169,72 @@ def test_a_diverging_run_says_nothing_on_stderr(mode):
         warnings.simplefilter("error")
         outcome = train_until(Trainer.from_config(exploding))
     assert outcome.ending is Ending.DIVERGED
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), dtype=st.sampled_from([np.float64, np.float32]))
+def test_the_bound_sigmoid_functions_are_the_activations_own(data, dtype):
+    """activations.forward_for / times_derivative_for: the sigmoid's steps with
+    its constants bound once give the bits of the functions that look them up."""
+    from model.activations import forward_for, times_derivative_for
+
+    shape = (data.draw(st.integers(1, 5)), data.draw(st.integers(1, 4)))
+    z = data.draw(hnp.arrays(dtype, shape, elements=_floats(dtype)))
+    g = data.draw(hnp.arrays(dtype, shape, elements=_floats(dtype)))
+    sigmoid = ACTIVATIONS["sigmoid"]
+    with np.errstate(all="ignore"):
+        a = sigmoid.forward(z)
+        assert _same_bits(forward_for(sigmoid, np.dtype(dtype))(z), a)
+        expected = sigmoid.times_derivative(g.copy(), z, a)
+        assert _same_bits(times_derivative_for(sigmoid, np.dtype(dtype))(g.copy(), z, a), expected)
+    for name in HIDDEN_ACTIVATIONS:
+        if name != "sigmoid":
+            act = ACTIVATIONS[name]
+            assert forward_for(act, np.dtype(dtype)) is act.forward
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_the_bound_accuracy_counts_as_the_trainers_accuracy(data):
+    """Trainer._training_accuracy (the hot path's) gives `_accuracy`'s figure,
+    at the threshold itself and around it."""
+    t = Trainer.from_config(Config(layers=(2, 2, 1)))
+    n = t.X.shape[0]
+    values = st.sampled_from([0.0, 0.25, 0.5, np.nextafter(0.5, 0.0), np.nextafter(0.5, 1.0), 0.75, 1.0, np.nan])
+    output = data.draw(hnp.arrays(np.float64, (n, 1), elements=st.one_of(values, st.floats(0.0, 1.0))))
+    expected = t._accuracy(output, t._labels, t._labels_bool)
+    got = t._training_accuracy()(output)
+    assert got == expected and type(got) is type(expected)
+
+
+def test_the_bound_accuracy_serves_one_output_unit_of_a_classifier_only():
+    multi = Trainer.from_config(Config(dataset="blobs", layers=(2, 4, 2), output_activation="softmax", loss="ce"))
+    output = multi.record.output
+    assert multi._training_accuracy()(output) == multi._accuracy(output, multi._labels, multi._labels_bool)
+
+
+@pytest.mark.parametrize(
+    "settings_",
+    [
+        dict(optimizer="sgd"),
+        dict(optimizer="sgd", l2=0.01),
+        dict(optimizer="momentum"),
+        dict(optimizer="adam"),
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_an_optimizers_update_function_is_its_apply(settings_, dtype):
+    """Optimizer.update_for: plain SGD's bound update gives apply's bits and
+    state (a state of another kind starts afresh as in apply); the others are apply."""
+    from model.optimizers import Optimizer
+
+    optimizer = Optimizer.from_config(Config(**settings_))
+    rng = np.random.default_rng(3)
+    params, grad = rng.standard_normal(9).astype(dtype), rng.standard_normal(9).astype(dtype)
+    update = optimizer.update_for(np.dtype(dtype))
+    for state in (optimizer.init_state(params), Optimizer("adam").init_state(params)):
+        got, expected = update(params, grad, state, 6), optimizer.apply(params, grad, state, 6)
+        assert got[0].tobytes() == expected[0].tobytes() and got[0].dtype == expected[0].dtype
+        assert got[1].kind == expected[1].kind and got[1].step == expected[1].step
+    if settings_ != dict(optimizer="sgd"):
+        assert update == optimizer.apply
