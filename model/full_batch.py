@@ -1,16 +1,15 @@
 """A small network's full-batch passes, built once per trainer.
 
 What a full-batch epoch computes after its update (the forward pass, the
-backward pass, the loss and the accuracy of the whole training set at the new
-parameters) is the same every epoch but for the parameters. On a small
-network each NumPy call costs about as much as its arithmetic, so the Python
-around the calls (per-layer views, lookups, temporaries, the layers of
-functions of the general `Network.forward`/`backward`/`loss_of`) is a large
-part of an epoch. `full_batch_passes` builds, for one trainer, a function
-that does those same operations, in the same order and on the same operands
-(so every figure has the same bits as the general route, as
-tests/model/test_engine_reference.py checks), with what does not depend on
-the parameters worked out in advance:
+backward pass and the loss of the whole training set at the new parameters)
+is the same every epoch but for the parameters. On a small network each
+NumPy call costs about as much as its arithmetic, so the Python around the
+calls (per-layer views, lookups, temporaries, the layers of functions of the
+general `Network.forward`/`backward`/`loss_of`) is a large part of an epoch.
+`full_batch_passes` builds, for one trainer, a function that does those same
+operations, in the same order and on the same operands (so every figure has
+the same bits as the general route, as tests/model/test_engine_reference.py
+checks), with what does not depend on the parameters worked out in advance:
 
 - the parameters are copied into one kept buffer whose per-layer views (and
   their transposes) exist once;
@@ -21,7 +20,7 @@ the parameters worked out in advance:
 - the BCE loss of one sigmoid unit, the usual small network's, skips the
   general function (which any other loss or output calls, unchanged); the
   layers call the activations' own functions (the sigmoid's with its
-  constants bound for the data's dtype), the accuracy the trainer's;
+  constants bound for the data's dtype);
 - products go through `ndarray.dot` where it makes matmul's own BLAS call
   (model/products.py), np.matmul elsewhere.
 
@@ -42,8 +41,8 @@ from model.products import product
 
 Array = np.ndarray
 
-# The passes at given parameters: (forward, backward, loss, accuracy).
-Passes = Callable[[Array], tuple[ForwardPass, BackwardPass, float, float]]
+# The passes at given parameters: (forward, backward, loss).
+Passes = Callable[[Array], tuple[ForwardPass, BackwardPass, float]]
 
 _add, _subtract, _multiply, _divide = np.add, np.subtract, np.multiply, np.divide
 _logaddexp = np.logaddexp
@@ -58,7 +57,6 @@ def full_batch_passes(
     network: Network,
     X: Array,
     Y: Array,
-    accuracy_of: Callable[[Array], float],
     weights: Buffer,
     sums: Buffer,
 ) -> Passes | None:
@@ -67,8 +65,8 @@ def full_batch_passes(
 
     `weights` and `sums` are buffers laid out like the parameters that the
     function writes into every call (the caller keeps them; nothing returned
-    points into them). `accuracy_of(output)` is the trainer's own accuracy
-    of the training set, called as it is (one definition of accuracy).
+    points into them). The accuracy is the trainer's to count from the
+    output when asked for (see EpochRecord.accuracy).
     """
     dtype = X.dtype
     if type(network) is not Network or dtype not in _ONE:
@@ -115,7 +113,7 @@ def full_batch_passes(
     per_sample = np.empty(n, dtype)
     per_sample_column = per_sample.reshape(n, 1)
 
-    def passes(params: Array) -> tuple[ForwardPass, BackwardPass, float, float]:
+    def passes(params: Array) -> tuple[ForwardPass, BackwardPass, float]:
         flat[...] = params  # np.copyto's copy, without its dispatcher
         zs: list[Array] = []
         outs: list[Array] = []
@@ -153,6 +151,6 @@ def full_batch_passes(
             loss = float(total) / n if exact_python_mean else float(total / n)
         else:
             loss = network.loss_of(fwd, Y)
-        return fwd, bwd, loss, accuracy_of(a)
+        return fwd, bwd, loss
 
     return passes

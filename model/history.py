@@ -4,7 +4,8 @@ epoch can be reached again exactly by replay."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -22,6 +23,10 @@ class TrainerState(NamedTuple):
     rng: dict
 
 
+# Pending outputs are counted when they hold about this many values in all.
+_PENDING_VALUES = 1 << 16
+
+
 class History:
     """Scalars per epoch, one row per epoch in a growable array (no Python
     float per value; one store per epoch).
@@ -29,6 +34,12 @@ class History:
     Rows are kept for epochs `first` to `length - 1`. `first` is 0 except in
     run mode's child process, which forgets rows it has sent to the app
     (`forget_before`), so a long run holds them once, in the app.
+
+    An epoch's accuracy may come later (`set_later`): on a small network the
+    count behind it costs as much as a tenth of the epoch, and counted for
+    many epochs at once it costs next to nothing. Every method that reads
+    or rewrites rows first fills in what is pending (`_settle`), so no
+    reader sees the difference.
     """
 
     NAMES = ("loss", "test_loss", "accuracy", "test_accuracy")
@@ -37,6 +48,10 @@ class History:
         self._rows = np.full((1024, len(self.NAMES)), np.nan)
         self.first = 0
         self.length = 0
+        # (epoch, output) of epochs whose accuracy is still to be filled in, oldest first.
+        self._pending: list[tuple[int, Array]] = []
+        self._accuracies: Callable[[Sequence[Array]], Sequence[float]] | None = None
+        self._pending_limit = _PENDING_VALUES
 
     def _reserve(self, length: int) -> None:
         """Room for epochs up to `length - 1`: the capacity doubles, so growing is rare."""
@@ -54,6 +69,8 @@ class History:
         self._rows = grown
 
     def set(self, epoch: int, values: tuple[float, float, float, float]) -> None:
+        if self._pending:  # an accuracy still to come for this epoch must not overwrite this one
+            self._settle()
         i = epoch - self.first
         if i >= self._rows.shape[0]:
             self._reserve(epoch + 1)
@@ -63,7 +80,62 @@ class History:
         if epoch >= self.length:
             self.length = epoch + 1
 
+    def set_later(
+        self,
+        epoch: int,
+        values: tuple[float, float, float, float],
+        output: Array,
+        accuracies: Callable[[Sequence[Array]], Sequence[float]],
+    ) -> None:
+        """`set` with the accuracy to come: `accuracies(outputs)` gives the
+        accuracies of several epochs' outputs (in their order), exactly as they
+        would have been computed one by one; `values[2]` is not stored."""
+        i = epoch - self.first
+        if i >= self._rows.shape[0]:
+            self._reserve(epoch + 1)
+        row = self._rows[i]
+        row[0], row[1], row[3] = values[0], values[1], values[3]
+        if epoch >= self.length:
+            self.length = epoch + 1
+        pending = self._pending
+        if not pending:
+            # Outputs are kept until counted: at most about _PENDING_VALUES values of them.
+            self._pending_limit = max(1, _PENDING_VALUES // max(output.size, 1))
+        pending.append((epoch, output))
+        self._accuracies = accuracies
+        if len(pending) >= self._pending_limit:
+            self._settle()
+
+    def _settle(self) -> None:
+        """Fill in the pending accuracies. Entries appended meanwhile (another
+        thread) stay pending; a later entry for an epoch wins, as a later `set` would."""
+        pending, accuracies = self._pending, self._accuracies
+        count = len(pending)
+        if not count or accuracies is None:
+            return
+        batch = pending[:count]
+        values = accuracies([output for _, output in batch])
+        rows, first, capacity = self._rows, self.first, self._rows.shape[0]
+        for (epoch, _), value in zip(batch, values):
+            if 0 <= epoch - first < capacity:
+                rows[epoch - first, 2] = value
+        del pending[:count]
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pending accuracies filled in: a copy holds values, not the function that counts them."""
+        self._settle()
+        state = self.__dict__.copy()
+        state["_pending"], state["_accuracies"] = [], None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_pending", [])  # a copy made before accuracies could wait
+        self.__dict__.setdefault("_accuracies", None)
+        self.__dict__.setdefault("_pending_limit", _PENDING_VALUES)
+
     def get(self, epoch: int) -> tuple[float, ...]:
+        self._settle()
         return tuple(float(v) for v in self._rows[self._index(epoch)])
 
     def _index(self, epoch: int) -> int:
@@ -72,11 +144,13 @@ class History:
         return epoch - self.first
 
     def truncate(self, length: int) -> None:
+        self._settle()
         self._rows[max(length - self.first, 0) : self.length - self.first] = np.nan
         self.length = min(self.length, length)
 
     def load(self, columns: dict[str, Array]) -> None:
         """Replace everything with the given per-epoch series (sessions)."""
+        self._settle()
         length = len(columns[self.NAMES[0]])
         self._rows = np.full((1024, len(self.NAMES)), np.nan)
         self.first = self.length = 0
@@ -87,10 +161,12 @@ class History:
 
     def rows(self, start: int, stop: int) -> Array:
         """A copy of the rows of epochs start .. stop - 1 (one column per name)."""
+        self._settle()
         return self._rows[self._index(start) : max(stop - self.first, 0)].copy()
 
     def write(self, start: int, rows: Array) -> None:
         """Set the rows of epochs start, start + 1, ... at once."""
+        self._settle()
         stop = start + len(rows)
         self._reserve(stop)
         self._rows[self._index(start) : stop - self.first] = rows
@@ -106,6 +182,7 @@ class History:
 
     def forget_before(self, epoch: int) -> None:
         """Let go of the rows before `epoch` (they are kept elsewhere)."""
+        self._settle()
         if epoch <= self.first:
             return
         epoch = min(epoch, self.length)
@@ -115,6 +192,7 @@ class History:
         self.first = epoch
 
     def copy(self) -> "History":
+        self._settle()
         twin = History()
         twin._rows = self._rows.copy()
         twin.first = self.first
@@ -123,6 +201,7 @@ class History:
 
     def series(self, name: str) -> Array:
         """A read-only view of one scalar for every epoch recorded."""
+        self._settle()
         if self.first:
             raise IndexError(f"this history holds epochs from {self.first} only")
         view = self._rows[: self.length, self.NAMES.index(name)]

@@ -252,15 +252,17 @@ class Trainer(Figures, Moves, Stops, Saving):
         record.epoch = state.epoch
         self._state = state
         self.record = record
-        self.history.set(
-            state.epoch,
-            (
-                record.loss,
-                _NAN if record.test_loss is None else record.test_loss,
-                record.accuracy,
-                _NAN if record.test_accuracy is None else record.test_accuracy,
-            ),
+        accuracy = record._accuracy
+        values = (
+            record.loss,
+            _NAN if record.test_loss is None else record.test_loss,
+            _NAN if accuracy is None else accuracy,
+            _NAN if record.test_accuracy is None else record.test_accuracy,
         )
+        if accuracy is None:  # to be counted from the output (EpochRecord.accuracy)
+            self.history.set_later(state.epoch, values, record.output, self._training_accuracies)
+        else:
+            self.history.set(state.epoch, values)
 
     # -------------------------------------------------------------- stepping
 
@@ -290,7 +292,7 @@ class Trainer(Figures, Moves, Stops, Saving):
         weights, sums = self.layout.buffer(dtype), self.layout.buffer(dtype)
         passes = None
         if small:
-            passes = full_batch_passes(self.network, self.X, self.Y, self._training_accuracy(), weights, sums)
+            passes = full_batch_passes(self.network, self.X, self.Y, weights, sums)
         self._scratch = _Scratch(weights, sums, small, passes)
         return self._scratch
 
@@ -323,7 +325,9 @@ class Trainer(Figures, Moves, Stops, Saving):
             update = scratch.update if optimizer is scratch.optimizer else scratch.update_of(optimizer, self.X.dtype)
             params, opt = update(state.params, before.grad, state.opt, n_weights)
             if scratch.full_batch is not None:
-                fwd, bwd, loss, accuracy = scratch.full_batch(params)
+                fwd, bwd, loss = scratch.full_batch(params)
+                # Counted from the output when asked for; the history counts many epochs at once (_install).
+                accuracy = None
                 W, b = scratch.weights.W, scratch.weights.b  # the passes copied params there
             else:
                 W, b = self._weights_for_passes(params, scratch)

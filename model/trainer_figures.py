@@ -7,8 +7,7 @@ A part of `Trainer` (model/trainer.py; see model/trainer_fields.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
@@ -74,22 +73,20 @@ class Figures(TrainerFields):
             hits = np.count_nonzero(output.argmax(axis=1) == labels)
         return hits / labels.shape[0]
 
-    def _training_accuracy(self) -> Callable[[Array], float]:
-        """`_accuracy` of the whole training set as a function of the output,
-        for a hot loop: for one output unit of a classifier the same count of
-        the same comparisons, with its operands bound once and the ufuncs
-        called directly (the operators and the checks of `_accuracy` cost
-        about as much as the count on a small network); else `_accuracy`."""
+    def _training_accuracies(self, outputs: Sequence[Array]) -> list[float]:
+        """`_accuracy` of the training set for each of several outputs (for
+        History.set_later): for a classifier the same comparisons on the
+        outputs stacked, each epoch's count divided by the same int, so the
+        same floats; for R², one by one."""
         labels, labels_bool = self._labels, self._labels_bool
-        if self._regression or not self._binary:
-            return partial(self._accuracy, labels=labels, labels_bool=labels_bool)
-        greater, equal, count_nonzero = np.greater, np.equal, np.count_nonzero
-        half, n = self._half, labels.shape[0]
-
-        def binary_accuracy(output: Array) -> float:
-            return count_nonzero(equal(greater(output, half), labels_bool)) / n
-
-        return binary_accuracy
+        if self._regression or len(outputs) == 1:
+            return [self._accuracy(output, labels, labels_bool) for output in outputs]
+        stacked = np.stack(outputs)
+        if self._binary:
+            hits = np.count_nonzero((stacked > self._half) == labels_bool, axis=(1, 2))
+        else:
+            hits = np.count_nonzero(stacked.argmax(axis=2) == labels, axis=1)
+        return list(hits / labels.shape[0])
 
     def _test_figures(self, W: list[Array], b: list[Array]) -> tuple[float | None, float | None]:
         if not self.X_test.shape[0]:

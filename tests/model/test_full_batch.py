@@ -194,23 +194,34 @@ def test_the_bound_sigmoid_functions_are_the_activations_own(data, dtype):
 
 
 @settings(max_examples=100, deadline=None)
-@given(data=st.data())
-def test_the_bound_accuracy_counts_as_the_trainers_accuracy(data):
-    """Trainer._training_accuracy (the hot path's) gives `_accuracy`'s figure,
-    at the threshold itself and around it."""
+@given(data=st.data(), epochs=st.integers(1, 5))
+def test_the_accuracies_counted_together_are_each_epochs_own(data, epochs):
+    """Trainer._training_accuracies (what History.set_later fills in) gives,
+    for each output, `_accuracy`'s float, at the threshold itself and around it."""
     t = Trainer.from_config(Config(layers=(2, 2, 1)))
     n = t.X.shape[0]
     values = st.sampled_from([0.0, 0.25, 0.5, np.nextafter(0.5, 0.0), np.nextafter(0.5, 1.0), 0.75, 1.0, np.nan])
-    output = data.draw(hnp.arrays(np.float64, (n, 1), elements=st.one_of(values, st.floats(0.0, 1.0))))
-    expected = t._accuracy(output, t._labels, t._labels_bool)
-    got = t._training_accuracy()(output)
-    assert got == expected and type(got) is type(expected)
+    outputs = [
+        data.draw(hnp.arrays(np.float64, (n, 1), elements=st.one_of(values, st.floats(0.0, 1.0))))
+        for _ in range(epochs)
+    ]
+    expected = [t._accuracy(output, t._labels, t._labels_bool) for output in outputs]
+    got = t._training_accuracies(outputs)
+    assert got == expected and all(type(g) is type(e) for g, e in zip(got, expected))
 
 
-def test_the_bound_accuracy_serves_one_output_unit_of_a_classifier_only():
-    multi = Trainer.from_config(Config(dataset="blobs", layers=(2, 4, 2), output_activation="softmax", loss="ce"))
-    output = multi.record.output
-    assert multi._training_accuracy()(output) == multi._accuracy(output, multi._labels, multi._labels_bool)
+@pytest.mark.parametrize(
+    "config",
+    [
+        Config(dataset="blobs", layers=(2, 4, 2), output_activation="softmax", loss="ce"),
+        Config(dataset="sine", layers=(1, 4, 1), output_activation="linear", loss="mse"),
+    ],
+)
+def test_the_accuracies_counted_together_of_softmax_and_regression(config):
+    t = Trainer.from_config(config)
+    outputs = [t.step().output for _ in range(4)]
+    expected = [t._accuracy(output, t._labels, t._labels_bool) for output in outputs]
+    assert t._training_accuracies(outputs) == expected
 
 
 @pytest.mark.parametrize(
