@@ -35,11 +35,11 @@ class History:
     run mode's child process, which forgets rows it has sent to the app
     (`forget_before`), so a long run holds them once, in the app.
 
-    An epoch's accuracy may come later (`set_later`): on a small network the
-    count behind it costs as much as a tenth of the epoch, and counted for
-    many epochs at once it costs next to nothing. Every method that reads
-    or rewrites rows first fills in what is pending (`_settle`), so no
-    reader sees the difference.
+    A row may be written later (`set_later`), its accuracy counted from the
+    epoch's output: on a small network the count costs as much as a twentieth
+    of the epoch, and for many epochs at once next to nothing. Every method
+    that reads or rewrites rows first writes what is pending (`_settle`), so
+    no reader sees the difference.
     """
 
     NAMES = ("loss", "test_loss", "accuracy", "test_accuracy")
@@ -48,8 +48,8 @@ class History:
         self._rows = np.full((1024, len(self.NAMES)), np.nan)
         self.first = 0
         self.length = 0
-        # (epoch, output) of epochs whose accuracy is still to be filled in, oldest first.
-        self._pending: list[tuple[int, Array]] = []
+        # (epoch, loss, test loss, test accuracy, output) of rows still to be written (set_later), oldest first.
+        self._pending: list[tuple[int, float, float, float, Array]] = []
         self._accuracies: Callable[[Sequence[Array]], Sequence[float]] | None = None
         self._pending_limit = _PENDING_VALUES
 
@@ -64,7 +64,7 @@ class History:
         # Rows past `length` are never read, so the new room is left untouched
         # (np.empty): memory the system has not handed out yet, not 2x the rows.
         grown = np.empty((capacity, len(self.NAMES)))
-        kept = self.length - self.first
+        kept = min(self.length - self.first, self._rows.shape[0])  # rows still to be written are not there yet
         grown[:kept] = self._rows[:kept]
         self._rows = grown
 
@@ -83,42 +83,46 @@ class History:
     def set_later(
         self,
         epoch: int,
-        values: tuple[float, float, float, float],
+        loss: float,
+        test_loss: float,
+        test_accuracy: float,
         output: Array,
         accuracies: Callable[[Sequence[Array]], Sequence[float]],
     ) -> None:
-        """`set` with the accuracy to come: `accuracies(outputs)` gives the
-        accuracies of several epochs' outputs (in their order), exactly as they
-        would have been computed one by one; `values[2]` is not stored."""
-        i = epoch - self.first
-        if i >= self._rows.shape[0]:
-            self._reserve(epoch + 1)
-        row = self._rows[i]
-        row[0], row[1], row[3] = values[0], values[1], values[3]
+        """`set`, with the row written and the accuracy counted later, for many
+        epochs at once: `accuracies(outputs)` gives the accuracies of several
+        epochs' outputs (in their order), exactly as they would have been
+        computed one by one."""
         if epoch >= self.length:
             self.length = epoch + 1
         pending = self._pending
         if not pending:
             # Outputs are kept until counted: at most about _PENDING_VALUES values of them.
             self._pending_limit = max(1, _PENDING_VALUES // max(output.size, 1))
-        pending.append((epoch, output))
+        pending.append((epoch, loss, test_loss, test_accuracy, output))
         self._accuracies = accuracies
         if len(pending) >= self._pending_limit:
             self._settle()
 
     def _settle(self) -> None:
-        """Fill in the pending accuracies. Entries appended meanwhile (another
-        thread) stay pending; a later entry for an epoch wins, as a later `set` would."""
+        """Write the pending rows, their accuracies counted in one call. Entries
+        appended meanwhile (another thread) stay pending; a later entry for an
+        epoch wins, as a later `set` would."""
         pending, accuracies = self._pending, self._accuracies
         count = len(pending)
         if not count or accuracies is None:
             return
-        batch = pending[:count]
-        values = accuracies([output for _, output in batch])
-        rows, first, capacity = self._rows, self.first, self._rows.shape[0]
-        for (epoch, _), value in zip(batch, values):
-            if 0 <= epoch - first < capacity:
-                rows[epoch - first, 2] = value
+        epochs, losses, test_losses, test_accuracies, outputs = zip(*pending[:count])
+        table = np.empty((count, len(self.NAMES)))
+        table[:, 0], table[:, 1], table[:, 3] = losses, test_losses, test_accuracies
+        table[:, 2] = accuracies(outputs)
+        if len(set(epochs)) < count:  # an epoch stepped again (a replay): its last entry
+            last = {epoch: i for i, epoch in enumerate(epochs)}
+            epochs, table = tuple(last), table[list(last.values())]
+        self._reserve(max(epochs) + 1)
+        index = np.array(epochs) - self.first
+        kept = index >= 0
+        self._rows[index[kept]] = table[kept]
         del pending[:count]
 
     def __getstate__(self) -> dict[str, Any]:

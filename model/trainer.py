@@ -253,16 +253,14 @@ class Trainer(Figures, Moves, Stops, Saving):
         self._state = state
         self.record = record
         accuracy = record._accuracy
-        values = (
-            record.loss,
-            _NAN if record.test_loss is None else record.test_loss,
-            _NAN if accuracy is None else accuracy,
-            _NAN if record.test_accuracy is None else record.test_accuracy,
-        )
+        test_loss = _NAN if record.test_loss is None else record.test_loss
+        test_accuracy = _NAN if record.test_accuracy is None else record.test_accuracy
         if accuracy is None:  # to be counted from the output (EpochRecord.accuracy)
-            self.history.set_later(state.epoch, values, record.output, self._training_accuracies)
+            self.history.set_later(
+                state.epoch, record.loss, test_loss, test_accuracy, record.output, self._training_accuracies
+            )
         else:
-            self.history.set(state.epoch, values)
+            self.history.set(state.epoch, (record.loss, test_loss, accuracy, test_accuracy))
 
     # -------------------------------------------------------------- stepping
 

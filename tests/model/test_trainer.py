@@ -681,25 +681,25 @@ def test_accuracies_to_come_are_filled_in_before_anything_reads_the_history():
 
     history = History()
     for epoch in range(3):
-        history.set_later(epoch, (1.0 + epoch, np.nan, np.nan, np.nan), np.array([epoch / 10]), accuracies)
+        history.set_later(epoch, 1.0 + epoch, np.nan, np.nan, np.array([epoch / 10]), accuracies)
     assert calls == [] and history.length == 3
     loss, _, accuracy, _ = history.get(1)
     assert (loss, accuracy) == (2.0, 0.1)
     assert calls == [3]  # three epochs counted in one call
     assert np.array_equal(history.series("accuracy"), [0.0, 0.1, 0.2])
 
-    history.set_later(1, (5.0, np.nan, np.nan, np.nan), np.array([0.5]), accuracies)
-    history.set_later(1, (6.0, np.nan, np.nan, np.nan), np.array([0.6]), accuracies)
+    history.set_later(1, 5.0, np.nan, np.nan, np.array([0.5]), accuracies)
+    history.set_later(1, 6.0, np.nan, np.nan, np.array([0.6]), accuracies)
     assert history.rows(1, 2)[0, [0, 2]].tolist() == [6.0, 0.6]
-    history.set_later(2, (7.0, np.nan, np.nan, np.nan), np.array([0.7]), accuracies)
+    history.set_later(2, 7.0, np.nan, np.nan, np.array([0.7]), accuracies)
     history.set(2, (8.0, np.nan, 0.8, np.nan))  # a value given now outlives one still to come
     assert history.get(2)[2] == 0.8
 
-    history.set_later(3, (9.0, np.nan, np.nan, np.nan), np.array([0.9]), accuracies)
+    history.set_later(3, 9.0, np.nan, np.nan, np.array([0.9]), accuracies)
     twin = pickle.loads(pickle.dumps(history))
     assert twin._pending == [] and twin._accuracies is None and twin.get(3)[2] == 0.9
     for read in (history.copy, lambda: history.tail(1)):
-        history.set_later(4, (1.0, np.nan, np.nan, np.nan), np.array([0.25]), accuracies)
+        history.set_later(4, 1.0, np.nan, np.nan, np.array([0.25]), accuracies)
         assert read().get(4)[2] == 0.25
 
 
@@ -709,13 +709,13 @@ def test_an_accuracy_set_while_others_are_counted_waits_for_the_next_count():
 
     def accuracies(outputs):
         if len(outputs) == 2:  # another thread steps while this one counts
-            history._pending.append((2, late))
+            history._pending.append((2, 0.0, np.nan, np.nan, late))
         return [float(o[0]) for o in outputs]
 
-    history.set_later(0, (0.0, np.nan, np.nan, np.nan), np.array([0.25]), accuracies)
-    history.set_later(1, (0.0, np.nan, np.nan, np.nan), np.array([0.5]), accuracies)
+    history.set_later(0, 0.0, np.nan, np.nan, np.array([0.25]), accuracies)
+    history.set_later(1, 0.0, np.nan, np.nan, np.array([0.5]), accuracies)
     history.length = 3
-    assert history.get(0)[2] == 0.25 and history._pending == [(2, late)]
+    assert history.get(0)[2] == 0.25 and len(history._pending) == 1
     assert history.get(2)[2] == 0.75 and history._pending == []
 
 
@@ -723,7 +723,7 @@ def test_outputs_wait_to_be_counted_up_to_a_bound():
     history = History()
     big = np.zeros(1 << 15)  # half the bound: counted every second epoch
     for epoch in range(5):
-        history.set_later(epoch, (0.0, np.nan, np.nan, np.nan), big, lambda outputs: [0.5] * len(outputs))
+        history.set_later(epoch, 0.0, np.nan, np.nan, big, lambda outputs: [0.5] * len(outputs))
         assert len(history._pending) == (epoch + 1) % 2
 
 
