@@ -47,6 +47,8 @@ Passes = Callable[[Array], tuple[ForwardPass, BackwardPass, float]]
 _add, _subtract, _multiply, _divide = np.add, np.subtract, np.multiply, np.divide
 _logaddexp = np.logaddexp
 _add_reduce = np.add.reduce
+# A NamedTuple's own __new__ is a Python function around this call.
+_new_tuple = tuple.__new__
 
 
 def _contiguous(a: Array) -> bool:
@@ -124,7 +126,7 @@ def full_batch_passes(
             a = f(z)
             zs.append(z)
             outs.append(a)
-        fwd = ForwardPass(X, zs, outs)
+        fwd = _new_tuple(ForwardPass, (X, zs, outs))
 
         delta = _subtract(a, Y) if fused else network.output_delta(fwd, Y)
         deltas: list[Array] = [delta] * L

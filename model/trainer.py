@@ -56,6 +56,7 @@ MIN_SNAPSHOTS = 16
 
 _NAN = float("nan")
 _dot = np.ndarray.dot  # np.dot without its dispatcher
+_new_tuple = tuple.__new__
 
 
 def _all_finite(loss: float, params: Array, grad: Array) -> bool:
@@ -256,9 +257,8 @@ class Trainer(Figures, Moves, Stops, Saving):
         test_loss = _NAN if record.test_loss is None else record.test_loss
         test_accuracy = _NAN if record.test_accuracy is None else record.test_accuracy
         if accuracy is None:  # to be counted from the output (EpochRecord.accuracy)
-            self.history.set_later(
-                state.epoch, record.loss, test_loss, test_accuracy, record.output, self._training_accuracies
-            )
+            output, count = (record._forward or record.forward).a[-1], self._training_accuracies
+            self.history.set_later(state.epoch, record.loss, test_loss, test_accuracy, output, count)
         else:
             self.history.set(state.epoch, (record.loss, test_loss, accuracy, test_accuracy))
 
@@ -314,7 +314,8 @@ class Trainer(Figures, Moves, Stops, Saving):
 
     def _step(self) -> EpochRecord:
         state = self._state
-        _, config, optimizer = self._segment(state.epoch)
+        segments = self._segments  # one segment, the usual case, without a call
+        _, config, optimizer = segments[0] if len(segments) == 1 else self._segment(state.epoch)
         n_weights = self.layout.n_weights
         network = self.network
         scratch = self._scratch or self._make_scratch()
@@ -361,7 +362,8 @@ class Trainer(Figures, Moves, Stops, Saving):
             fwd, bwd = None, None  # computed at the new weights when first asked for
             rng_state = rng.bit_generator.state
             finite = _all_finite(loss, params, params)
-        new_state = TrainerState(state.epoch + 1, params, opt, rng_state)
+        # A NamedTuple's own __new__ is a Python function around tuple.__new__.
+        new_state = _new_tuple(TrainerState, (state.epoch + 1, params, opt, rng_state))
         if not finite:
             self.divergence = self._diagnose(new_state, loss)
             raise DivergenceError(self.divergence)
