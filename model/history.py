@@ -24,7 +24,7 @@ class TrainerState(NamedTuple):
 
 
 # Pending outputs are counted when they hold about this many values in all.
-_PENDING_VALUES = 1 << 16
+_PENDING_VALUES = 1 << 12
 
 
 class History:
@@ -64,7 +64,7 @@ class History:
         # Rows past `length` are never read, so the new room is left untouched
         # (np.empty): memory the system has not handed out yet, not 2x the rows.
         grown = np.empty((capacity, len(self.NAMES)))
-        kept = min(self.length - self.first, self._rows.shape[0])  # rows still to be written are not there yet
+        kept = self.length - self.first
         grown[:kept] = self._rows[:kept]
         self._rows = grown
 
@@ -93,6 +93,10 @@ class History:
         epochs at once: `accuracies(outputs)` gives the accuracies of several
         epochs' outputs (in their order), exactly as they would have been
         computed one by one."""
+        if epoch - self.first >= self._rows.shape[0]:
+            # Room now, not when the row is written: writing it never replaces the
+            # array (a copy in flight, tui/array_exchange.py, holds on to it).
+            self._reserve(epoch + 1)
         if epoch >= self.length:
             self.length = epoch + 1
         pending = self._pending
@@ -119,9 +123,8 @@ class History:
         if len(set(epochs)) < count:  # an epoch stepped again (a replay): its last entry
             last = {epoch: i for i, epoch in enumerate(epochs)}
             epochs, table = tuple(last), table[list(last.values())]
-        self._reserve(max(epochs) + 1)
         index = np.array(epochs) - self.first
-        kept = index >= 0
+        kept = (index >= 0) & (index < self._rows.shape[0])  # set_later made the room
         self._rows[index[kept]] = table[kept]
         del pending[:count]
 

@@ -720,8 +720,10 @@ def test_an_accuracy_set_while_others_are_counted_waits_for_the_next_count():
 
 
 def test_outputs_wait_to_be_counted_up_to_a_bound():
+    from model.history import _PENDING_VALUES
+
     history = History()
-    big = np.zeros(1 << 15)  # half the bound: counted every second epoch
+    big = np.zeros(_PENDING_VALUES // 2)  # half the bound: counted every second epoch
     for epoch in range(5):
         history.set_later(epoch, 0.0, np.nan, np.nan, big, lambda outputs: [0.5] * len(outputs))
         assert len(history._pending) == (epoch + 1) % 2
@@ -743,3 +745,15 @@ def test_a_hand_edit_at_an_epoch_whose_accuracy_was_to_come_keeps_the_edits():
     t.run(5)
     edited = t.set_params(np.zeros_like(t.params))  # every output 0.5: half the samples right
     assert t.history.get(5)[2] == edited.accuracy == t._accuracy(edited.output, t._labels, t._labels_bool)
+
+
+def test_writing_pending_rows_never_replaces_the_rows_array():
+    """A pickler that holds on to History._rows while it pickles (tui/array_exchange.py
+    sends them whole every time) must see the array the rows are written into."""
+    history = History()
+    capacity = history._rows.shape[0]
+    for epoch in range(capacity + 5):
+        history.set_later(epoch, 0.0, np.nan, np.nan, np.array([0.5]), lambda outputs: [1.0] * len(outputs))
+    rows = history._rows
+    history.__getstate__()
+    assert history._rows is rows and history.get(capacity + 4)[2] == 1.0
