@@ -4,7 +4,8 @@
 its dispatch costs about twice what `ndarray.dot` costs, for the same BLAS
 call. For two C- or F-contiguous float32/float64 matrices, (m, k) @ (k, p),
 NumPy's two routes are, by their sources (numpy/_core/src/umath/matmul.c.src
-and numpy/_core/src/common/cblasfuncs.c):
+and numpy/_core/src/common/cblasfuncs.c, NumPy built with CBLAS as its
+wheels are):
 
 - m > 1, k > 1, p > 1: both call `cblas_?gemm` with the same order, the same
   transpose flags (NoTrans for a C-contiguous operand, Trans for an
@@ -13,8 +14,8 @@ and numpy/_core/src/common/cblasfuncs.c):
 - m > 1, k > 1, p = 1: both call `cblas_?gemv`, and the two calls (matmul's
   column-major one with the transpose flag, dot's row-major one without it,
   or the other way round for an F-contiguous left operand) are the same
-  product to OpenBLAS, which turns a row-major call into the column-major
-  one with the flag flipped;
+  product to CBLAS, which turns a row-major call into the column-major one
+  with the flag flipped;
 - m = 1 or k = 1: the routes part (matmul takes its own loop or another
   BLAS call where dot takes gemm, a dot product or a plain multiplication,
   which may differ at least in the sign of a zero), so matmul stays.
