@@ -69,6 +69,38 @@ def sigmoid_times_derivative(g: Array, z: Array, a: Array) -> Array:
     return g
 
 
+def sigmoid_for(dtype: np.dtype) -> Callable[[Array], Array]:
+    """`sigmoid` for arrays of one float dtype, its constants bound once: the
+    same five steps without the lookup by dtype on every call (a hot loop
+    that knows its dtype calls it many times)."""
+    lowest, one = _SIGMOID[dtype]
+    maximum, negative, exp, add, divide = np.maximum, np.negative, np.exp, np.add, np.divide
+
+    def sigmoid_of_dtype(z: Array) -> Array:
+        t = maximum(z, lowest)
+        negative(t, t)
+        exp(t, t)
+        add(one, t, t)
+        divide(one, t, t)
+        return t
+
+    return sigmoid_of_dtype
+
+
+def sigmoid_times_derivative_for(dtype: np.dtype) -> Callable[[Array, Array, Array], Array]:
+    """`sigmoid_times_derivative` for arrays of one float dtype, as `sigmoid_for`."""
+    one = _ONE[dtype]
+    subtract, multiply = np.subtract, np.multiply
+
+    def times_derivative_of_dtype(g: Array, z: Array, a: Array) -> Array:
+        t = subtract(one, a)
+        multiply(a, t, t)
+        multiply(g, t, g)
+        return g
+
+    return times_derivative_of_dtype
+
+
 def tanh(z: Array) -> Array:
     return np.tanh(z)
 
@@ -186,4 +218,19 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 HIDDEN_ACTIVATIONS = tuple(name for name in ACTIVATIONS if name != "softmax")
+
 OUTPUT_ACTIVATIONS = tuple(ACTIVATIONS)
+
+
+def forward_for(act: Activation, dtype: np.dtype) -> Callable[[Array], Array]:
+    """`act.forward` for arrays of `dtype` (a float dtype of the tables above):
+    the sigmoid's with its constants bound (`sigmoid_for`), else `act.forward`."""
+    return sigmoid_for(dtype) if act.forward is sigmoid else act.forward
+
+
+def times_derivative_for(act: Activation, dtype: np.dtype) -> Callable[[Array, Array, Array], Array]:
+    """g * f'(z) into g for arrays of `dtype`, as `Activation.times_derivative`:
+    the sigmoid's with its constant bound, else the activation's own."""
+    if act.times_derivative_into is sigmoid_times_derivative:
+        return sigmoid_times_derivative_for(dtype)
+    return act.times_derivative_into or act.times_derivative

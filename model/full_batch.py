@@ -1,16 +1,15 @@
 """A small network's full-batch passes, built once per trainer.
 
 What a full-batch epoch computes after its update (the forward pass, the
-backward pass, the loss and the accuracy of the whole training set at the new
-parameters) is the same every epoch but for the parameters. On a small
-network each NumPy call costs about as much as its arithmetic, so the Python
-around the calls (per-layer views, lookups, temporaries, the layers of
-functions of the general `Network.forward`/`backward`/`loss_of`) is a large
-part of an epoch. `full_batch_passes` builds, for one trainer, a function
-that does those same operations, in the same order and on the same operands
-(so every figure has the same bits as the general route, as
-tests/model/test_engine_reference.py checks), with what does not depend on
-the parameters worked out in advance:
+backward pass and the loss of the whole training set at the new parameters)
+is the same every epoch but for the parameters. On a small network each
+NumPy call costs about as much as its arithmetic, so the Python around the
+calls (per-layer views, lookups, temporaries, the layers of functions of the
+general `Network.forward`/`backward`/`loss_of`) is a large part of an epoch.
+`full_batch_passes` builds, for one trainer, a function that does those same
+operations, in the same order and on the same operands (so every figure has
+the same bits as the general route, as tests/model/test_engine_reference.py
+checks), with what does not depend on the parameters worked out in advance:
 
 - the parameters are copied into one kept buffer whose per-layer views (and
   their transposes) exist once;
@@ -20,7 +19,10 @@ the parameters worked out in advance:
   costs a conversion per call);
 - the BCE loss of one sigmoid unit, the usual small network's, skips the
   general function (which any other loss or output calls, unchanged); the
-  layers call the activations' own functions, the accuracy the trainer's.
+  layers call the activations' own functions (the sigmoid's with its
+  constants bound for the data's dtype);
+- products go through `ndarray.dot` where it makes matmul's own BLAS call
+  (model/products.py), np.matmul elsewhere.
 
 Only for the plain network (not the bug lab's) and parameters small enough
 to copy each epoch (see the trainer); anything else takes the general route.
@@ -32,25 +34,31 @@ from collections.abc import Callable
 
 import numpy as np
 
-from model.activations import _ONE
+from model.activations import _ONE, forward_for, times_derivative_for
 from model.network import BackwardPass, ForwardPass, Network
 from model.parameters import Buffer
+from model.products import product
 
 Array = np.ndarray
 
-# The passes at given parameters: (forward, backward, loss, accuracy).
-Passes = Callable[[Array], tuple[ForwardPass, BackwardPass, float, float]]
+# The passes at given parameters: (forward, backward, loss).
+Passes = Callable[[Array], tuple[ForwardPass, BackwardPass, float]]
 
-_matmul, _add, _subtract, _multiply, _divide = np.matmul, np.add, np.subtract, np.multiply, np.divide
-_logaddexp, _copyto = np.logaddexp, np.copyto
+_add, _subtract, _multiply, _divide = np.add, np.subtract, np.multiply, np.divide
+_logaddexp = np.logaddexp
 _add_reduce = np.add.reduce
+# A NamedTuple's own __new__ is a Python function around this call.
+_new_tuple = tuple.__new__
+
+
+def _contiguous(a: Array) -> bool:
+    return bool(a.flags.c_contiguous or a.flags.f_contiguous)
 
 
 def full_batch_passes(
     network: Network,
     X: Array,
     Y: Array,
-    accuracy_of: Callable[[Array], float],
     weights: Buffer,
     sums: Buffer,
 ) -> Passes | None:
@@ -59,8 +67,8 @@ def full_batch_passes(
 
     `weights` and `sums` are buffers laid out like the parameters that the
     function writes into every call (the caller keeps them; nothing returned
-    points into them). `accuracy_of(output)` is the trainer's own accuracy
-    of the training set, called as it is (one definition of accuracy).
+    points into them). The accuracy is the trainer's to count from the
+    output when asked for (see EpochRecord.accuracy).
     """
     dtype = X.dtype
     if type(network) is not Network or dtype not in _ONE:
@@ -68,14 +76,34 @@ def full_batch_passes(
     n, L = X.shape[0], network.n_layers
     n_as_dtype = np.array(n, dtype)  # the same value NumPy makes of the int n, without converting it per call
     exact_python_mean = dtype == np.float64  # a float64 sum divided by n in Python is NumPy's division
-    layers = tuple(zip(weights.W, weights.b, (act.forward for act in network.activations)))
-    times_derivative = network._times_derivatives
+    sizes = network.sizes
+    # Each product's function (model/products.py): the shapes are fixed; the
+    # layers' arrays are new C-contiguous ones each epoch, X is what it is.
+    X_contiguous = _contiguous(X)
+    forward_products = [product(n, fan_in) for fan_in in sizes[:-1]]
+    if not X_contiguous:
+        forward_products[0] = np.matmul
+    forwards = [forward_for(act, dtype) for act in network.activations]
+    layers = tuple(zip(weights.W, weights.b, forwards, forward_products))
+    times_derivative = [times_derivative_for(act, dtype) for act in network.activations]
     back = weights.W if network.feedback is None else list(network.feedback)
     sum_W, sum_b, sum_flat, flat = sums.W, sums.b, sums.flat, weights.flat
     # Layers L-1 .. 1, each with what its delta is multiplied by to make the
     # delta of the layer below; then layer 0, whose input is X.
-    hidden_down = tuple((l, sum_W[l], sum_b[l], back[l].T, times_derivative[l - 1]) for l in range(L - 1, 0, -1))
+    hidden_down = tuple(
+        (
+            l,
+            sum_W[l],
+            sum_b[l],
+            product(sizes[l], n),
+            back[l].T,
+            product(n, sizes[l + 1]) if _contiguous(back[l]) else np.matmul,
+            times_derivative[l - 1],
+        )
+        for l in range(L - 1, 0, -1)
+    )
     X_T, sum_W0, sum_b0 = X.T, sum_W[0], sum_b[0]
+    sum_product0 = product(sizes[0], n) if X_contiguous else np.matmul
 
     # The output delta: y_hat - y where the activation cancels the loss (one
     # sigmoid unit with BCE, softmax with CE), else the general route.
@@ -87,29 +115,29 @@ def full_batch_passes(
     per_sample = np.empty(n, dtype)
     per_sample_column = per_sample.reshape(n, 1)
 
-    def passes(params: Array) -> tuple[ForwardPass, BackwardPass, float, float]:
-        _copyto(flat, params)
+    def passes(params: Array) -> tuple[ForwardPass, BackwardPass, float]:
+        flat[...] = params  # np.copyto's copy, without its dispatcher
         zs: list[Array] = []
         outs: list[Array] = []
         a = X
-        for W_l, b_l, f in layers:
-            z = _matmul(a, W_l)
+        for W_l, b_l, f, times in layers:
+            z = times(a, W_l)
             _add(z, b_l, z)
             a = f(z)
             zs.append(z)
             outs.append(a)
-        fwd = ForwardPass(X, zs, outs)
+        fwd = _new_tuple(ForwardPass, (X, zs, outs))
 
         delta = _subtract(a, Y) if fused else network.output_delta(fwd, Y)
         deltas: list[Array] = [delta] * L
-        for l, sum_W_l, sum_b_l, back_T, backprop_l in hidden_down:
+        for l, sum_W_l, sum_b_l, sum_times, back_T, back_times, backprop_l in hidden_down:
             deltas[l] = delta
             h = outs[l - 1]
-            _matmul(h.T, delta, sum_W_l)
+            sum_times(h.T, delta, sum_W_l)
             _add_reduce(delta, axis=0, out=sum_b_l)
-            delta = backprop_l(_matmul(delta, back_T), zs[l - 1], h)
+            delta = backprop_l(back_times(delta, back_T), zs[l - 1], h)
         deltas[0] = delta
-        _matmul(X_T, delta, sum_W0)
+        sum_product0(X_T, delta, sum_W0)
         _add_reduce(delta, axis=0, out=sum_b0)
         bwd = BackwardPass(deltas, _divide(sum_flat, n_as_dtype), network.layout)
 
@@ -125,6 +153,6 @@ def full_batch_passes(
             loss = float(total) / n if exact_python_mean else float(total / n)
         else:
             loss = network.loss_of(fwd, Y)
-        return fwd, bwd, loss, accuracy_of(a)
+        return fwd, bwd, loss
 
     return passes

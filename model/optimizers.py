@@ -11,6 +11,7 @@ is dW + l2 * W + l1 * sign(W); the loss shown is the data loss.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
 Array = np.ndarray
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
+
+# apply's signature: (params, grad, state, n_weights) -> (new params, new state).
+Update = Callable[[Array, Array, "OptimizerState", int], tuple[Array, "OptimizerState"]]
 
 
 class OptimizerState(NamedTuple):
@@ -100,6 +104,23 @@ class Optimizer:
         if self.l1:
             grad[:n_weights] += c.l1 * np.sign(w)
         return grad
+
+    def update_for(self, dtype: np.dtype) -> Update:
+        """`apply` for parameters of `dtype`, for a loop that updates many times:
+        for plain SGD (no penalties; this class, not a subclass that changes
+        `apply`) the same two steps with the learning rate bound once and no
+        checks of kind or penalties per call; else `apply` itself."""
+        if type(self) is not Optimizer or self.kind != "sgd" or self.l1 or self.l2:
+            return self.apply
+        lr = self._constants(dtype).lr
+        multiply, subtract, init_state = np.multiply, np.subtract, self.init_state
+
+        def sgd(params: Array, grad: Array, state: OptimizerState, n_weights: int) -> tuple[Array, OptimizerState]:
+            if state.kind != "sgd":  # the user switched: start afresh, as apply does
+                state = init_state(params)
+            return subtract(params, multiply(lr, grad)), state
+
+        return sgd
 
     def apply(self, params: Array, grad: Array, state: OptimizerState, n_weights: int) -> tuple[Array, OptimizerState]:
         """One update. A state of another kind (the user switched) starts afresh."""

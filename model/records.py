@@ -54,7 +54,7 @@ class EpochRecord:
     __slots__ = (
         "epoch",
         "loss",
-        "accuracy",
+        "_accuracy",
         "test_loss",
         "test_accuracy",
         "params",
@@ -70,7 +70,7 @@ class EpochRecord:
         self,
         epoch: int,
         loss: float,
-        accuracy: float,
+        accuracy: float | None,
         test_loss: float | None,
         test_accuracy: float | None,
         params: Array,
@@ -82,7 +82,7 @@ class EpochRecord:
     ):
         self.epoch = epoch
         self.loss = loss
-        self.accuracy = accuracy
+        self._accuracy = accuracy  # None: counted from the output when first asked for
         self.test_loss = test_loss
         self.test_accuracy = test_accuracy
         self.params = params
@@ -92,6 +92,21 @@ class EpochRecord:
         self._backward = backward
         self._trainer = trainer
         self._grad_norm: float | None = None
+
+    @property
+    def accuracy(self) -> float:
+        """The accuracy on the training set (R² for float targets). A full-batch
+        step leaves it to be computed from the output when first asked for: the
+        history counts it for many epochs at once (History.set_later)."""
+        accuracy = self._accuracy
+        if accuracy is None:
+            t = self._trainer
+            accuracy = self._accuracy = t._accuracy(self.output, t._labels, t._labels_bool)
+        return accuracy
+
+    @accuracy.setter
+    def accuracy(self, value: float) -> None:
+        self._accuracy = value
 
     @property
     def W(self) -> list[Array]:

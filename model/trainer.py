@@ -17,8 +17,7 @@ a whole run (`export_run`, `restore`) in model/saved_run.py.
 from __future__ import annotations
 
 import math
-from functools import partial
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,7 +28,7 @@ from model.full_batch import Passes, full_batch_passes
 from model.history import History, TrainerState
 from model.initializers import initial_weights
 from model.network import Network
-from model.optimizers import Optimizer, OptimizerState
+from model.optimizers import Optimizer, OptimizerState, Update
 from model.parameters import Buffer, Layout
 from model.plurals import plural
 from model.records import Branch, EpochRecord, RecordFigures
@@ -56,6 +55,8 @@ MIN_SNAPSHOTS = 16
 
 
 _NAN = float("nan")
+_dot = np.ndarray.dot  # np.dot without its dispatcher
+_new_tuple = tuple.__new__
 
 
 def _all_finite(loss: float, params: Array, grad: Array) -> bool:
@@ -66,7 +67,7 @@ def _all_finite(loss: float, params: Array, grad: Array) -> bool:
     0 * inf, inf - inf); finite values make it infinite only when products
     overflow, which the exact check then settles.
     """
-    if math.isfinite(loss + np.dot(params, grad)):
+    if math.isfinite(loss + _dot(params, grad)):
         return True
     return math.isfinite(loss) and bool(np.isfinite(params).all()) and bool(np.isfinite(grad).all())
 
@@ -76,18 +77,34 @@ def _all_finite(loss: float, params: Array, grad: Array) -> bool:
 _COPY_BYTES = 16 * 1024
 
 
-class _Scratch(NamedTuple):
+class _Scratch:
     """Buffers the step writes into every epoch instead of making new arrays
     and views: the weights the forward pass reads (a copy of the new
     parameters, its per-layer views made once) and the backward pass's sums.
     Nothing a record holds points into them, and a pickled trainer leaves
     them out (they are made again on the next step). `full_batch` computes
-    an epoch's passes into the same buffers."""
+    an epoch's passes into the same buffers, and `update` is the update of
+    `optimizer` (Optimizer.update_for), made again when the optimizer in
+    force changes."""
 
-    weights: Buffer
-    sums: Buffer
-    copy_weights: bool  # see Trainer._weights_for_passes
-    full_batch: Passes | None  # a small plain network's full-batch passes (model/full_batch.py)
+    __slots__ = ("weights", "sums", "copy_weights", "full_batch", "optimizer", "update")
+
+    def __init__(self, weights: Buffer, sums: Buffer, copy_weights: bool, full_batch: Passes | None):
+        self.weights = weights
+        self.sums = sums
+        self.copy_weights = copy_weights  # see Trainer._weights_for_passes
+        self.full_batch = full_batch  # a small plain network's full-batch passes (model/full_batch.py)
+        self.optimizer: Optimizer | None = None  # none yet: the first step makes the update
+        self.update: Update = _no_update
+
+    def update_of(self, optimizer: Optimizer, dtype: np.dtype) -> Update:
+        if optimizer is not self.optimizer:
+            self.optimizer, self.update = optimizer, optimizer.update_for(dtype)
+        return self.update
+
+
+def _no_update(params: Array, grad: Array, state: OptimizerState, n_weights: int) -> tuple[Array, OptimizerState]:
+    raise AssertionError("_Scratch.update_of makes the update before its first use")
 
 
 class Trainer(Figures, Moves, Stops, Saving):
@@ -236,15 +253,14 @@ class Trainer(Figures, Moves, Stops, Saving):
         record.epoch = state.epoch
         self._state = state
         self.record = record
-        self.history.set(
-            state.epoch,
-            (
-                record.loss,
-                _NAN if record.test_loss is None else record.test_loss,
-                record.accuracy,
-                _NAN if record.test_accuracy is None else record.test_accuracy,
-            ),
-        )
+        accuracy = record._accuracy
+        test_loss = _NAN if record.test_loss is None else record.test_loss
+        test_accuracy = _NAN if record.test_accuracy is None else record.test_accuracy
+        if accuracy is None:  # to be counted from the output (EpochRecord.accuracy)
+            output, count = (record._forward or record.forward).a[-1], self._training_accuracies
+            self.history.set_later(state.epoch, record.loss, test_loss, test_accuracy, output, count)
+        else:
+            self.history.set(state.epoch, (record.loss, test_loss, accuracy, test_accuracy))
 
     # -------------------------------------------------------------- stepping
 
@@ -274,8 +290,7 @@ class Trainer(Figures, Moves, Stops, Saving):
         weights, sums = self.layout.buffer(dtype), self.layout.buffer(dtype)
         passes = None
         if small:
-            accuracy_of = partial(self._accuracy, labels=self._labels, labels_bool=self._labels_bool)
-            passes = full_batch_passes(self.network, self.X, self.Y, accuracy_of, weights, sums)
+            passes = full_batch_passes(self.network, self.X, self.Y, weights, sums)
         self._scratch = _Scratch(weights, sums, small, passes)
         return self._scratch
 
@@ -299,15 +314,19 @@ class Trainer(Figures, Moves, Stops, Saving):
 
     def _step(self) -> EpochRecord:
         state = self._state
-        _, config, optimizer = self._segment(state.epoch)
+        segments = self._segments  # one segment, the usual case, without a call
+        _, config, optimizer = segments[0] if len(segments) == 1 else self._segment(state.epoch)
         n_weights = self.layout.n_weights
         network = self.network
         scratch = self._scratch or self._make_scratch()
         if config.mode == "full":
             before = self.record._backward or self.record.backward  # the gradient at the current weights
-            params, opt = optimizer.apply(state.params, before.grad, state.opt, n_weights)
+            update = scratch.update if optimizer is scratch.optimizer else scratch.update_of(optimizer, self.X.dtype)
+            params, opt = update(state.params, before.grad, state.opt, n_weights)
             if scratch.full_batch is not None:
-                fwd, bwd, loss, accuracy = scratch.full_batch(params)
+                fwd, bwd, loss = scratch.full_batch(params)
+                # Counted from the output when asked for; the history counts many epochs at once (_install).
+                accuracy = None
                 W, b = scratch.weights.W, scratch.weights.b  # the passes copied params there
             else:
                 W, b = self._weights_for_passes(params, scratch)
@@ -317,7 +336,7 @@ class Trainer(Figures, Moves, Stops, Saving):
                 accuracy = self._accuracy(fwd.a[-1], self._labels, self._labels_bool)
             rng_state = state.rng
             # params . grad is NaN or infinite when any value of either is (see _all_finite).
-            finite = math.isfinite(loss + np.dot(params, bwd.grad)) or _all_finite(loss, params, bwd.grad)
+            finite = math.isfinite(loss + _dot(params, bwd.grad)) or _all_finite(loss, params, bwd.grad)
         else:
             rng = self._rng
             rng.bit_generator.state = state.rng
@@ -343,7 +362,8 @@ class Trainer(Figures, Moves, Stops, Saving):
             fwd, bwd = None, None  # computed at the new weights when first asked for
             rng_state = rng.bit_generator.state
             finite = _all_finite(loss, params, params)
-        new_state = TrainerState(state.epoch + 1, params, opt, rng_state)
+        # A NamedTuple's own __new__ is a Python function around tuple.__new__.
+        new_state = _new_tuple(TrainerState, (state.epoch + 1, params, opt, rng_state))
         if not finite:
             self.divergence = self._diagnose(new_state, loss)
             raise DivergenceError(self.divergence)

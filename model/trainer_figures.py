@@ -7,6 +7,7 @@ A part of `Trainer` (model/trainer.py; see model/trainer_fields.py).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
@@ -71,6 +72,21 @@ class Figures(TrainerFields):
         else:
             hits = np.count_nonzero(output.argmax(axis=1) == labels)
         return hits / labels.shape[0]
+
+    def _training_accuracies(self, outputs: Sequence[Array]) -> list[float]:
+        """`_accuracy` of the training set for each of several outputs (for
+        History.set_later): for a classifier the same comparisons on the
+        outputs stacked, each epoch's count divided by the same int, so the
+        same floats; for R², one by one."""
+        labels, labels_bool = self._labels, self._labels_bool
+        if self._regression or len(outputs) == 1:
+            return [self._accuracy(output, labels, labels_bool) for output in outputs]
+        stacked = np.stack(outputs)
+        if self._binary:
+            hits = np.count_nonzero((stacked > self._half) == labels_bool, axis=(1, 2))
+        else:
+            hits = np.count_nonzero(stacked.argmax(axis=2) == labels, axis=1)
+        return list(hits / labels.shape[0])
 
     def _test_figures(self, W: list[Array], b: list[Array]) -> tuple[float | None, float | None]:
         if not self.X_test.shape[0]:

@@ -16,6 +16,7 @@ from model import Config, Trainer
 from model.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from model.bugs import CATALOGUE
 from model.losses import bce_per_sample_from_logits
+from model.products import product
 
 # Around the sigmoid's clamp and the ends of each dtype.
 SPECIAL = {
@@ -84,6 +85,39 @@ def test_sigmoid_is_the_clamped_textbook_formula(data, dtype):
         assert _same_bits(ACTIVATIONS["sigmoid"].forward(z), 1.0 / (1.0 + np.exp(-np.maximum(z, lowest))))
 
 
+@settings(max_examples=400, deadline=None)
+@given(
+    data=st.data(),
+    dtype=st.sampled_from([np.float64, np.float32]),
+    m=st.integers(1, 9),
+    k=st.integers(1, 9),
+    p=st.integers(1, 9),
+    transposed=st.tuples(st.booleans(), st.booleans()),
+)
+def test_the_passes_products_are_matmuls_bits(data, dtype, m, k, p, transposed):
+    """model/products.py: the function `product(m, k)` picks gives what
+    np.matmul gives, for C- and F-contiguous operands (a transposed view, as
+    the backward pass's h.T and W.T), into a new array or `out`."""
+
+    def matrix(rows, cols, flip):
+        x = data.draw(hnp.arrays(dtype, (cols, rows) if flip else (rows, cols), elements=_floats(dtype)))
+        return x.T if flip else x
+
+    a, b = matrix(m, k, transposed[0]), matrix(k, p, transposed[1])
+    times = product(m, k)
+    with np.errstate(all="ignore"):
+        expected = np.matmul(a, b)
+        got = times(a, b)
+        into = np.empty((m, p), dtype)
+        times(a, b, into)
+    assert _same_bits(got, expected) and _same_bits(into, expected)
+
+
+def test_the_products_take_dot_only_where_it_is_matmuls_blas_call():
+    assert product(4, 2) is np.ndarray.dot and product(2, 4) is np.ndarray.dot
+    assert product(1, 5) is np.matmul and product(5, 1) is np.matmul
+
+
 def test_the_tuned_passes_serve_small_plain_networks_only():
     small = Trainer.from_config(Config(layers=(2, 4, 1)))
     small.step()
@@ -135,3 +169,83 @@ def test_a_diverging_run_says_nothing_on_stderr(mode):
         warnings.simplefilter("error")
         outcome = train_until(Trainer.from_config(exploding))
     assert outcome.ending is Ending.DIVERGED
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), dtype=st.sampled_from([np.float64, np.float32]))
+def test_the_bound_sigmoid_functions_are_the_activations_own(data, dtype):
+    """activations.forward_for / times_derivative_for: the sigmoid's steps with
+    its constants bound once give the bits of the functions that look them up."""
+    from model.activations import forward_for, times_derivative_for
+
+    shape = (data.draw(st.integers(1, 5)), data.draw(st.integers(1, 4)))
+    z = data.draw(hnp.arrays(dtype, shape, elements=_floats(dtype)))
+    g = data.draw(hnp.arrays(dtype, shape, elements=_floats(dtype)))
+    sigmoid = ACTIVATIONS["sigmoid"]
+    with np.errstate(all="ignore"):
+        a = sigmoid.forward(z)
+        assert _same_bits(forward_for(sigmoid, np.dtype(dtype))(z), a)
+        expected = sigmoid.times_derivative(g.copy(), z, a)
+        assert _same_bits(times_derivative_for(sigmoid, np.dtype(dtype))(g.copy(), z, a), expected)
+    for name in HIDDEN_ACTIVATIONS:
+        if name != "sigmoid":
+            act = ACTIVATIONS[name]
+            assert forward_for(act, np.dtype(dtype)) is act.forward
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), epochs=st.integers(1, 5))
+def test_the_accuracies_counted_together_are_each_epochs_own(data, epochs):
+    """Trainer._training_accuracies (what History.set_later fills in) gives,
+    for each output, `_accuracy`'s float, at the threshold itself and around it."""
+    t = Trainer.from_config(Config(layers=(2, 2, 1)))
+    n = t.X.shape[0]
+    values = st.sampled_from([0.0, 0.25, 0.5, np.nextafter(0.5, 0.0), np.nextafter(0.5, 1.0), 0.75, 1.0, np.nan])
+    outputs = [
+        data.draw(hnp.arrays(np.float64, (n, 1), elements=st.one_of(values, st.floats(0.0, 1.0))))
+        for _ in range(epochs)
+    ]
+    expected = [t._accuracy(output, t._labels, t._labels_bool) for output in outputs]
+    got = t._training_accuracies(outputs)
+    assert got == expected and all(type(g) is type(e) for g, e in zip(got, expected))
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        Config(dataset="blobs", layers=(2, 4, 2), output_activation="softmax", loss="ce"),
+        Config(dataset="sine", layers=(1, 4, 1), output_activation="linear", loss="mse"),
+    ],
+)
+def test_the_accuracies_counted_together_of_softmax_and_regression(config):
+    t = Trainer.from_config(config)
+    outputs = [t.step().output for _ in range(4)]
+    expected = [t._accuracy(output, t._labels, t._labels_bool) for output in outputs]
+    assert t._training_accuracies(outputs) == expected
+
+
+@pytest.mark.parametrize(
+    "settings_",
+    [
+        dict(optimizer="sgd"),
+        dict(optimizer="sgd", l2=0.01),
+        dict(optimizer="momentum"),
+        dict(optimizer="adam"),
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_an_optimizers_update_function_is_its_apply(settings_, dtype):
+    """Optimizer.update_for: plain SGD's bound update gives apply's bits and
+    state (a state of another kind starts afresh as in apply); the others are apply."""
+    from model.optimizers import Optimizer
+
+    optimizer = Optimizer.from_config(Config(**settings_))
+    rng = np.random.default_rng(3)
+    params, grad = rng.standard_normal(9).astype(dtype), rng.standard_normal(9).astype(dtype)
+    update = optimizer.update_for(np.dtype(dtype))
+    for state in (optimizer.init_state(params), Optimizer("adam").init_state(params)):
+        got, expected = update(params, grad, state, 6), optimizer.apply(params, grad, state, 6)
+        assert got[0].tobytes() == expected[0].tobytes() and got[0].dtype == expected[0].dtype
+        assert got[1].kind == expected[1].kind and got[1].step == expected[1].step
+    if settings_ != dict(optimizer="sgd"):
+        assert update == optimizer.apply

@@ -666,3 +666,94 @@ def test_a_record_rebuilt_from_its_figures_is_the_record():
             rebuilt.delta + rebuilt.dW + rebuilt.db + rebuilt.z, record.delta + record.dW + record.db + record.z
         ):
             assert np.array_equal(got, want)
+
+
+def test_accuracies_to_come_are_filled_in_before_anything_reads_the_history():
+    """History.set_later: the accuracy column is counted when next read, in
+    epoch order, a later value for an epoch winning as with `set`."""
+    import pickle
+
+    calls: list[int] = []
+
+    def accuracies(outputs):
+        calls.append(len(outputs))
+        return [float(o[0]) for o in outputs]
+
+    history = History()
+    for epoch in range(3):
+        history.set_later(epoch, 1.0 + epoch, np.nan, np.nan, np.array([epoch / 10]), accuracies)
+    assert calls == [] and history.length == 3
+    loss, _, accuracy, _ = history.get(1)
+    assert (loss, accuracy) == (2.0, 0.1)
+    assert calls == [3]  # three epochs counted in one call
+    assert np.array_equal(history.series("accuracy"), [0.0, 0.1, 0.2])
+
+    history.set_later(1, 5.0, np.nan, np.nan, np.array([0.5]), accuracies)
+    history.set_later(1, 6.0, np.nan, np.nan, np.array([0.6]), accuracies)
+    assert history.rows(1, 2)[0, [0, 2]].tolist() == [6.0, 0.6]
+    history.set_later(2, 7.0, np.nan, np.nan, np.array([0.7]), accuracies)
+    history.set(2, (8.0, np.nan, 0.8, np.nan))  # a value given now outlives one still to come
+    assert history.get(2)[2] == 0.8
+
+    history.set_later(3, 9.0, np.nan, np.nan, np.array([0.9]), accuracies)
+    twin = pickle.loads(pickle.dumps(history))
+    assert twin._pending == [] and twin._accuracies is None and twin.get(3)[2] == 0.9
+    for read in (history.copy, lambda: history.tail(1)):
+        history.set_later(4, 1.0, np.nan, np.nan, np.array([0.25]), accuracies)
+        assert read().get(4)[2] == 0.25
+
+
+def test_an_accuracy_set_while_others_are_counted_waits_for_the_next_count():
+    history = History()
+    late = np.array([0.75])
+
+    def accuracies(outputs):
+        if len(outputs) == 2:  # another thread steps while this one counts
+            history._pending.append((2, 0.0, np.nan, np.nan, late))
+        return [float(o[0]) for o in outputs]
+
+    history.set_later(0, 0.0, np.nan, np.nan, np.array([0.25]), accuracies)
+    history.set_later(1, 0.0, np.nan, np.nan, np.array([0.5]), accuracies)
+    history.length = 3
+    assert history.get(0)[2] == 0.25 and len(history._pending) == 1
+    assert history.get(2)[2] == 0.75 and history._pending == []
+
+
+def test_outputs_wait_to_be_counted_up_to_a_bound():
+    from model.history import _PENDING_VALUES
+
+    history = History()
+    big = np.zeros(_PENDING_VALUES // 2)  # half the bound: counted every second epoch
+    for epoch in range(5):
+        history.set_later(epoch, 0.0, np.nan, np.nan, big, lambda outputs: [0.5] * len(outputs))
+        assert len(history._pending) == (epoch + 1) % 2
+
+
+def test_a_full_batch_history_holds_each_records_own_accuracy():
+    """The step leaves the accuracy to be counted (the record when asked, the
+    history many epochs at once): both give the eager count's bits."""
+    t = Trainer.from_config(Config(dataset="moons", samples=40, layers=(2, 3, 1)))
+    records = [t.step() for _ in range(30)]
+    assert all(r._accuracy is None for r in records[:-1])
+    eager = [t._accuracy(r.output, t._labels, t._labels_bool) for r in records]
+    assert [r.accuracy for r in records] == eager
+    assert t.history.series("accuracy")[1:].tobytes() == np.array(eager).tobytes()
+
+
+def test_a_hand_edit_at_an_epoch_whose_accuracy_was_to_come_keeps_the_edits():
+    t = Trainer.from_config(Config(dataset="moons", samples=40, layers=(2, 3, 1)))
+    t.run(5)
+    edited = t.set_params(np.zeros_like(t.params))  # every output 0.5: half the samples right
+    assert t.history.get(5)[2] == edited.accuracy == t._accuracy(edited.output, t._labels, t._labels_bool)
+
+
+def test_writing_pending_rows_never_replaces_the_rows_array():
+    """A pickler that holds on to History._rows while it pickles (tui/array_exchange.py
+    sends them whole every time) must see the array the rows are written into."""
+    history = History()
+    capacity = history._rows.shape[0]
+    for epoch in range(capacity + 5):
+        history.set_later(epoch, 0.0, np.nan, np.nan, np.array([0.5]), lambda outputs: [1.0] * len(outputs))
+    rows = history._rows
+    history.__getstate__()
+    assert history._rows is rows and history.get(capacity + 4)[2] == 1.0
