@@ -250,7 +250,7 @@ class LayerInspector(Vertical):
             )
         self._tables, self._captions, self._built, self._grids, self._todo = {}, {}, {}, {}, {}
         # Only the pane on screen is made now; the others when first chosen
-        # (_pane). Each table is as costly to style as a dozen plain widgets
+        # (_make_pane). Each table is as costly to style as a dozen plain widgets
         # (DataTable styles every one of its component classes), and a 2-4-1
         # network has eight panes, so making them all had cost the first
         # frame three styling passes over seven tables nobody could see yet.
