@@ -3,9 +3,13 @@ made once, and the screen looks and behaves as before.
 
 - the main screen is made with its breakpoint classes and resumes the first
   time without restyling (tui/screens/main_screen.py): its widgets' styles
-  are those a full restyle gives, and later resumes still restyle;
-- the layer inspector makes a table's pane when its tab is first chosen;
-- the footer's keys are made compact, not made and then restyled compact.
+  are those a full restyle gives, the breakpoints still follow a resize,
+  and later resumes are left as Textual sends them;
+- the layer inspector makes a table's pane when its tab is first chosen,
+  and the table takes the focus at once (arrows typed with the tab's key
+  go to it);
+- the footer's keys and the form's fields are made compact (and the form's
+  rows greyed), not made and then restyled.
 """
 
 from __future__ import annotations

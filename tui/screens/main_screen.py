@@ -49,7 +49,7 @@ class MainScreen(Screen):
         self._resumed_once = False
 
     def post_message(self, message: Message) -> bool:
-        if type(message) is events.ScreenResume and not self._resumed_once:
+        if not self._resumed_once and type(message) is events.ScreenResume:  # one test per message after it
             self._resumed_once = True
             message = events.ScreenResume(refresh_styles=False)  # styled at mount a moment ago
         return super().post_message(message)
