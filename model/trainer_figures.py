@@ -65,13 +65,20 @@ class Figures(TrainerFields):
             Y = self.Y_test if test else self.Y[labels]
             ss_res = residual_sum_of_squares(output, Y)
             return explained(ss_res, self._ss_tot[test], labels.shape[0], (self.Y_test if test else self.Y).shape[0])
+        if self._binary and labels_bool is None:
+            labels_bool = labels.astype(bool)[:, None]
+        return self._class_hits(output, labels, labels_bool) / labels.shape[0]
+
+    def _class_hits(self, output: Array, labels: Array, labels_bool: Array | None) -> int | np.integer | Array:
+        """How many rows a classifier gets right: one count for an (n, k)
+        output, one per epoch for outputs stacked (epochs, n, k)
+        (`_training_accuracies`). One rule for both; a single output is
+        counted whole (NumPy's count without an axis is one C call, and a
+        mini-batch or per-sample epoch counts once per batch)."""
+        single = output.ndim == 2
         if self._binary:
-            if labels_bool is None:
-                labels_bool = labels.astype(bool)[:, None]
-            hits = np.count_nonzero((output > self._half) == labels_bool)
-        else:
-            hits = np.count_nonzero(output.argmax(axis=1) == labels)
-        return hits / labels.shape[0]
+            return np.count_nonzero((output > self._half) == labels_bool, axis=None if single else (-2, -1))
+        return np.count_nonzero(output.argmax(axis=-1) == labels, axis=None if single else -1)
 
     def _training_accuracies(self, outputs: Sequence[Array]) -> list[float]:
         """`_accuracy` of the training set for each of several outputs (for
@@ -81,11 +88,7 @@ class Figures(TrainerFields):
         labels, labels_bool = self._labels, self._labels_bool
         if self._regression or len(outputs) == 1:
             return [self._accuracy(output, labels, labels_bool) for output in outputs]
-        stacked = np.stack(outputs)
-        if self._binary:
-            hits = np.count_nonzero((stacked > self._half) == labels_bool, axis=(1, 2))
-        else:
-            hits = np.count_nonzero(stacked.argmax(axis=2) == labels, axis=1)
+        hits = self._class_hits(np.stack(outputs), labels, labels_bool)
         return list(hits / labels.shape[0])
 
     def _test_figures(self, W: list[Array], b: list[Array]) -> tuple[float | None, float | None]:
