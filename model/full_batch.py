@@ -12,7 +12,10 @@ the same bits as the general route, as tests/model/test_engine_reference.py
 checks), with what does not depend on the parameters worked out in advance:
 
 - the parameters are copied into one kept buffer whose per-layer views (and
-  their transposes) exist once;
+  their transposes) exist once; on few samples each bias is repeated once
+  per sample in the same copy (one `take`), so that adding it is an add of
+  two arrays of one shape (NumPy's fast path: broadcasting a row costs
+  about twice as much per call);
 - sums and the per-sample loss go into kept buffers (`out=`), so mostly
   the arrays a record keeps are new each epoch;
 - formula constants are 0-d arrays of the data's dtype (a Python float
@@ -36,7 +39,7 @@ import numpy as np
 
 from model.activations import _ONE, forward_for, times_derivative_for
 from model.network import BackwardPass, ForwardPass, Network
-from model.parameters import Buffer
+from model.parameters import Buffer, Layout
 from model.products import product
 
 Array = np.ndarray
@@ -55,25 +58,51 @@ def _contiguous(a: Array) -> bool:
     return bool(a.flags.c_contiguous or a.flags.f_contiguous)
 
 
-def full_batch_passes(
-    network: Network,
-    X: Array,
-    Y: Array,
-    weights: Buffer,
-    sums: Buffer,
-) -> Passes | None:
-    """The passes of `network` on (X, Y) at given parameters, or None where
-    only the general route applies (another network class, another dtype).
+# Each bias is repeated per sample only while the repeats take at most this
+# many bytes: the gain is per call, and on many samples the arithmetic, not
+# the call, is what costs (and memory would grow with the data).
+_REPEAT_BYTES = 32 * 1024
 
-    `weights` and `sums` are buffers laid out like the parameters that the
-    function writes into every call (the caller keeps them; nothing returned
-    points into them). The accuracy is the trainer's to count from the
-    output when asked for (see EpochRecord.accuracy).
+
+def _kept_weights(layout: Layout, n: int, dtype: np.dtype) -> tuple[Buffer, list[Array], Array, Array]:
+    """The buffer the passes copy the parameters into: (the parameters' part,
+    laid out like them, with its views; per layer, what is added as its bias:
+    the bias repeated in n rows, or on many samples the bias itself,
+    broadcast; the whole buffer; the flat indices that `take` copies into it)."""
+    n_params, n_weights, fan_outs = layout.n_params, layout.n_weights, layout.sizes[1:]
+    repeat = n * sum(fan_outs) * dtype.itemsize <= _REPEAT_BYTES
+    parts = [np.arange(n_params)]
+    if repeat:
+        bias_starts = np.cumsum((n_weights, *fan_outs[:-1]))
+        parts += [np.tile(np.arange(start, start + size), n) for start, size in zip(bias_starts, fan_outs)]
+    indices = np.concatenate(parts)
+    kept = np.zeros(indices.shape[0], dtype)
+    W, b = layout.views(kept[:n_params])
+    if not repeat:
+        return Buffer(kept, W, b), b, kept, indices
+    rows, start = [], n_params
+    for size in fan_outs:
+        rows.append(kept[start : start + n * size].reshape(n, size))
+        start += n * size
+    return Buffer(kept[:n_params], W, b), rows, kept, indices
+
+
+def full_batch_passes(network: Network, X: Array, Y: Array, sums: Buffer) -> tuple[Passes, Buffer] | None:
+    """The passes of `network` on (X, Y) at given parameters, and the buffer
+    they copy the parameters into; or None where only the general route
+    applies (another network class, another dtype).
+
+    The returned buffer (laid out like the parameters, with its per-layer
+    views) and `sums` are written by every call (the caller keeps them;
+    nothing returned by the passes points into them). The accuracy is the
+    trainer's to count from the output when asked for (see
+    EpochRecord.accuracy).
     """
     dtype = X.dtype
     if type(network) is not Network or dtype not in _ONE:
         return None
     n, L = X.shape[0], network.n_layers
+    weights, bias_rows, kept, kept_indices = _kept_weights(network.layout, n, dtype)
     n_as_dtype = np.array(n, dtype)  # the same value NumPy makes of the int n, without converting it per call
     exact_python_mean = dtype == np.float64  # a float64 sum divided by n in Python is NumPy's division
     sizes = network.sizes
@@ -84,10 +113,10 @@ def full_batch_passes(
     if not X_contiguous:
         forward_products[0] = np.matmul
     forwards = [forward_for(act, dtype) for act in network.activations]
-    layers = tuple(zip(weights.W, weights.b, forwards, forward_products))
+    layers = tuple(zip(weights.W, bias_rows, forwards, forward_products))
     times_derivative = [times_derivative_for(act, dtype) for act in network.activations]
     back = weights.W if network.feedback is None else list(network.feedback)
-    sum_W, sum_b, sum_flat, flat = sums.W, sums.b, sums.flat, weights.flat
+    sum_W, sum_b, sum_flat = sums.W, sums.b, sums.flat
     # Layers L-1 .. 1, each with what its delta is multiplied by to make the
     # delta of the layer below; then layer 0, whose input is X.
     hidden_down = tuple(
@@ -116,13 +145,15 @@ def full_batch_passes(
     per_sample_column = per_sample.reshape(n, 1)
 
     def passes(params: Array) -> tuple[ForwardPass, BackwardPass, float]:
-        flat[...] = params  # np.copyto's copy, without its dispatcher
+        # The parameters and the repeated biases in one copy. The mode is
+        # "clip" because "raise", with `out`, copies into a temporary first.
+        params.take(kept_indices, None, kept, "clip")
         zs: list[Array] = []
         outs: list[Array] = []
         a = X
         for W_l, b_l, f, times in layers:
             z = times(a, W_l)
-            _add(z, b_l, z)
+            _add(z, b_l, z)  # b_l: the bias in every row, the same values as broadcasting it
             a = f(z)
             zs.append(z)
             outs.append(a)
@@ -155,4 +186,4 @@ def full_batch_passes(
             loss = network.loss_of(fwd, Y)
         return fwd, bwd, loss
 
-    return passes
+    return passes, weights

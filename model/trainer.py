@@ -287,10 +287,9 @@ class Trainer(Figures, Moves, Stops, Saving):
     def _make_scratch(self) -> _Scratch:
         dtype = self.X.dtype
         small = self.layout.n_params * dtype.itemsize <= _COPY_BYTES
-        weights, sums = self.layout.buffer(dtype), self.layout.buffer(dtype)
-        passes = None
-        if small:
-            passes = full_batch_passes(self.network, self.X, self.Y, weights, sums)
+        sums = self.layout.buffer(dtype)
+        made = full_batch_passes(self.network, self.X, self.Y, sums) if small else None
+        passes, weights = made if made is not None else (None, self.layout.buffer(dtype))
         self._scratch = _Scratch(weights, sums, small, passes)
         return self._scratch
 

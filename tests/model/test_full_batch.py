@@ -249,3 +249,34 @@ def test_an_optimizers_update_function_is_its_apply(settings_, dtype):
         assert got[1].kind == expected[1].kind and got[1].step == expected[1].step
     if settings_ != dict(optimizer="sgd"):
         assert update == optimizer.apply
+
+
+@pytest.mark.parametrize(
+    ("dataset", "samples", "layers", "repeated"),
+    [
+        ("xor", 4, (2, 2, 1), True),  # the bias repeated per sample: an add of one shape
+        ("moons", 200, (2, 8, 3, 1), True),
+        ("moons", 2000, (2, 4, 1), False),  # too many samples to repeat it: broadcast
+    ],
+)
+def test_the_kept_biases_give_the_general_routes_bits(dataset, samples, layers, repeated):
+    """full_batch.py adds each bias as n kept rows on few samples, broadcast
+    on many: either way every figure of every epoch is the general route's
+    (Network.forward/backward/loss_of, which broadcasts the bias)."""
+    config = Config(dataset=dataset, samples=samples, layers=layers, seed=3)
+    tuned, general = Trainer.from_config(config), Trainer.from_config(config)
+    tuned.step(), general.step()
+    assert tuned._scratch is not None and general._scratch is not None
+    passes = tuned._scratch.full_batch
+    assert passes is not None
+    kept = tuned._scratch.weights.flat.base
+    assert (kept is not None and kept.size > tuned.layout.n_params) is repeated
+    general._scratch.full_batch = None  # the general route from here on
+    for _ in range(25):
+        a, b = tuned.step(), general.step()
+        assert a.params.tobytes() == b.params.tobytes() and a.loss == b.loss
+        assert a.accuracy == b.accuracy
+        for l in range(len(layers) - 1):
+            for x, y in ((a.z[l], b.z[l]), (a.a[l], b.a[l]), (a.delta[l], b.delta[l])):
+                assert x.tobytes() == y.tobytes()
+        assert a.backward.grad.tobytes() == b.backward.grad.tobytes()
