@@ -31,6 +31,7 @@ from model.network import Network
 from model.optimizers import Optimizer, OptimizerState, Update
 from model.parameters import Buffer, Layout
 from model.plurals import plural
+from model.quiet_numpy import call_quietly
 from model.records import Branch, EpochRecord, RecordFigures
 from model.regression import regression_targets, total_sum_of_squares
 from model.saved_run import Saving
@@ -264,16 +265,15 @@ class Trainer(Figures, Moves, Stops, Saving):
 
     # -------------------------------------------------------------- stepping
 
-    # Overflow is detected and reported by _step; numpy need not warn of it too.
-    # (As a decorator, errstate costs less per call than a with block.)
-    @np.errstate(over="ignore", invalid="ignore", divide="ignore")
+    # Overflow is detected and reported by _step; numpy need not warn of it
+    # too. (call_quietly costs a tenth of an errstate made per call.)
     def step(self) -> EpochRecord:
         """Train one epoch and return its record.
 
         Raises DivergenceError (and keeps the current state) when the epoch
         would produce a value that is not finite.
         """
-        return self._step()
+        return call_quietly(self._step)
 
     # What the training loop looks for to call _step under its own errstate
     # (a step replaced on the class or the trainer has not got it).
@@ -381,7 +381,7 @@ class Trainer(Figures, Moves, Stops, Saving):
         return record
 
     # `step` for a caller that already holds `np.errstate(over, invalid,
-    # divide = "ignore")` for a whole run (model/training_loop.py): entering one
-    # per epoch costs about as much as two NumPy calls. The same function as
-    # `_step`, so the loop pays no extra call per epoch.
+    # divide = "ignore")` for a whole run (model/training_loop.py): even
+    # call_quietly costs a call and a context switch per epoch. The same
+    # function as `_step`, so the loop pays no extra call per epoch.
     step_in_callers_errstate = _step
