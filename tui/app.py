@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, cast
 
 import numpy as np
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
@@ -35,7 +36,7 @@ from model.training_loop import Ending
 from tui.file_actions import FileActions
 from tui.format import fixed
 from tui.keymap import BINDINGS as KEY_BINDINGS
-from tui.keymap import EXPLAIN, FIELD_LABELS, STEPPING_FIELDS
+from tui.keymap import EXPLAIN, FIELD_LABELS, OPENS_A_DIALOG, STEPPING_FIELDS
 from tui.messages import (
     HyperparametersChanged,
     RunEnded,
@@ -47,6 +48,7 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.main_screen import MainScreen, breakpoint_classes
 from tui.startup import pause_collector, resume_collector
 from tui.themes import register_themes
+from tui.type_ahead import TypeAhead
 from tui.widgets.insight_tabs import InsightTabs, MountLater
 from tui.widgets.layer_health import LayerHealthView
 from tui.widgets.layer_inspector import LayerInspector
@@ -117,6 +119,8 @@ class BackpropApp(FileActions, App[None]):
             trainer = Trainer.from_config(config if config is not None else Config(), params)
         self.trainer = trainer
         self.run_control = RunController(self, start=self._start)
+        # Keys typed behind a dialog's key wait for the dialog (tui/type_ahead.py).
+        self.type_ahead = TypeAhead(self, super().on_event, KEY_BINDINGS, OPENS_A_DIALOG)
         self._frozen = False  # see _start
         self._saved: tuple = self._work_marker()  # what the last save (or the start) held
         self.state = "paused"
@@ -132,6 +136,13 @@ class BackpropApp(FileActions, App[None]):
         # Mounted after the first frame (see compose); drawn on mount with what they were shown.
         self._network = NetworkPanel(id="network")
         self._panels: dict[object, Widget] = {}  # see _panel
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys and pastes typed behind a key that opens a dialog go to the dialog (tui/type_ahead.py)."""
+        if self.type_ahead.wants(event):
+            await self.type_ahead.take(event)
+        else:
+            await super().on_event(event)
 
     # ---------------------------------------------------------------- layout
 

@@ -116,6 +116,27 @@ FIELD_LABELS = {
 # Fields about how far to train, not how: no "applies from epoch N".
 STEPPING_FIELDS = frozenset({"epochs_per_step", "max_epochs", "target_loss", "stop_at_full_accuracy"})
 
+# Keys that open a dialog, or move the focus to a field (the form): the keys
+# typed right behind one wait until it can take them, and then go to it in
+# order (tui/type_ahead.py), so a path typed fast after `c` is not lost.
+OPENS_A_DIALOG = frozenset(
+    {
+        "open_csv",
+        "open_session",
+        "save_session",
+        "export",
+        "jump_epoch",
+        "edit_weight",
+        "check_file",
+        "gradient_check",
+        "help",
+        "lessons",
+        "bug_lab",
+        "side_by_side",
+        "form",
+    }
+)
+
 # The footer shows every key, most used first (it scrolls sideways on a
 # small terminal); F1 and ctrl+p explain each one in a sentence.
 STEP = Binding.Group("Step")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Sequence
 
+from textual import events
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.pilot import Pilot
 
 
@@ -82,3 +86,28 @@ async def settle_paused(pilot: Pilot, timeout: float = 20.0) -> None:
                 break
         await pilot.pause(0.05)
     await pilot.pause()
+
+
+def key_event(key: str) -> events.Key:
+    """The Key event Pilot's `press` makes for `key` (a name such as "enter", or one character)."""
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    try:
+        character: str | None = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+    except KeyError:
+        character = key if len(key) == 1 else None
+    return events.Key(key, character)
+
+
+async def burst(pilot: Pilot, keys: Sequence[str | events.Paste], pauses: Sequence[float] = ()) -> None:
+    """Send `keys` (names or characters as `press` takes them, or pastes) as a
+    fast typist or tmux's send-keys does: each posted to the app at once, not
+    waiting for the app to handle the one before (which `press` does).
+    `pauses[i]`: seconds to sleep after key i (none: no pause at all)."""
+    app = pilot.app
+    for i, key in enumerate(keys):
+        event = key if isinstance(key, events.Paste) else key_event(key)
+        event.set_sender(app)
+        app.post_message(event)
+        if i < len(pauses) and pauses[i] > 0:
+            await asyncio.sleep(pauses[i])

@@ -43,7 +43,9 @@ async def answer_dialog(pilot: Pilot, path: str | Path, option: str | None = Non
     await wait_for_screen(pilot, FileDialog)
     await pilot.pause()
     dialog = pilot.app.screen
-    dialog.query_one("#file-path", Input).value = str(path)
+    field = dialog.query_one("#file-path", Input)
+    await wait_for(pilot, lambda: pilot.app.focused is field)  # enter goes to the focused widget
+    field.value = str(path)
     if option is not None:
         dialog.query_one("#file-option", Input).value = option
     await pilot.press("enter")

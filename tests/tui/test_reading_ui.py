@@ -4,12 +4,14 @@ a long read shows its progress and can be cancelled, and the run on screen stays
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import numpy as np
 from pilot_helpers import wait_for, wait_for_screen
 from test_files_ui import answer_dialog
-from textual.widgets import ProgressBar
+from textual.app import App
+from textual.widgets import Input, ProgressBar
 
 import tui.file_actions
 from model.safe_read import Cancelled
@@ -18,6 +20,8 @@ from tui.screens.file_dialog import FileDialog
 from tui.screens.reading import ReadingScreen
 
 SIZE = (100, 30)
+# Seconds a wait may take on a loaded machine (a CI run under coverage); nothing is timed.
+LOADED = 60.0
 
 
 async def test_a_fifo_is_refused_and_the_app_keeps_running(tmp_path):
@@ -56,16 +60,32 @@ async def test_a_long_read_shows_progress_and_escape_cancels_it(tmp_path, monkey
         await pilot.press("space")
         trainer, config = app.trainer, app.trainer.config
         await pilot.press("c")
-        await wait_for_screen(pilot, FileDialog)  # its module is imported on first use
-        dialog = pilot.app.screen
-        dialog.query_one("#file-path").value = str(path)
+        await wait_for_screen(pilot, FileDialog, timeout=LOADED)  # its module is imported on first use
+        field = pilot.app.screen.query_one("#file-path", Input)
+        # Enter goes to the focused widget: the field must have the focus, or enter is the dialog's, unbound.
+        await wait_for(pilot, lambda: app.focused is field, timeout=LOADED)
+        field.value = str(path)
         await pilot.press("enter")
-        await wait_for_screen(pilot, ReadingScreen)
-        await wait_for(pilot, lambda: app.screen.query_one(ProgressBar).progress > 0)
+        await wait_for(pilot, lambda: app.file_reads == 1, timeout=LOADED)  # the dialog answered: the read began
+        await wait_for_screen(pilot, ReadingScreen, timeout=LOADED)  # shown after SHOW_PROGRESS_AFTER
+        await wait_for(pilot, lambda: app.screen.query_one(ProgressBar).progress > 0, timeout=LOADED)
         await pilot.press("escape")
-        await wait_for(pilot, lambda: app.file_reads == 0)
+        await wait_for(pilot, lambda: app.file_reads == 0, timeout=LOADED)
         assert not isinstance(app.screen, ReadingScreen)
         assert app.trainer is trainer and app.trainer.config == config and trainer.epoch == 1
         count = len(reports)
         await pilot.pause(0.1)
         assert len(reports) == count  # the worker stopped
+
+
+async def test_progress_reported_before_the_dialog_has_composed_is_shown_once_it_has():
+    """The reader reports from the moment the dialog is pushed: on a busy machine
+    before the dialog has its bar. That report used to raise in the reader (no
+    bar yet), which ended the read as failed and closed the dialog."""
+    app = App()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = ReadingScreen("big.csv", threading.Event())
+        app.push_screen(screen)
+        screen.advance(500, 1000)  # before the screen has composed (the push only queued its mount)
+        await wait_for_screen(pilot, ReadingScreen, timeout=LOADED)
+        await wait_for(pilot, lambda: screen.query_one(ProgressBar).progress == 50, timeout=LOADED)

@@ -32,6 +32,7 @@ class ReadingScreen(ModalScreen[None]):
         super().__init__()
         self.title_text = title
         self.cancel = cancel
+        self.progress = 0.0  # percent read, kept for the bar until it is mounted
 
     def compose(self) -> ComposeResult:
         with Vertical(id="reading") as box:
@@ -40,10 +41,26 @@ class ReadingScreen(ModalScreen[None]):
             yield ProgressBar(total=100, show_eta=False, id="reading-bar")
             yield Button("Cancel (esc)", id="reading-cancel-button")
 
+    def on_mount(self) -> None:
+        self._show_progress()
+
     def advance(self, done: int, total: int) -> None:
-        """Show `done` of `total` bytes read."""
+        """Show `done` of `total` bytes read.
+
+        The reader reports from the moment the screen is pushed, and on a
+        busy machine its first report comes before the screen has composed
+        its bar: the figure is kept and the bar shows it on mount. (Looking
+        the bar up then raised in the reader, which took it for a failed
+        read, and the dialog closed with an error instead of showing.)
+        """
         if total > 0:
-            self.query_one(ProgressBar).update(progress=100 * min(done, total) / total)
+            self.progress = 100 * min(done, total) / total
+            self._show_progress()
+
+    def _show_progress(self) -> None:
+        """The bar shows `progress`; no bar yet (or any more), nothing to show."""
+        for bar in self.query(ProgressBar):
+            bar.update(progress=self.progress)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

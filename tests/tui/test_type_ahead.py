@@ -1,0 +1,180 @@
+"""Keys typed in one burst with a dialog's key reach the dialog's field, in
+order (tui/type_ahead.py): `c` and a path typed at once, or pasted, or sent
+by tmux in one write, leave the path in the field, not lost on the way.
+
+The keys are posted all at once (`burst`), as a terminal delivers a fast
+typist's keys, not one after the other once the app is idle as Pilot's
+`press` does (which hides the bug). Waits have deadlines; nothing is timed.
+"""
+
+from __future__ import annotations
+
+import string
+import time
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from pilot_helpers import burst, drained, form_of, wait_for, wait_for_screen
+from textual import events
+from textual.containers import HorizontalScroll, VerticalScroll
+from textual.widgets import DataTable, Input
+
+from tui.app import BackpropApp
+from tui.screens.check_report import CheckReportScreen
+from tui.screens.edit_weight import EditWeightScreen
+from tui.screens.file_dialog import FileDialog
+from tui.screens.jump_epoch import JumpEpochScreen
+
+SIZE = (100, 30)
+DEADLINE = 20.0  # seconds: generous, for a loaded machine; nothing waits this long when it works
+
+
+async def field_text(pilot, field: Input, expected: str) -> str:
+    """The field's text once it shows `expected` (or the deadline passes) and
+    the app has handled everything sent so far: no key is still on its way."""
+    deadline = time.monotonic() + DEADLINE
+    while field.value != expected and time.monotonic() < deadline:
+        await pilot.pause(0.02)
+    await drained(pilot)
+    return field.value
+
+
+async def typed_into(pilot, kind: type, field_id: str, expected: str) -> str:
+    """Wait for a dialog of `kind`, then for its field `field_id` to show `expected`."""
+    await wait_for_screen(pilot, kind, timeout=DEADLINE)
+    return await field_text(pilot, pilot.app.screen.query_one(field_id, Input), expected)
+
+
+@pytest.mark.parametrize("opener", ["c", "ctrl+o", "ctrl+s"])
+async def test_a_path_typed_with_a_file_dialogs_key_fills_its_field(opener):
+    app = BackpropApp(show_form=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await burst(pilot, [opener, *"data/xyz.csv"])
+        # ctrl+o and ctrl+s offer a name, selected: what is typed replaces it.
+        assert await typed_into(pilot, FileDialog, "#file-path", "data/xyz.csv") == "data/xyz.csv"
+        assert len(app.screen_stack) == 2  # nothing else opened on the way
+
+
+async def test_a_path_pasted_with_the_csv_key_fills_the_field():
+    app = BackpropApp(show_form=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await burst(pilot, ["c", events.Paste("my data.csv"), "x"])
+        assert await typed_into(pilot, FileDialog, "#file-path", "my data.csvx") == "my data.csvx"
+
+
+@pytest.mark.parametrize(
+    ("opener", "kind", "field_id", "typed"),
+    [
+        ("j", JumpEpochScreen, "#jump-value", "250"),
+        ("e", EditWeightScreen, "#edit-value", "-0.25"),  # the weights table has the focus: its first weight
+        ("K", CheckReportScreen, "#check-path", "mine.py"),
+    ],
+)
+async def test_text_typed_with_any_dialogs_key_fills_its_field(opener, kind, field_id, typed):
+    app = BackpropApp(show_form=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await burst(pilot, [opener, *typed])
+        assert await typed_into(pilot, kind, field_id, typed) == typed
+
+
+async def test_enter_typed_in_the_burst_answers_the_dialog():
+    app = BackpropApp(show_form=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space", "space", "space")
+        await wait_for(pilot, lambda: app.trainer.epoch == 3)
+        await burst(pilot, ["j", "1", "enter"])
+        await wait_for(pilot, lambda: app.trainer.epoch == 1 and not app.screen.is_modal, timeout=DEADLINE)
+        assert app.trainer.last_epoch == 3  # back by rewind: the run is kept
+
+
+async def test_keys_typed_with_the_forms_key_go_to_the_form():
+    """h shows the form and focuses its first field; tab typed with it moves on from there."""
+    app = BackpropApp(show_form=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await burst(pilot, ["h", "tab"])
+        form = await form_of(pilot)
+        chain = app.screen.focus_chain
+        # The first control h focuses (a scrolling container is not one), and the next in the chain.
+        first = next(w for w in chain if form in w.ancestors and not isinstance(w, (VerticalScroll, HorizontalScroll)))
+        after_tab = chain[chain.index(first) + 1]
+        await wait_for(pilot, lambda: app.focused is after_tab, timeout=DEADLINE)
+
+
+# What does not open a dialog still does what it did.
+
+
+async def test_keys_in_a_burst_without_a_dialog_do_what_they_did():
+    app = BackpropApp(show_form=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await burst(pilot, ["space", "space", "l"])
+        await wait_for(pilot, lambda: app.trainer.epoch == 2 and app.chart.log_scale, timeout=DEADLINE)
+        await drained(pilot)
+        assert app.trainer.epoch == 2 and len(app.screen_stack) == 1
+
+
+async def test_keys_behind_a_dialogs_key_that_opens_nothing_do_what_they_did():
+    """e with no weight under the cursor (a Deltas table) only says so; space behind it steps."""
+    app = BackpropApp(show_form=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")  # the Deltas table: no weight to edit
+        await burst(pilot, ["e", "space"])
+        await wait_for(pilot, lambda: app.trainer.epoch == 1, timeout=DEADLINE)
+        await drained(pilot)
+        assert len(app.screen_stack) == 1
+        assert any("Choose a weight first" in note.message for note in app.notes_log)
+
+
+async def test_a_dialogs_key_typed_into_a_field_is_text():
+    """c in the form's learning-rate field is a letter of the field, not the CSV dialog."""
+    app = BackpropApp(show_form=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await form_of(pilot)
+        field = app.query_one("#field-lr", Input)
+        field.focus()
+        await wait_for(pilot, lambda: app.focused is field)
+        field.value = ""
+        await burst(pilot, ["c", "x"])
+        assert await field_text(pilot, field, "cx") == "cx"
+        assert len(app.screen_stack) == 1
+
+
+# The property: any text, sent with `c` at once or with small pauses anywhere.
+
+path_text = st.text(alphabet=string.ascii_letters + string.digits + "._-/~ ", max_size=24)
+pause = st.one_of(st.just(0.0), st.floats(0.0, 0.03))
+
+
+@st.composite
+def typed_with_pauses(draw) -> tuple[str, list[float]]:
+    """A text, and the pause after `c` and after each of its characters (often none)."""
+    text = draw(path_text)
+    count = len(text) + 1
+    pauses = [0.0] * count if draw(st.booleans()) else draw(st.lists(pause, min_size=count, max_size=count))
+    return text, pauses
+
+
+@pytest.fixture
+async def running():
+    """One app for every example: each opens the CSV dialog and closes it again."""
+    app = BackpropApp(show_form=False)
+    async with app.run_test(size=SIZE) as pilot:
+        yield app, pilot
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(typed=typed_with_pauses())
+@example(typed=("xyz", [0.0, 0.0, 0.0, 0.0]))
+@example(typed=("q0 B", [0.0, 0.0, 0.0, 0.0, 0.0]))  # keys that would quit, reset, go back on the main screen
+async def test_any_text_typed_with_the_csv_key_ends_up_in_its_field(running, typed):
+    app, pilot = running
+    text, pauses = typed
+    await burst(pilot, ["c", *text], pauses)
+    assert await typed_into(pilot, FileDialog, "#file-path", text) == text
+    assert len(app.screen_stack) == 2
+    await pilot.press("escape")
+    await wait_for(pilot, lambda: not app.screen.is_modal and isinstance(app.focused, DataTable), timeout=DEADLINE)

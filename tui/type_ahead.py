@@ -1,0 +1,133 @@
+"""Keys typed behind a key that opens a dialog go to that dialog, in order.
+
+Why this is needed: Textual sends each key, as it arrives, to the focused
+widget, and looks up the key's binding only when the key has bubbled back
+up to the app. A student who types `c` and then a path at once (or pastes
+it, or tmux sends it in one write) has every key on its way to the main
+screen's table before `c`'s binding has even run; the dialog it opens is
+then on top, so those keys reach the app as keys of the dialog, which has
+no binding for them, and nothing types them into its field: they are lost.
+Keys that arrive once the dialog is on the stack but before its field has
+the focus (the dialog focuses it on mount) go to the dialog itself, and
+are lost too. Focusing sooner (AUTO_FOCUS) cannot help the first ones.
+
+The rule here: a key whose binding opens a dialog (or moves the focus to a
+field, as the form's key does) is handled by the app at once, as Textual
+would handle it on its way back, and every key and paste that comes after
+it waits until the dialog has mounted and its focus is set; then they go,
+in the order they were typed, the ordinary way (to the focused widget:
+the dialog's field). Which keys open dialogs is data (`OPENS_A_DIALOG` in
+tui/keymap.py). Every other key goes Textual's way, untouched; so does an
+opener whose action is not enabled now, and the keys behind an opener that
+opens nothing (a dialog already open, a run that must pause first) go
+where they went before, one pass of the app's queue later.
+
+Handling the opener's binding at the app instead of after its trip through
+the focused widgets gives the same result: its binding is the one Textual
+names active for that key now (`Screen.active_bindings`, which leaves out
+keys that a focused field would type, such as `c` in an Input), and no
+widget on the main screen handles these keys itself.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
+
+from textual import events
+from textual.app import App
+from textual.binding import BindingsMap, BindingType
+from textual.screen import Screen
+
+# What the app receives and could hold: keys and pastes that have not yet
+# been sent on to a widget (a forwarded one is on its way back up).
+HELD_EVENTS = (events.Key, events.Paste)
+
+
+class TypeAhead:
+    """Holds the keys and pastes typed behind a dialog's key until the dialog can take them.
+
+    `dispatch`: Textual's own handling of an event by the app (the app's
+    `super().on_event`), which sends a key to the focused widget.
+    `bindings`: the app's bindings; those whose id is in `openers` open dialogs.
+    """
+
+    def __init__(
+        self,
+        app: App,
+        dispatch: Callable[[events.Event], Awaitable[None]],
+        bindings: Iterable[BindingType],
+        openers: Iterable[str],
+    ) -> None:
+        self._app = app
+        self._dispatch = dispatch
+        self._openers = frozenset(openers)
+        # The keys that may open a dialog: only these cost a look at the bindings.
+        self._opener_keys = frozenset(
+            key
+            for key, key_bindings in BindingsMap(bindings).key_to_bindings.items()
+            if any(binding.id in self._openers for binding in key_bindings)
+        )
+        self._held: deque[events.Event] = deque()
+        self._holding = False
+
+    @property
+    def holding(self) -> bool:
+        """A dialog is opening: keys and pastes wait."""
+        return self._holding or bool(self._held)
+
+    def wants(self, event: events.Event) -> bool:
+        """Whether `event` is for `take` (cheap: the app asks it of every event)."""
+        if not isinstance(event, HELD_EVENTS) or event.is_forwarded:
+            return False
+        return self.holding or (isinstance(event, events.Key) and event.key in self._opener_keys)
+
+    async def take(self, event: events.Event) -> None:
+        """A key or paste the app received (one `wants`): hold it, or handle it now."""
+        if self.holding:
+            self._held.append(event)
+            return
+        await self._handle(event)
+
+    async def _handle(self, event: events.Event) -> None:
+        """Run an opener's action at once (and hold what follows), else Textual's way."""
+        app = self._app
+        if isinstance(event, events.Key) and event.key in self._opener_keys:
+            active = app.screen.active_bindings.get(event.key)
+            if (
+                active is not None
+                and active.enabled
+                and not active.binding.priority
+                and active.binding.id in self._openers
+            ):
+                app.app_focus = True  # as Textual notes on any key
+                before = app.screen
+                # The app's queue waits while the action runs: nothing arrives meanwhile.
+                if await app.run_action(active.binding.action, active.node):
+                    self._holding = True
+                    self._release_when_ready(before)
+                    return
+                # Refused after all (not enabled): Textual tries the key's other bindings.
+        await self._dispatch(event)
+
+    def _release_when_ready(self, before: Screen) -> None:
+        """Let the held keys go once what the opener asked for is done.
+
+        A dialog focuses its field on mount, by a callback queued on the app:
+        the keys go after the dialog's own queue has reached its first
+        message (its mount is done) and then after the app's queue has
+        reached that callback. With no new screen (the form's key, or an
+        opener that waits for a run to pause), after the app's queue alone.
+        """
+        app = self._app
+        screen = app.screen
+        if screen is not before and screen.call_later(partial(app.call_later, self._release)):
+            return
+        app.call_later(self._release)
+
+    async def _release(self) -> None:
+        """Handle the held keys and pastes in order, until one opens a dialog again."""
+        self._holding = False
+        while self._held and not self._holding:
+            await self._handle(self._held.popleft())
