@@ -63,8 +63,9 @@ def _limits(trainer: Trainer, target: int | None) -> tuple[int, float, bool]:
 
 def _step_of(trainer: Trainer) -> Callable[[], object]:
     """`trainer.step` without its own quiet NumPy error state (the loop holds
-    an `np.errstate` for the whole run; model/quiet_numpy.py), unless `step` was replaced on the trainer or its class (tests,
-    wrappers): only the engine's own step is called without its errstate (`step_in_callers_errstate`)."""
+    an `np.errstate` for the whole run; model/quiet_numpy.py), unless `step`
+    was replaced on the trainer or its class (tests, wrappers): only the
+    engine's own step is called without it (`step_in_callers_errstate`)."""
     if "step" in vars(trainer) or not getattr(type(trainer).step, "errstate_around_step", False):
         return trainer.step
     return trainer.step_in_callers_errstate

@@ -44,6 +44,11 @@ from textual.screen import Screen
 # been sent on to a widget (a forwarded one is on its way back up).
 HELD_EVENTS = (events.Key, events.Paste)
 
+# Held keys go at the latest after this many seconds, whatever happened to
+# the dialog (closed before its queue ran, a callback dropped): a key may
+# then go where it went before, but the keyboard never stays held.
+RELEASE_AT_THE_LATEST = 1.0
+
 
 class TypeAhead:
     """Holds the keys and pastes typed behind a dialog's key until the dialog can take them.
@@ -71,6 +76,7 @@ class TypeAhead:
         )
         self._held: deque[events.Event] = deque()
         self._holding = False
+        self._holds = 0  # how many times keys began to be held: which hold a late release is for
 
     @property
     def holding(self) -> bool:
@@ -106,6 +112,7 @@ class TypeAhead:
                 # The app's queue waits while the action runs: nothing arrives meanwhile.
                 if await app.run_action(active.binding.action, active.node):
                     self._holding = True
+                    self._holds += 1
                     self._release_when_ready(before)
                     return
                 # Refused after all (not enabled): Textual tries the key's other bindings.
@@ -122,9 +129,16 @@ class TypeAhead:
         """
         app = self._app
         screen = app.screen
+        app.set_timer(RELEASE_AT_THE_LATEST, partial(self._release_late, self._holds))
         if screen is not before and screen.call_later(partial(app.call_later, self._release)):
             return
         app.call_later(self._release)
+
+    async def _release_late(self, hold: int) -> None:
+        """The safety net: held keys go even if the dialog never said it was
+        ready (unless they are a later hold's, which has its own net)."""
+        if hold == self._holds and self.holding:
+            await self._release()
 
     async def _release(self) -> None:
         """Handle the held keys and pastes in order, until one opens a dialog again."""

@@ -3,7 +3,8 @@ always comes back to a paused state that q can leave, and the run it holds
 is the engine's own, epoch for epoch.
 
 Every example sends 30-80 keys drawn from the keymap (step, step-many, run,
-pause, back, jump back, reset, layer, tab and view keys, help, escape) with
+pause, back, jump back, reset, layer, tab and view keys, help, two keys
+that open a dialog with a field, escape) with
 gaps of 0 to 60 ms (a third of them none at all, so bursts of keys arrive
 together), then settles the app (waits out starts and pauses, pauses a run
 going on), within a time limit. The storms are the same every run. Two keys arriving together froze the app for good
@@ -82,6 +83,8 @@ KEYS = [
     "full_stop",
     "d",
     "f1",
+    "c",  # opens the file dialog: keys behind it wait for it (tui/type_ahead.py), then type there
+    "j",  # the jump dialog, the same
     "escape",
 ]
 CHARACTERS = {

@@ -178,3 +178,27 @@ async def test_any_text_typed_with_the_csv_key_ends_up_in_its_field(running, typ
     assert len(app.screen_stack) == 2
     await pilot.press("escape")
     await wait_for(pilot, lambda: not app.screen.is_modal and isinstance(app.focused, DataTable), timeout=DEADLINE)
+
+
+async def test_held_keys_go_at_the_latest_after_a_second_if_the_dialog_never_says_it_is_ready(monkeypatch):
+    """The safety net (RELEASE_AT_THE_LATEST): were the dialog's readiness
+    callback dropped (its queue closed first), the held keys still go, and
+    the keyboard is not held for good."""
+    original = FileDialog.call_later
+
+    def dropping_the_readiness_callback(self, callback, *args, **kwargs):
+        inner = getattr(callback, "args", ())
+        if inner and getattr(inner[0], "__name__", "") == "_release":
+            return True  # accepted, never run
+        return original(self, callback, *args, **kwargs)
+
+    monkeypatch.setattr(FileDialog, "call_later", dropping_the_readiness_callback)
+    app = BackpropApp(show_form=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await burst(pilot, ["c", *"ab"])
+        await wait_for_screen(pilot, FileDialog, timeout=DEADLINE)
+        await wait_for(pilot, lambda: not app.type_ahead.holding, timeout=DEADLINE)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: len(app.screen_stack) == 1, timeout=DEADLINE)
+        await pilot.press("space")  # the keyboard works: a step
+        await wait_for(pilot, lambda: app.trainer.epoch == 1, timeout=DEADLINE)

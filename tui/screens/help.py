@@ -30,6 +30,10 @@ hyperparameter is changed first, which starts a new branch (drawn faded).
 
 **Numbers.** Fixed width with a sign; ▲ ▼ mark a value that went up or down
 since the last record shown. The loss is the mean over samples.
+
+**Typing ahead.** What you type right after a key that opens a dialog (`c`
+then a path, `j` then an epoch, a paste) goes into that dialog, in order,
+even before it is drawn.
 """
 
 
