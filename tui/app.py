@@ -120,7 +120,13 @@ class BackpropApp(FileActions, App[None]):
         self.trainer = trainer
         self.run_control = RunController(self, start=self._start)
         # Keys typed behind a dialog's key wait for the dialog (tui/type_ahead.py).
-        self.type_ahead = TypeAhead(self, super().on_event, KEY_BINDINGS, OPENS_A_DIALOG)
+        self.type_ahead = TypeAhead(
+            self,
+            super().on_event,
+            KEY_BINDINGS,
+            OPENS_A_DIALOG,
+            deferred=lambda: self.run_control.busy or bool(self.run_control.queued),
+        )
         self._frozen = False  # see _start
         self._saved: tuple = self._work_marker()  # what the last save (or the start) held
         self.state = "paused"

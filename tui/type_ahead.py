@@ -19,8 +19,10 @@ in the order they were typed, the ordinary way (to the focused widget:
 the dialog's field). Which keys open dialogs is data (`OPENS_A_DIALOG` in
 tui/keymap.py). Every other key goes Textual's way, untouched; so does an
 opener whose action is not enabled now, and the keys behind an opener that
-opens nothing (a dialog already open, a run that must pause first) go
-where they went before, one pass of the app's queue later.
+opens nothing (a dialog already open) go where they went before, one pass
+of the app's queue later. An opener pressed during a run opens its dialog
+once the run has paused: the keys behind it wait for that too (typed into
+the main screen instead, `j 1 0 0` would have reset the run with its `0`).
 
 Handling the opener's binding at the app instead of after its trip through
 the focused widgets gives the same result: its binding is the one Textual
@@ -48,6 +50,11 @@ HELD_EVENTS = (events.Key, events.Paste)
 # the dialog (closed before its queue ran, a callback dropped): a key may
 # then go where it went before, but the keyboard never stays held.
 RELEASE_AT_THE_LATEST = 1.0
+# The same when the dialog waits for a run to pause first (a pause answers
+# within a fraction of a second; this is the net, not the wait).
+RELEASE_AFTER_A_PAUSE_AT_THE_LATEST = 5.0
+# How often to look whether the dialog a paused run owes has opened.
+WATCH_EVERY = 0.02
 
 
 class TypeAhead:
@@ -56,6 +63,9 @@ class TypeAhead:
     `dispatch`: Textual's own handling of an event by the app (the app's
     `super().on_event`), which sends a key to the focused widget.
     `bindings`: the app's bindings; those whose id is in `openers` open dialogs.
+    `deferred`: whether actions the app accepted are still to be done (a run
+    pausing first): an opener's dialog may then open later, and the keys
+    behind it wait for it.
     """
 
     def __init__(
@@ -64,9 +74,11 @@ class TypeAhead:
         dispatch: Callable[[events.Event], Awaitable[None]],
         bindings: Iterable[BindingType],
         openers: Iterable[str],
+        deferred: Callable[[], bool] = lambda: False,
     ) -> None:
         self._app = app
         self._dispatch = dispatch
+        self._deferred = deferred
         self._openers = frozenset(openers)
         # The keys that may open a dialog: only these cost a look at the bindings.
         self._opener_keys = frozenset(
@@ -124,15 +136,31 @@ class TypeAhead:
         A dialog focuses its field on mount, by a callback queued on the app:
         the keys go after the dialog's own queue has reached its first
         message (its mount is done) and then after the app's queue has
-        reached that callback. With no new screen (the form's key, or an
-        opener that waits for a run to pause), after the app's queue alone.
+        reached that callback. An opener that waits for a run to pause
+        (`deferred`) opens its dialog later: the keys wait until it has (or
+        until nothing is deferred any more: it opened nothing). With no new
+        screen (the form's key), after the app's queue alone.
         """
         app = self._app
         screen = app.screen
+        if screen is before and self._deferred():
+            hold = self._holds
+            app.set_timer(RELEASE_AFTER_A_PAUSE_AT_THE_LATEST, partial(self._release_late, hold))
+            app.set_timer(WATCH_EVERY, partial(self._watch, before, hold))
+            return
         app.set_timer(RELEASE_AT_THE_LATEST, partial(self._release_late, self._holds))
         if screen is not before and screen.call_later(partial(app.call_later, self._release)):
             return
         app.call_later(self._release)
+
+    def _watch(self, before: Screen, hold: int) -> None:
+        """While a run pauses before the opener's action: has its dialog opened?"""
+        if hold != self._holds or not self.holding:
+            return  # released meanwhile (the net)
+        if self._app.screen is not before or not self._deferred():
+            self._release_when_ready(before)
+        else:
+            self._app.set_timer(WATCH_EVERY, partial(self._watch, before, hold))
 
     async def _release_late(self, hold: int) -> None:
         """The safety net: held keys go even if the dialog never said it was

@@ -202,3 +202,20 @@ async def test_held_keys_go_at_the_latest_after_a_second_if_the_dialog_never_say
         await wait_for(pilot, lambda: len(app.screen_stack) == 1, timeout=DEADLINE)
         await pilot.press("space")  # the keyboard works: a step
         await wait_for(pilot, lambda: app.trainer.epoch == 1, timeout=DEADLINE)
+
+
+@pytest.mark.parametrize("keys", [["j", "1", "0", "enter"], ["j", "1", "0", "0", "b", "enter"]])
+async def test_an_epoch_typed_with_j_during_a_run_goes_to_the_jump_dialog(keys):
+    """During a run, `j` opens its dialog once the run has paused: the keys
+    typed behind it wait for that dialog. Typed into the main screen they
+    would have done what they do there: `0` reset the run, `b` stepped back."""
+    app = BackpropApp(show_form=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.state == "running" and app.shown.epoch > 1200, timeout=DEADLINE)
+        await burst(pilot, keys)
+        target = int("".join(k for k in keys if k.isdigit()))
+        await wait_for(pilot, lambda: not app.run_control.busy and not app.screen.is_modal, timeout=DEADLINE)
+        await wait_for(pilot, lambda: app.trainer.epoch == target, timeout=DEADLINE)
+        assert app.trainer.last_epoch > 1200  # by rewind: the run is kept, not reset
+        assert not app.type_ahead.holding
