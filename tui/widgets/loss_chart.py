@@ -3,13 +3,21 @@
 The history lives in the engine (`Trainer.history`); this widget only picks
 about as many points as the plot has columns, so a redraw costs the same at
 epoch 100 and at epoch 1,000,000. Line colours come from the running theme.
+
+plotext is imported, and the plot first drawn, just after the app's first
+frame (the panel is there, empty, for that one frame): importing plotext
+and textual-plotext cost the launch 30-50 ms, about a tenth of it, for a
+chart that holds one point at epoch 0. So this widget holds textual-plotext's
+`Plot` itself, made on first use, rather than being a `PlotextPlot`, whose
+module imports plotext; it sets the plot's size and theme as `PlotextPlot`
+does (an "auto" theme from the app's colours).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 from textual import events
@@ -18,10 +26,13 @@ from textual.markup import escape
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
-from textual_plotext import PlotextPlot
+from textual.widget import Widget
 
 from tui.widgets.ansi_lines import ansi_lines
 from tui.widgets.widget_line import widget_line
+
+if TYPE_CHECKING:
+    from textual_plotext.plot import Plot
 
 # Braille cells hold two points across, so two points per column is enough.
 POINTS_PER_COLUMN = 2
@@ -132,8 +143,28 @@ def set_y_ticks(plt, curves: Iterable[Curve], height: int, log_scale: bool) -> l
     return labels
 
 
-class LossChart(PlotextPlot):
+def _plotext_theme(app) -> str:
+    """The name of the plotext theme made of the app's theme's colours (as
+    textual-plotext's "auto" theme: background and axes in the surface
+    colour, ticks in the foreground), registered with plotext once."""
+    from plotext._dict import themes
+    from textual_plotext.plot import _rgbify_theme, _sequence
+
+    name = f"textual-auto-{app.theme}"
+    if name not in themes:
+        variables = app.theme_variables
+        surface = Color.parse(variables.get("surface")).rgb
+        foreground = Color.parse(variables.get("foreground")).rgb
+        themes[name] = _rgbify_theme(surface, surface, foreground, "default", list(_sequence))
+    return name
+
+
+class LossChart(Widget):
     """Loss curves; a marker at the current epoch when the user has stepped back."""
+
+    DEFAULT_CSS = """
+    LossChart { width: 1fr; height: 1fr; }
+    """
 
     log_scale: reactive[bool] = reactive(False)
 
@@ -158,6 +189,19 @@ class LossChart(PlotextPlot):
         self._strips: list[Strip] = []
         self._strips_for: tuple | None = None
         self._blank = Strip.blank(0)
+        self._plot: Plot | None = None  # textual-plotext's Plot, made on first use (see the module's docstring)
+        self._painted = False  # the app has drawn a frame since this chart was shown data
+        self._draw_waits = False
+
+    @property
+    def plt(self) -> Plot:
+        """textual-plotext's `Plot` (plotext's figure), made, and plotext
+        imported, when first used."""
+        if self._plot is None:
+            from textual_plotext.plot import Plot
+
+            self._plot = Plot()
+        return self._plot
 
     def epoch_at(self, x: int) -> int | None:
         """The epoch drawn at content column `x` (None: left of the plot area).
@@ -232,6 +276,12 @@ class LossChart(PlotextPlot):
     def _draw(self) -> None:
         if self._data is None:
             return
+        if self._plot is None and not self._painted:
+            # The first drawing waits for the first frame (see the module's docstring).
+            if not self._draw_waits:
+                self._draw_waits = True
+                self.call_after_refresh(self._draw_after_a_frame)
+            return
         loss, test_loss, marker, branches = self._data
         plt = self.plt
         plt.clear_data()
@@ -280,12 +330,19 @@ class LossChart(PlotextPlot):
         self._title_legend()
         self.refresh()
 
+    def _draw_after_a_frame(self) -> None:
+        self._painted = True
+        self._draw()
+
     def render_line(self, y: int) -> Strip:
         """One line of the plot. plotext's drawing (ANSI text) is made into
         strips once per drawing: handed over whole, Textual parsed it into
         its own content and wrapped it again, and Rich's ANSI decoder cost as
-        much as plotext's drawing itself (see ansi_lines)."""
+        much as plotext's drawing itself (see ansi_lines). Blank until the
+        first drawing."""
         width, height = self.size
+        if self._plot is None:
+            return Strip.blank(width, self.rich_style)
         key = (self._drawings, width, height, self.app.theme)
         if self._strips_for != key:
             style, console = self.rich_style, self.app.console
@@ -298,24 +355,16 @@ class LossChart(PlotextPlot):
         return self._strips[y] if y < len(self._strips) else self._blank
 
     def _plotext_drawing(self) -> str:
-        """plotext's drawing at the widget's size and theme, as ANSI text.
-        textual-plotext's `render` sets the size and the theme, then decodes
-        what plotext's `build` returns: `build` is caught on its way (the
-        instance attribute hides the method for one call), so the size and
-        theme stay textual-plotext's own doing."""
-        plt, drawn = self.plt, []
-        build = plt.build
-
-        def caught() -> str:
-            drawn.append(build())
-            return ""
-
-        plt.build = caught  # type: ignore[method-assign]
-        try:
-            self.render()
-        finally:
-            del plt.build
-        return drawn[0]
+        """plotext's drawing at the widget's size and in the app's theme, as
+        ANSI text (what textual-plotext's `PlotextPlot.render` gives plotext
+        before decoding it; the size is set twice, as it does, for plotext
+        to resize)."""
+        plt = self.plt
+        width, height = self.size
+        plt.plotsize(width, height)
+        plt._set_size(width, height)
+        plt.theme(_plotext_theme(self.app))
+        return plt.build()
 
     def _title_legend(self) -> None:
         """The curves' names on the frame, each in its curve's colour: a legend
