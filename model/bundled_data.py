@@ -10,9 +10,6 @@ and splits off a test set as the 2-D sets do.
 
 from __future__ import annotations
 
-import gzip
-from importlib import resources
-
 import numpy as np
 
 from model.datasets import Dataset, split
@@ -25,6 +22,10 @@ IMAGE_SIDE = {"digits": 8}  # data sets whose inputs are a square image, row by 
 
 
 def _rows(name: str) -> list[list[str]]:
+    # Imported here, not at launch: only iris and digits read a bundled file.
+    import gzip
+    from importlib import resources
+
     try:
         raw = resources.files("model").joinpath("data").joinpath(f"{name}.csv.gz").read_bytes()
         text = gzip.decompress(raw).decode("ascii")

@@ -27,7 +27,6 @@ cap is told so in its terminal and in the server's log. Bind to 127.0.0.1
 from __future__ import annotations
 
 import os
-import socket
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -101,6 +100,8 @@ def host_name(text: str) -> str:
 
 def check_listen(host: str, port: int) -> None:
     """Fail now, in one line, if the address cannot be bound (in use, unknown host)."""
+    import socket  # not at launch: only --serve listens
+
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except (OSError, UnicodeError) as exc:
