@@ -123,7 +123,7 @@ class History:
         if len(set(epochs)) < count:  # an epoch stepped again (a replay): its last entry
             last = {epoch: i for i, epoch in enumerate(epochs)}
             epochs, table = tuple(last), table[list(last.values())]
-        index = np.array(epochs) - self.first
+        index = np.fromiter(epochs, np.int64, len(epochs)) - self.first
         kept = (index >= 0) & (index < self._rows.shape[0])  # set_later made the room
         self._rows[index[kept]] = table[kept]
         del pending[:count]
