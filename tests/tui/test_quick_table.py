@@ -122,3 +122,27 @@ async def test_update_cells_sets_what_update_cell_would_and_refuses_unknown_cell
         await pilot.pause()
         quick, plain = both_ways(table, 0, 1, table.ordered_columns[1].get_render_width(table), False, False)
         assert quick == plain and "B" in "".join(segment.text for segment in quick[0])
+
+
+async def test_a_whole_repaint_is_drawn_as_without_the_styles_worked_out_once():
+    """QuickTable.render_lines works the table's, its components' and its
+    background's styles out once per repaint: every line is what DataTable's
+    own render_lines draws working them out each time (zebra rows, a fixed
+    column, the header, the row labels, the cursor)."""
+    from textual.geometry import Region
+
+    rows: list[list[object]] = [[Text(f"{i * j:+.4f}") for j in range(3)] for i in range(5)]
+    app = TableApp(rows, [9, 9, 9], fixed_columns=1)
+    async with app.run_test(size=(100, 20)) as pilot:
+        await pilot.pause()
+        table = app.query_one(QuickTable)
+        table.move_cursor(row=2, column=1)
+        await pilot.pause()
+        crop = Region(0, 0, table.size.width, table.size.height)
+
+        def drawn(render) -> list[list[Segment]]:
+            table._clear_caches()
+            return [list(Segment.simplify(strip)) for strip in render(crop)]
+
+        assert drawn(table.render_lines) == drawn(lambda region: DataTable.render_lines(table, region))
+        assert table._components_this_repaint is None and table._background_this_repaint is None

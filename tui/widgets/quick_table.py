@@ -16,10 +16,13 @@ fails there instead of drawing them differently.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, cast
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.color import Color
+from textual.css.styles import RenderStyles
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import DataTable
@@ -28,22 +31,59 @@ from textual.widgets._data_table import CellDoesNotExist, ColumnKey, RowKey
 _EMPTY = Text()
 
 
+class _RepaintStyles:
+    """A component's styles (`get_component_styles`) whose `rich_style` is
+    worked out once, for one repaint; anything else is the styles' own."""
+
+    __slots__ = ("_styles", "rich_style")
+
+    def __init__(self, styles: RenderStyles) -> None:
+        self._styles = styles
+        self.rich_style = styles.rich_style
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._styles, name)
+
+
 class QuickTable(DataTable):
     """A DataTable whose one-line `Text` cells skip Rich's layout, whose
-    style is worked out once per repaint, and whose cells can be set many
+    styles are worked out once per repaint, and whose cells can be set many
     at a time."""
 
     _style_this_repaint: Style | None = None
+    _components_this_repaint: dict[tuple[str, ...], _RepaintStyles] | None = None
+    _background_this_repaint: tuple[Color, Color] | None = None
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """DataTable reads the widget's style for each line it draws, and
-        Textual works it out afresh each time from every ancestor's styles
-        (a third of a table's repaint): here it is worked out once."""
+        for each row line a component's (the header's, a row's), and
+        Textual works each out afresh every time from every ancestor's
+        styles (a third of a table's repaint, then another third): here each
+        is worked out once per repaint (the background colours too)."""
         self._style_this_repaint = super().rich_style
+        self._components_this_repaint = {}
+        self._background_this_repaint = super().background_colors
         try:
             return super().render_lines(crop)
         finally:
             self._style_this_repaint = None
+            self._components_this_repaint = None
+            self._background_this_repaint = None
+
+    @property
+    def background_colors(self) -> tuple[Color, Color]:
+        """Worked out once per repaint, as `rich_style` (DataTable reads it for each line)."""
+        colors = self._background_this_repaint
+        return colors if colors is not None else super().background_colors
+
+    def get_component_styles(self, *names: str) -> RenderStyles:
+        memo = self._components_this_repaint
+        if memo is None:
+            return super().get_component_styles(*names)
+        styles = memo.get(names)
+        if styles is None:
+            styles = memo[names] = _RepaintStyles(super().get_component_styles(*names))
+        return cast(RenderStyles, styles)
 
     @property
     def rich_style(self) -> Style:
