@@ -23,6 +23,9 @@ opens nothing (a dialog already open) go where they went before, one pass
 of the app's queue later. An opener pressed during a run opens its dialog
 once the run has paused: the keys behind it wait for that too (typed into
 the main screen instead, `j 1 0 0` would have reset the run with its `0`).
+A dialog whose key leads to another dialog names that key in
+`TYPE_AHEAD_AFTER` (the export menu's enter, which asks for a path next):
+the key goes its way, and what follows waits for the next dialog.
 
 Handling the opener's binding at the app instead of after its trip through
 the focused widgets gives the same result: its binding is the one Textual
@@ -99,7 +102,11 @@ class TypeAhead:
         """Whether `event` is for `take` (cheap: the app asks it of every event)."""
         if not isinstance(event, HELD_EVENTS) or event.is_forwarded:
             return False
-        return self.holding or (isinstance(event, events.Key) and event.key in self._opener_keys)
+        if self.holding:
+            return True
+        return isinstance(event, events.Key) and (
+            event.key in self._opener_keys or event.key in getattr(self._app.screen, "TYPE_AHEAD_AFTER", ())
+        )
 
     async def take(self, event: events.Event) -> None:
         """A key or paste the app received (one `wants`): hold it, or handle it now."""
@@ -111,6 +118,17 @@ class TypeAhead:
     async def _handle(self, event: events.Event) -> None:
         """Run an opener's action at once (and hold what follows), else Textual's way."""
         app = self._app
+        if isinstance(event, events.Key) and event.key in getattr(app.screen, "TYPE_AHEAD_AFTER", ()):
+            # A dialog's key that leads to another dialog (the export menu's
+            # enter, whose choice asks for a path next): the key goes its way,
+            # what follows waits for the next dialog.
+            before = app.screen
+            await self._dispatch(event)
+            self._holding = True
+            self._holds += 1
+            app.set_timer(RELEASE_AT_THE_LATEST, partial(self._release_late, self._holds))
+            app.set_timer(WATCH_EVERY, partial(self._watch_for_next_dialog, before, self._holds))
+            return
         if isinstance(event, events.Key) and event.key in self._opener_keys:
             active = app.screen.active_bindings.get(event.key)
             if (
@@ -161,6 +179,17 @@ class TypeAhead:
             self._release_when_ready(before)
         else:
             self._app.set_timer(WATCH_EVERY, partial(self._watch, before, hold))
+
+    def _watch_for_next_dialog(self, before: Screen, hold: int) -> None:
+        """After a key that leads from one dialog to another: has the next opened?"""
+        if hold != self._holds or not self.holding:
+            return  # released meanwhile (the net)
+        app = self._app
+        screen = app.screen
+        if screen is not before and screen is not app.screen_stack[0]:
+            self._release_when_ready(before)
+        else:
+            app.set_timer(WATCH_EVERY, partial(self._watch_for_next_dialog, before, hold))
 
     async def _release_late(self, hold: int) -> None:
         """The safety net: held keys go even if the dialog never said it was

@@ -219,3 +219,18 @@ async def test_an_epoch_typed_with_j_during_a_run_goes_to_the_jump_dialog(keys):
         await wait_for(pilot, lambda: app.trainer.epoch == target, timeout=DEADLINE)
         assert app.trainer.last_epoch > 1200  # by rewind: the run is kept, not reset
         assert not app.type_ahead.holding
+
+
+async def test_a_path_typed_with_enter_in_the_export_menu_goes_to_the_path_dialog():
+    """The export menu's enter leads to the path dialog: what is typed right
+    behind it goes there. On the main screen `r` would have started a run."""
+    from tui.screens.export_menu import ExportMenu
+
+    app = BackpropApp(show_form=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x")
+        await wait_for_screen(pilot, ExportMenu, timeout=DEADLINE)
+        await burst(pilot, ["enter", *"run.csv"])
+        assert await typed_into(pilot, FileDialog, "#file-path", "run.csv") == "run.csv"
+        assert not app.run_control.busy and app.trainer.epoch == 0
+        assert not app.type_ahead.holding

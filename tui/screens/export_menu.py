@@ -14,6 +14,9 @@ class ExportMenu(ModalScreen[str | None]):
     """Dismisses with the chosen export's id, or None when cancelled."""
 
     BINDINGS = [Binding("escape,q", "cancel", "Cancel", id="export-cancel")]
+    # Enter chooses, and the path dialog opens next: what is typed right
+    # behind enter goes to that dialog (tui/type_ahead.py).
+    TYPE_AHEAD_AFTER = frozenset({"enter"})
 
     def __init__(self, exports: list[tuple[str, str, str]]) -> None:
         """`exports`: (id, name, what it writes) per entry."""
