@@ -27,6 +27,7 @@ from textual.widgets.option_list import Option
 
 from model.bugs import BUGS, CATALOGUE, Bug, bugs_for, reveal, with_bug
 from model.errors import BackpropError
+from tui.screens.closed_early import closed_before_mount
 
 if TYPE_CHECKING:
     from model import Trainer
@@ -88,6 +89,8 @@ class BugLabScreen(ModalScreen[tuple[str, str | None] | None]):
             yield Static("", id="buglab-detail", classes="buglab-detail")
 
     def on_mount(self) -> None:
+        if closed_before_mount(self):
+            return
         options = self.query_one("#buglab-list", OptionList)
         options.focus()
         options.highlighted = 0
@@ -138,6 +141,8 @@ class QuizGuessScreen(ModalScreen[str | None]):
             yield OptionList(*(Option(Text(bug.title), id=bug.name) for bug in CATALOGUE), id="quiz-list")
 
     def on_mount(self) -> None:
+        if closed_before_mount(self):
+            return
         options = self.query_one("#quiz-list", OptionList)
         options.focus()
         options.highlighted = 0

@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Input, Static
 from model.backward_check import CheckReport, check_file
 from tui.check_command import verdict_lines
 from tui.format import fixed, theme_colours
+from tui.screens.closed_early import closed_before_mount
 
 if TYPE_CHECKING:
     from model import Trainer
@@ -73,6 +74,8 @@ class CheckReportScreen(ModalScreen[None]):
                 yield DataTable(id="check-rows", cursor_type="row")
 
     def on_mount(self) -> None:
+        if closed_before_mount(self):
+            return
         table = self.query_one("#check-rows", DataTable)
         table.add_column("quantity", key="quantity", width=20)
         table.add_column("layer", key="layer", width=5)

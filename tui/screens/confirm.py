@@ -9,6 +9,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from tui.screens.closed_early import closed_before_mount
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """Asks before something that cannot be undone, such as a rebuild."""
@@ -32,6 +34,8 @@ class ConfirmScreen(ModalScreen[bool]):
                 yield Button(f"{self.no} (n)", id="no", variant="primary")
 
     def on_mount(self) -> None:
+        if closed_before_mount(self):
+            return
         self.query_one("#no", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from textual.widgets.data_table import CellDoesNotExist
 
 from tui.format import fixed
+from tui.screens.closed_early import closed_before_mount
 
 
 def parse_weight(text: str, limit: float = math.inf) -> float:
@@ -99,6 +100,8 @@ class EditWeightScreen(ModalScreen[float | None]):
             )
 
     def on_mount(self) -> None:
+        if closed_before_mount(self):
+            return
         self.query_one("#edit-error").display = False
         self.query_one(Input).focus()
 

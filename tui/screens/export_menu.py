@@ -9,6 +9,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from tui.screens.closed_early import closed_before_mount
+
 
 class ExportMenu(ModalScreen[str | None]):
     """Dismisses with the chosen export's id, or None when cancelled."""
@@ -33,6 +35,8 @@ class ExportMenu(ModalScreen[str | None]):
             yield Label("Files are written whole or not at all.", id="export-note")
 
     def on_mount(self) -> None:
+        if closed_before_mount(self):
+            return
         self.query_one(OptionList).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

@@ -14,6 +14,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
+from tui.screens.closed_early import closed_before_mount
+
 
 class FileAnswer(NamedTuple):
     """What the user typed: the path, and the optional second field ("" if none)."""
@@ -61,6 +63,8 @@ class FileDialog(ModalScreen[FileAnswer | None]):
                 yield Button("Cancel (esc)", id="file-cancel")
 
     def on_mount(self) -> None:
+        if closed_before_mount(self):
+            return
         self.query_one("#file-hint", Label).display = bool(self.hint)
         self.query_one("#file-error", Label).display = False
         path = self.query_one("#file-path", Input)

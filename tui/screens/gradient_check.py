@@ -25,6 +25,7 @@ from textual.widgets import DataTable, Static
 from model.gradcheck import DEFAULT_H, DEFAULT_TOLERANCE, GradientCheck, check_trainer
 from model.names import parameter_name
 from tui.format import fixed, fixed_int, theme_colours
+from tui.screens.closed_early import closed_before_mount
 
 if TYPE_CHECKING:
     from model import Trainer
@@ -82,6 +83,8 @@ class GradientCheckScreen(ModalScreen[None]):
             yield DataTable(id="gradcheck-parameters", cursor_type="row")
 
     def on_mount(self) -> None:
+        if closed_before_mount(self):
+            return
         layers = self.query_one("#gradcheck-layers", DataTable)
         layers.add_column("layer", key="layer", width=10)
         layers.add_column("params", key="params", width=6)

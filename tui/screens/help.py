@@ -9,6 +9,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown, Static
 
+from tui.screens.closed_early import closed_before_mount
+
 GUIDE = """\
 **Layer inspector.** One tab per layer, named by its shape (`L1 2→4`: 2 inputs,
 4 units). *Weights*: one row per input of the layer plus a `bias` row, one
@@ -74,6 +76,8 @@ class HelpScreen(ModalScreen[None]):
             yield Markdown(GUIDE, id="help-guide")
 
     def on_mount(self) -> None:
+        if closed_before_mount(self):
+            return
         # Focused at once, so the arrows and page keys scroll without a Tab first.
         self.query_one("#help-body", VerticalScroll).focus()
 

@@ -13,6 +13,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from tui.screens.closed_early import closed_before_mount
+
 # Far beyond any run one would watch, small enough to never overflow anything.
 MAX_EPOCH = 10**9
 
@@ -63,6 +65,8 @@ class JumpEpochScreen(ModalScreen[int | None]):
             )
 
     def on_mount(self) -> None:
+        if closed_before_mount(self):
+            return
         self.query_one(Input).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:

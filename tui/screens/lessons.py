@@ -16,6 +16,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from model.lessons import LESSONS, Lesson
+from tui.screens.closed_early import closed_before_mount
 
 
 def lesson_text(lesson: Lesson) -> Text:
@@ -44,6 +45,8 @@ class LessonsScreen(ModalScreen[str | None]):
             yield Static(lesson_text(LESSONS[0]), id="lessons-text")
 
     def on_mount(self) -> None:
+        if closed_before_mount(self):
+            return
         self.query_one(OptionList).focus()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:

@@ -8,6 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from tui.screens.closed_early import closed_before_mount
+
 
 class QuitScreen(ModalScreen[str]):
     """Dismisses with "save", "quit" or "stay". A second q quits, so `q q` always leaves."""
@@ -34,6 +36,8 @@ class QuitScreen(ModalScreen[str]):
                 yield Button("Stay (escape)", id="stay")
 
     def on_mount(self) -> None:
+        if closed_before_mount(self):
+            return
         self.query_one("#save", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

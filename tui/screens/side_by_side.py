@@ -33,6 +33,7 @@ from model import BackpropError, Config
 from model.side_by_side import COMPARISONS, SideBySide, comparison, right_config, side_labels
 from tui.format import fixed
 from tui.keymap import SIDE_BY_SIDE_BINDINGS, SIDE_BY_SIDE_EXPLAIN
+from tui.screens.closed_early import closed_before_mount
 from tui.widgets.decision_boundary import DecisionBoundary
 from tui.widgets.pair_chart import COLOURS, PairChart
 
@@ -133,6 +134,8 @@ class SideBySideScreen(ModalScreen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        if closed_before_mount(self):
+            return
         self.query_one("#sbs-view").display = False
         self.query_one(OptionList).focus()
         if self._start_with is not None:
