@@ -126,7 +126,7 @@ class TypeAhead:
             await self._dispatch(event)
             self._holding = True
             self._holds += 1
-            app.set_timer(RELEASE_AT_THE_LATEST, partial(self._release_late, self._holds))
+            app.set_timer(RELEASE_AT_THE_LATEST, partial(self._release_hold, self._holds))
             app.set_timer(WATCH_EVERY, partial(self._watch_for_next_dialog, before, self._holds))
             return
         if isinstance(event, events.Key) and event.key in self._opener_keys:
@@ -163,13 +163,14 @@ class TypeAhead:
         screen = app.screen
         if screen is before and self._deferred():
             hold = self._holds
-            app.set_timer(RELEASE_AFTER_A_PAUSE_AT_THE_LATEST, partial(self._release_late, hold))
+            app.set_timer(RELEASE_AFTER_A_PAUSE_AT_THE_LATEST, partial(self._release_hold, hold))
             app.set_timer(WATCH_EVERY, partial(self._watch, before, hold))
             return
-        app.set_timer(RELEASE_AT_THE_LATEST, partial(self._release_late, self._holds))
-        if screen is not before and screen.call_later(partial(app.call_later, self._release)):
+        release = partial(self._release_hold, self._holds)
+        app.set_timer(RELEASE_AT_THE_LATEST, release)
+        if screen is not before and screen.call_later(partial(app.call_later, release)):
             return
-        app.call_later(self._release)
+        app.call_later(release)
 
     def _watch(self, before: Screen, hold: int) -> None:
         """While a run pauses before the opener's action: has its dialog opened?"""
@@ -191,9 +192,10 @@ class TypeAhead:
         else:
             app.set_timer(WATCH_EVERY, partial(self._watch_for_next_dialog, before, hold))
 
-    async def _release_late(self, hold: int) -> None:
-        """The safety net: held keys go even if the dialog never said it was
-        ready (unless they are a later hold's, which has its own net)."""
+    async def _release_hold(self, hold: int) -> None:
+        """Release the keys of hold number `hold`, when the dialog is ready or
+        by the safety net, whichever comes first: the other then finds them
+        gone, or a later hold's keys, which are not its to release."""
         if hold == self._holds and self.holding:
             await self._release()
 
