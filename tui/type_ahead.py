@@ -124,10 +124,7 @@ class TypeAhead:
             # what follows waits for the next dialog.
             before = app.screen
             await self._dispatch(event)
-            self._holding = True
-            self._holds += 1
-            app.set_timer(RELEASE_AT_THE_LATEST, partial(self._release_hold, self._holds))
-            app.set_timer(WATCH_EVERY, partial(self._watch_for_next_dialog, before, self._holds))
+            self._watch(before, self._hold(), RELEASE_AT_THE_LATEST, self._next_dialog_open)
             return
         if isinstance(event, events.Key) and event.key in self._opener_keys:
             active = app.screen.active_bindings.get(event.key)
@@ -141,56 +138,61 @@ class TypeAhead:
                 before = app.screen
                 # The app's queue waits while the action runs: nothing arrives meanwhile.
                 if await app.run_action(active.binding.action, active.node):
-                    self._holding = True
-                    self._holds += 1
-                    self._release_when_ready(before)
+                    hold = self._hold()
+                    if app.screen is before and self._deferred():
+                        # The dialog opens once the run has paused (or nothing opens).
+                        self._watch(before, hold, RELEASE_AFTER_A_PAUSE_AT_THE_LATEST, self._paused_or_opened)
+                    else:
+                        self._release_when_ready(before, hold)
                     return
                 # Refused after all (not enabled): Textual tries the key's other bindings.
         await self._dispatch(event)
 
-    def _release_when_ready(self, before: Screen) -> None:
-        """Let the held keys go once what the opener asked for is done.
+    def _hold(self) -> int:
+        """Hold the keys and pastes that come from now on; the hold's number."""
+        self._holding = True
+        self._holds += 1
+        return self._holds
+
+    def _release_when_ready(self, before: Screen, hold: int) -> None:
+        """Let the held keys go once the dialog can take them.
 
         A dialog focuses its field on mount, by a callback queued on the app:
         the keys go after the dialog's own queue has reached its first
         message (its mount is done) and then after the app's queue has
-        reached that callback. An opener that waits for a run to pause
-        (`deferred`) opens its dialog later: the keys wait until it has (or
-        until nothing is deferred any more: it opened nothing). With no new
-        screen (the form's key), after the app's queue alone.
+        reached that callback. With no new screen (the form's key, or an
+        opener that opened nothing), after the app's queue alone.
         """
         app = self._app
         screen = app.screen
-        if screen is before and self._deferred():
-            hold = self._holds
-            app.set_timer(RELEASE_AFTER_A_PAUSE_AT_THE_LATEST, partial(self._release_hold, hold))
-            app.set_timer(WATCH_EVERY, partial(self._watch, before, hold))
-            return
-        release = partial(self._release_hold, self._holds)
+        release = partial(self._release_hold, hold)
         app.set_timer(RELEASE_AT_THE_LATEST, release)
         if screen is not before and screen.call_later(partial(app.call_later, release)):
             return
         app.call_later(release)
 
-    def _watch(self, before: Screen, hold: int) -> None:
-        """While a run pauses before the opener's action: has its dialog opened?"""
-        if hold != self._holds or not self.holding:
-            return  # released meanwhile (the net)
-        if self._app.screen is not before or not self._deferred():
-            self._release_when_ready(before)
-        else:
-            self._app.set_timer(WATCH_EVERY, partial(self._watch, before, hold))
+    def _paused_or_opened(self, before: Screen) -> bool:
+        """After an opener pressed during a run: its dialog opened, or nothing waits any more."""
+        return self._app.screen is not before or not self._deferred()
 
-    def _watch_for_next_dialog(self, before: Screen, hold: int) -> None:
-        """After a key that leads from one dialog to another: has the next opened?"""
+    def _next_dialog_open(self, before: Screen) -> bool:
+        """After a dialog's key that leads to another: a dialog other than it is on top."""
+        screen = self._app.screen
+        return screen is not before and screen is not self._app.screen_stack[0]
+
+    def _watch(self, before: Screen, hold: int, net: float, ready: Callable[[Screen], bool]) -> None:
+        """Look every WATCH_EVERY seconds whether `ready(before)`, then release
+        as `_release_when_ready` does; the keys go after `net` seconds anyway."""
+        self._app.set_timer(net, partial(self._release_hold, hold))
+        self._look(before, hold, ready)
+
+    def _look(self, before: Screen, hold: int, ready: Callable[[Screen], bool]) -> None:
         if hold != self._holds or not self.holding:
             return  # released meanwhile (the net)
-        app = self._app
-        screen = app.screen
-        if screen is not before and screen is not app.screen_stack[0]:
-            self._release_when_ready(before)
+        if ready(before):
+            self._release_when_ready(before, hold)
         else:
-            app.set_timer(WATCH_EVERY, partial(self._watch_for_next_dialog, before, hold))
+            self._app.set_timer(WATCH_EVERY, partial(self._look, before, hold, ready))
 
     async def _release_hold(self, hold: int) -> None:
         """Release the keys of hold number `hold`, when the dialog is ready or
