@@ -41,6 +41,7 @@ from model.activations import _ONE, forward_for, times_derivative_for
 from model.network import BackwardPass, ForwardPass, Network
 from model.parameters import Buffer, Layout
 from model.products import product
+from model.row_blocks import LARGE_VALUES, add_to_each_row, in_row_blocks
 
 Array = np.ndarray
 
@@ -114,7 +115,13 @@ def full_batch_passes(network: Network, X: Array, Y: Array, sums: Buffer) -> tup
         forward_products[0] = np.matmul
     forwards = [forward_for(act, dtype) for act in network.activations]
     layers = tuple(zip(weights.W, bias_rows, forwards, forward_products))
-    times_derivative = [times_derivative_for(act, dtype) for act in network.activations]
+    # On many samples, the bias add and g * f'(z) go a block of rows at a time
+    # (model/row_blocks.py: the same values, without waiting on memory).
+    add_bias = _add if bias_rows is not weights.b else add_to_each_row
+    times_derivative = [
+        in_row_blocks(f) if n * size >= LARGE_VALUES else f
+        for f, size in zip((times_derivative_for(act, dtype) for act in network.activations), sizes[1:])
+    ]
     back = weights.W if network.feedback is None else list(network.feedback)
     sum_W, sum_b, sum_flat = sums.W, sums.b, sums.flat
     # Layers L-1 .. 1, each with what its delta is multiplied by to make the
@@ -153,7 +160,7 @@ def full_batch_passes(network: Network, X: Array, Y: Array, sums: Buffer) -> tup
         a = X
         for W_l, b_l, f, times in layers:
             z = times(a, W_l)
-            _add(z, b_l, z)  # b_l: the bias in every row, the same values as broadcasting it
+            add_bias(z, b_l, z)  # b_l: the bias in every row, the same values as broadcasting it
             a = f(z)
             zs.append(z)
             outs.append(a)

@@ -26,6 +26,7 @@ import numpy as np
 from model.activations import ACTIVATIONS, Activation
 from model.losses import LOSSES, Loss
 from model.parameters import Buffer, Layout
+from model.row_blocks import LARGE_VALUES, add_to_each_row, in_row_blocks
 
 Array = np.ndarray
 
@@ -122,6 +123,11 @@ class Network:
         return tuple(act.times_derivative_into or act.times_derivative for act in self.activations)
 
     @cached_property
+    def _times_derivatives_in_blocks(self) -> tuple[Callable[[Array, Array, Array], Array], ...]:
+        """The same, a block of rows at a time, for many samples (model/row_blocks.py)."""
+        return tuple(in_row_blocks(f) for f in self._times_derivatives)
+
+    @cached_property
     def _loss_from_z(self) -> bool:
         return self.loss.per_sample_from_logits is not None and self.uses_fused_delta
 
@@ -131,7 +137,10 @@ class Network:
         a = X
         for W_l, b_l, f in zip(W, b, self._forward_functions):
             z = a @ W_l
-            z += b_l  # z = a @ W + b, without a second new array
+            if z.size < LARGE_VALUES:
+                z += b_l  # z = a @ W + b, without a second new array
+            else:  # many samples: the same sums, in blocks of rows (model/row_blocks.py)
+                add_to_each_row(z, b_l)
             a = f(z)
             zs.append(z)
             acts.append(a)
@@ -176,7 +185,10 @@ class Network:
             _add_reduce(delta, axis=0, out=sum_b[l])  # N * db[l]
             if l:
                 # The line backpropagation is named for, delta = (delta @ W[l].T) * f'(z[l-1]):
-                delta = times_derivative[l - 1](delta @ back[l].T, z[l - 1], a[l - 1])
+                g = delta @ back[l].T
+                if g.size >= LARGE_VALUES:  # many samples: in blocks of rows, the same values
+                    times_derivative = self._times_derivatives_in_blocks
+                delta = times_derivative[l - 1](g, z[l - 1], a[l - 1])
         # The batch mean of every dW and db, laid out like the parameters.
         return BackwardPass(deltas, sums.flat / n, self.layout)
 

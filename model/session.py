@@ -55,7 +55,7 @@ from model.session_format import (
     SessionError,
     array_of,
     check_history,
-    check_sum,
+    check_sum_meanwhile,
     checksum,
     count,
     dataset_of,
@@ -184,6 +184,7 @@ def load_session(path: str | os.PathLike, progress: Progress | None = None) -> T
 
 
 def _decode(meta: dict, arrays: dict[str, Array]) -> Trainer:
+    checked = check_sum_meanwhile(meta, arrays)  # hashed on another core while the trainer is rebuilt
     segments = segments_of(meta)
     first = segments[0][1]
     dtype = np.dtype(first.dtype)
@@ -278,6 +279,6 @@ def _decode(meta: dict, arrays: dict[str, Array]) -> Trainer:
         feedback=feedback,
         divergence=divergence,
     )
-    check_sum(meta, arrays)
+    checked()
     trainer.restore(run)
     return trainer
