@@ -144,7 +144,10 @@ class Trainer(Figures, Moves, Stops, Saving):
         self.Y_test = Y_test.astype(dtype)
         # Regression: row numbers, so that a minibatch's labels pick its targets in _accuracy.
         self._labels = np.arange(len(data.X)) if self._regression else data.labels
-        self._ss_tot = (total_sum_of_squares(self.Y), total_sum_of_squares(self.Y_test))
+        # What R² divides by; a classifier never reads them (a pass over its one-hot targets saved).
+        self._ss_tot = (
+            (total_sum_of_squares(self.Y), total_sum_of_squares(self.Y_test)) if self._regression else (0.0, 0.0)
+        )
         # As columns, to compare with a one-unit output without slicing it.
         self._labels_bool = data.labels.astype(bool)[:, None]
         self._labels_test_bool = data.labels_test.astype(bool)[:, None]
