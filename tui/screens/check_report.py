@@ -24,6 +24,7 @@ from model.backward_check import CheckReport, check_file
 from tui.check_command import verdict_lines
 from tui.format import fixed, theme_colours
 from tui.screens.closed_early import closed_before_mount
+from tui.widgets.ordered_input import OrderedInput
 
 if TYPE_CHECKING:
     from model import Trainer
@@ -66,8 +67,8 @@ class CheckReportScreen(ModalScreen[None]):
                 )
             )
             with Horizontal(id="check-inputs"):
-                yield Input(placeholder="path of your .py file, then enter", id="check-path")
-                yield Input(placeholder="epochs side by side (optional)", id="check-epochs", restrict=r"[0-9]*")
+                yield OrderedInput(placeholder="path of your .py file, then enter", id="check-path")
+                yield OrderedInput(placeholder="epochs side by side (optional)", id="check-epochs", restrict=r"[0-9]*")
             yield Static("", id="check-verdict")
             with VerticalScroll(id="check-body"):
                 yield Static("", id="check-words")

@@ -21,6 +21,7 @@ from textual.widgets.data_table import CellDoesNotExist
 
 from tui.format import fixed
 from tui.screens.closed_early import closed_before_mount
+from tui.widgets.ordered_input import OrderedInput
 
 
 def parse_weight(text: str, limit: float = math.inf) -> float:
@@ -91,7 +92,7 @@ class EditWeightScreen(ModalScreen[float | None]):
         with Vertical(id="edit-dialog") as dialog:
             dialog.border_title = f"Edit {self.weight_name} at epoch {self.epoch}"
             yield Label(f"Now {fixed(self.value).strip()}. New value:", id="edit-current")
-            yield Input(repr(self.value), id="edit-value", select_on_focus=True)
+            yield OrderedInput(repr(self.value), id="edit-value", select_on_focus=True)
             yield Static("", id="edit-error")
             yield Static(
                 f"Enter applies, escape cancels. The outputs, loss and deltas are recomputed at once. {later}"

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
 from tui.screens.closed_early import closed_before_mount
+from tui.widgets.ordered_input import OrderedInput
 
 
 class FileAnswer(NamedTuple):
@@ -52,10 +53,10 @@ class FileDialog(ModalScreen[FileAnswer | None]):
         with Vertical(id="file-dialog") as dialog:
             dialog.border_title = self.title_text
             yield Label("Path (relative to the folder backprop-tui was started in):", classes="file-label")
-            yield Input(self.default, placeholder="file name", id="file-path")
+            yield OrderedInput(self.default, placeholder="file name", id="file-path")
             if self.option is not None:
                 yield Label(self.option, classes="file-label")
-                yield Input(placeholder=self.option_placeholder, id="file-option")
+                yield OrderedInput(placeholder=self.option_placeholder, id="file-option")
             yield Label(self.hint, id="file-hint")
             yield Label("", id="file-error")
             with Horizontal(id="file-buttons"):

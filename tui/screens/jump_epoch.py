@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from tui.screens.closed_early import closed_before_mount
+from tui.widgets.ordered_input import OrderedInput
 
 # Far beyond any run one would watch, small enough to never overflow anything.
 MAX_EPOCH = 10**9
@@ -56,7 +57,7 @@ class JumpEpochScreen(ModalScreen[int | None]):
         with Vertical(id="jump-dialog") as dialog:
             dialog.border_title = "Jump to epoch"
             yield Label(f"Now at epoch {self.current}; epochs 0 to {self.recorded} are recorded.", markup=False)
-            yield Input(placeholder="epoch, e.g. 250", id="jump-value", type="integer")
+            yield OrderedInput(placeholder="epoch, e.g. 250", id="jump-value", type="integer")
             yield Static("", id="jump-error", markup=False)
             yield Static(
                 "enter: go (exactly, by rewind; a later epoch is trained to) · escape: cancel",

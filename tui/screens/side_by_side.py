@@ -35,6 +35,7 @@ from tui.format import fixed
 from tui.keymap import SIDE_BY_SIDE_BINDINGS, SIDE_BY_SIDE_EXPLAIN
 from tui.screens.closed_early import closed_before_mount
 from tui.widgets.decision_boundary import DecisionBoundary
+from tui.widgets.ordered_input import OrderedInput
 from tui.widgets.pair_chart import COLOURS, PairChart
 
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ class SideBySideScreen(ModalScreen[None]):
             )
             options.border_title = "Compare your run with (enter)"
             yield options
-            settings = Input(
+            settings = OrderedInput(
                 placeholder="or type settings for the right side: lr=0.05 optimizer=momentum", id="sbs-settings"
             )
             settings.border_title = "Right side's settings (enter)"

@@ -36,6 +36,7 @@ from model.config import (
 from model.features import FEATURES
 from model.features import LABELS as FEATURE_LABELS
 from tui.messages import HyperparametersChanged
+from tui.widgets.ordered_input import OrderedInput
 
 # (section title, fields in order). Every Config field appears exactly once.
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -269,7 +270,7 @@ class HyperparameterForm(VerticalScroll):
                 *((FEATURE_LABELS[f], f, f in value) for f in FEATURES), compact=True, id=f"field-{name}"
             )
         else:
-            control = _compact(Input(value=field_text(self._config, name), id=f"field-{name}"))
+            control = _compact(OrderedInput(value=field_text(self._config, name), id=f"field-{name}"))
         control.tooltip = tooltip
         return control
 
