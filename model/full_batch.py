@@ -117,6 +117,7 @@ def full_batch_passes(network: Network, X: Array, Y: Array, sums: Buffer) -> tup
     layers = tuple(zip(weights.W, bias_rows, forwards, forward_products))
     # On many samples, the bias add and g * f'(z) go a block of rows at a time
     # (model/row_blocks.py: the same values, without waiting on memory).
+    # (bias_rows is the buffer's own b where each bias is broadcast, not repeated.)
     add_bias = _add if bias_rows is not weights.b else add_to_each_row
     times_derivative = [
         in_row_blocks(f) if n * size >= LARGE_VALUES else f

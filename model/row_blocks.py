@@ -3,19 +3,18 @@ what they wait for, with the same bits.
 
 On a large batch (a session of 850,000 samples, a big CSV in full batch)
 an array of a layer is tens of megabytes, and two of the passes' steps cost
-far more than their arithmetic:
+more than their arithmetic:
 
 - adding a bias to every row: NumPy broadcasts the bias row and loops once
-  per sample over a few values (7 ms for 850,000 x 4). Adding a block of
-  the bias repeated in R rows to every R rows at once makes the loops R
-  times longer (2 ms);
+  per sample over a few values. Adding a block of the bias repeated in R
+  rows to every R rows at once makes the loops R times longer;
 - g * f'(z) through a hidden layer: each of its steps is a pass over the
-  whole array, and its temporary is a new array of that size whose pages
-  the system hands out and zeroes (25 ms for 850,000 x 4). Done a block of
-  rows at a time, the temporary is small and every step reads what the last
-  one left in the cache (7 ms).
+  whole array, and its temporary is a new array of that size. Done a block
+  of rows at a time, the temporary is small and every step reads what the
+  last one left in the cache.
 
-Both are elementwise: each value is the same operation on the same operands
+Each takes about half as long so (docs/decisions.md has the figures). Both
+are elementwise: each value is the same operation on the same operands
 whichever rows come with it, so the results have the same bits as the
 whole-array steps (tests/model/test_row_blocks.py holds them to it).
 Below `LARGE_VALUES` values an array fits the caches and the plain step is
@@ -81,5 +80,4 @@ def in_row_blocks(times_derivative: TimesDerivative) -> TimesDerivative:
                 block[...] = result
         return g
 
-    blocked.__wrapped__ = times_derivative  # type: ignore[attr-defined]
     return blocked

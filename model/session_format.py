@@ -284,9 +284,9 @@ def check_sum_meanwhile(meta: dict, arrays: dict[str, Array]) -> Callable[[], No
     """`check_sum` started on a thread of its own; returns the function that
     waits for it and raises what it raised.
 
-    Hashing a large session (20 MB: 17 ms) needs only the arrays as read, and
-    hashlib lets go of the GIL while it hashes, so on a second core it costs
-    the load nothing while the trainer is rebuilt. Neither touches the
+    Hashing a large session needs only the arrays as read, and hashlib lets
+    go of the GIL while it hashes, so on a second core it costs the load
+    nothing while the trainer is rebuilt. Neither touches the
     arrays or the description (the rebuild makes its own arrays from them).
     """
     raised: list[BaseException] = []

@@ -440,8 +440,8 @@ class BackpropApp(FileActions, App[None]):
         """Move the app's own objects (a quarter of a million, built at start)
         out of the garbage collector's sight until it exits: a full collection
         over them slowed a pause, and made one step in a few take 120 ms more
-        (docs/decisions.md), and one in four openings of a large session
-        200 ms. Done at the first run, step or file read, once the panels
+        (docs/decisions.md), and so did one opening of a large session in
+        four. Done at the first run, step or file read, once the panels
         that mount after the first frame are there."""
         if not self._frozen:
             gc.freeze()

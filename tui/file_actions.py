@@ -151,8 +151,8 @@ class FileActions(_AppBase):
         """Run `read(progress)` in a thread worker; then `done(result)` on the UI thread,
         or a notification `failed(reason)`. Nothing on screen changes until `done`."""
         # The app's own objects out of the collector's sight first: a full
-        # collection over them, set off by what the read builds, took 200 ms
-        # of a session's opening in one run in four.
+        # collection over them, set off by what the read builds, slowed one
+        # opening of a large session in four (docs/decisions.md).
         self._freeze_once()
         cancel = threading.Event()
         from tui.screens.reading import ReadingScreen  # not before the first frame, nor the first read
