@@ -186,9 +186,9 @@ class Network:
             if l:
                 # The line backpropagation is named for, delta = (delta @ W[l].T) * f'(z[l-1]):
                 g = delta @ back[l].T
-                if g.size >= LARGE_VALUES:  # many samples: in blocks of rows, the same values
-                    times_derivative = self._times_derivatives_in_blocks
-                delta = times_derivative[l - 1](g, z[l - 1], a[l - 1])
+                # Many samples: in blocks of rows, the same values (model/row_blocks.py).
+                step = self._times_derivatives_in_blocks if g.size >= LARGE_VALUES else times_derivative
+                delta = step[l - 1](g, z[l - 1], a[l - 1])
         # The batch mean of every dW and db, laid out like the parameters.
         return BackwardPass(deltas, sums.flat / n, self.layout)
 

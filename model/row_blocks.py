@@ -64,13 +64,11 @@ def add_to_each_row(z: Array, row: Array, out: Array | None = None) -> Array:
 
 def in_row_blocks(times_derivative: TimesDerivative) -> TimesDerivative:
     """`times_derivative(g, z, a)` (g * f'(z) into g, g a new array the caller
-    owns) done a block of rows at a time on a large g; the plain call on a
-    small one."""
+    owns) done a block of rows at a time. For a large g: its callers decide
+    (Network.backward per call, the full-batch passes once per trainer)."""
 
     def blocked(g: Array, z: Array, a: Array) -> Array:
         n = g.shape[0]
-        if g.size < LARGE_VALUES:
-            return times_derivative(g, z, a)
         rows = rows_per_block(g.shape[1])
         for start in range(0, n, rows):
             stop = start + rows

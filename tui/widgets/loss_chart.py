@@ -189,9 +189,9 @@ class LossChart(Widget):
         self._strips: list[Strip] = []
         self._strips_for: tuple | None = None
         self._blank = Strip.blank(0)
-        self._plot: Plot | None = None  # textual-plotext's Plot, made on first use (see the module's docstring)
-        self._painted = False  # the app has drawn a frame since this chart was shown data
-        self._draw_waits = False
+        # textual-plotext's Plot, made after the first frame (see the module's docstring).
+        self._plot: Plot | None = None
+        self._first_draw_waits = False  # a drawing is scheduled for after the first frame
 
     @property
     def plt(self) -> Plot:
@@ -276,10 +276,10 @@ class LossChart(Widget):
     def _draw(self) -> None:
         if self._data is None:
             return
-        if self._plot is None and not self._painted:
+        if self._plot is None:
             # The first drawing waits for the first frame (see the module's docstring).
-            if not self._draw_waits:
-                self._draw_waits = True
+            if not self._first_draw_waits:
+                self._first_draw_waits = True
                 self.call_after_refresh(self._draw_after_a_frame)
             return
         loss, test_loss, marker, branches = self._data
@@ -331,7 +331,7 @@ class LossChart(Widget):
         self.refresh()
 
     def _draw_after_a_frame(self) -> None:
-        self._painted = True
+        self.plt  # the Plot made now: from here on every drawing is at once
         self._draw()
 
     def render_line(self, y: int) -> Strip:
