@@ -23,7 +23,6 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
 from textual.css.query import NoMatches
-from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -49,10 +48,11 @@ from tui.screens.main_screen import MainScreen, breakpoint_classes
 from tui.startup import pause_collector, resume_collector
 from tui.themes import register_themes
 from tui.type_ahead import TypeAhead
-from tui.widgets.insight_tabs import InsightTabs, MountLater
+from tui.widgets.insight_tabs import InsightTabs
 from tui.widgets.layer_health import LayerHealthView
 from tui.widgets.layer_inspector import LayerInspector
 from tui.widgets.loss_chart import LossChart
+from tui.widgets.mount_later import MountLater
 from tui.widgets.network_panel import NetworkPanel
 from tui.widgets.predictions import PredictionsTable
 from tui.widgets.quick_footer import QuickFooter
@@ -175,9 +175,10 @@ class BackpropApp(FileActions, App[None]):
                     inspector.show(self.trainer.record)
                     yield inspector
                     # The Network panel, the hidden insight tabs: mounted just after the
-                    # first frame (Lazy), which comes sooner without them.
+                    # first frame (MountLater), which comes sooner without them.
                     self._network.border_title = "Network"
-                    yield Lazy(self._network)
+                    network = self._network
+                    yield MountLater(lambda: network)
                 with Horizontal(id="lower"):
                     chart = LossChart(id="chart")
                     chart.border_title = "Loss"
@@ -214,7 +215,13 @@ class BackpropApp(FileActions, App[None]):
             # without it. It waits one frame more, so that the footer's keys,
             # which Textual gives the footer only after the first frame, are
             # made before it: the keys say what to do, the form can come later.
-            self.call_after_refresh(self.call_after_refresh, self._mount_form)
+            self.call_after_refresh(self.call_after_refresh, self._mount_form_unless_closing)
+
+    async def _mount_form_unless_closing(self) -> None:
+        """The form, two frames after launch, unless a `q` typed at once has
+        begun to close the screen by then (a mount into it would raise)."""
+        if self.query_one("#side").is_attached:
+            await self._mount_form()
 
     async def _mount_form(self) -> HyperparameterForm:
         """The form, mounted on first need with the configuration in force."""

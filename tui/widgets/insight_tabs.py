@@ -50,27 +50,6 @@ class PreparesInsight(Protocol):
     def prepare_insight(self, trainer: Trainer, record: EpochRecord, layer: int) -> Callable[[], Any]: ...
 
 
-class MountLater(Widget):
-    """Stands in for a widget that is made, and its module imported, only
-    after the first frame: `make()` is called then and its widget mounted
-    in this one's place (a hidden tab's widget, which nobody sees at once)."""
-
-    DEFAULT_CSS = "MountLater { display: none; }"
-
-    def __init__(self, make: Callable[[], Widget]) -> None:
-        super().__init__()
-        self._make = make
-
-    def on_mount(self) -> None:
-        self.call_after_refresh(self._replace)
-
-    async def _replace(self) -> None:
-        parent = self.parent
-        if isinstance(parent, Widget) and self.is_attached:
-            await parent.mount(self._make(), after=self)
-            await self.remove()
-
-
 # Data sets of at least this many training samples have their per-sample
 # figures computed in a thread worker (docs/decisions.md).
 DEFER_SAMPLES = 100_000
