@@ -60,10 +60,19 @@ from tui.widgets.stats_bar import StatsBar
 from tui.widgets.walkthrough_panel import WalkthroughPanel
 
 
-def _boundary() -> Widget:
-    from tui.widgets.decision_boundary import DecisionBoundary
-
-    return DecisionBoundary(id="boundary")
+def _insight_tabs(chain: WalkthroughPanel, boundary: Callable[[], Widget]) -> InsightTabs:
+    """The Insights panel's tabs: one TabPane per insight, whose widgets draw
+    through show_insight (see InsightTabs). The Map and Pictures are made, and
+    their modules imported, only when their panes mount."""
+    return InsightTabs(
+        TabPane("Outputs", PredictionsTable(), id="tab-predictions"),
+        TabPane("Map", MountLater(boundary), id="tab-map"),
+        TabPane("Health", LayerHealthView(id="health"), id="tab-health"),  # it notes every snapshot, the first too
+        # The app's own: a weight chosen before it is mounted is selected there (see _follow_weight).
+        TabPane("Chain rule", chain, id="tab-chain"),
+        TabPane("Pictures", MountLater(_unit_images), id="tab-pictures"),
+        id="insights",
+    )
 
 
 def _unit_images() -> Widget:
@@ -73,6 +82,8 @@ def _unit_images() -> Widget:
 
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
     from tui.widgets.decision_boundary import DecisionBoundary
     from tui.widgets.hyperparameters import HyperparameterForm
 
@@ -83,6 +94,8 @@ LARGE_NETWORK = 1_000_000
 
 # Quitting asks first when at least this many epochs would be lost unsaved.
 UNSAVED_EPOCHS_TO_ASK = 300
+# Seconds an exit waits at most for a panel being mounted (see mount_panel).
+EXIT_WAITS_FOR_A_PANEL_AT_MOST = 1.0
 
 
 class BackpropApp(FileActions, App[None]):
@@ -141,6 +154,9 @@ class BackpropApp(FileActions, App[None]):
         self._clicked_weight: tuple | None = None  # (Weights table, cell) a mouse press moves the cursor to
         # Mounted after the first frame (see compose); drawn on mount with what they were shown.
         self._network = NetworkPanel(id="network")
+        self._chain = WalkthroughPanel(id="chain")
+        self._map_regions = False  # the Map's mode (d), also before the map is mounted
+        self._insights = _insight_tabs(self._chain, self._make_boundary)
         self._panels: dict[object, Widget] = {}  # see _panel
 
     async def on_event(self, event: events.Event) -> None:
@@ -185,19 +201,9 @@ class BackpropApp(FileActions, App[None]):
                     yield chart
                     with Vertical(id="insights-panel") as panel:
                         panel.border_title = "Insights"
-                        # One TabPane per insight; its widgets draw through show_insight (see InsightTabs).
-                        with InsightTabs(id="insights"):
-                            with TabPane("Outputs", id="tab-predictions"):
-                                yield PredictionsTable()
-                            with TabPane("Map", id="tab-map"):
-                                yield MountLater(_boundary)
-                            with TabPane("Health", id="tab-health"):
-                                yield LayerHealthView(id="health")  # it notes every snapshot, the first too
-                            with TabPane("Chain rule", id="tab-chain"):
-                                # Mounted at once: a click on a weight, even the first thing done, selects it there.
-                                yield WalkthroughPanel(id="chain")
-                            with TabPane("Pictures", id="tab-pictures"):
-                                yield MountLater(_unit_images)
+                        # Its tabs are mounted just after the first frame (see _insight_tabs).
+                        insights = self._insights
+                        yield MountLater(lambda: insights)
         yield QuickFooter(compact=True)
 
     def on_mount(self) -> None:
@@ -230,9 +236,44 @@ class BackpropApp(FileActions, App[None]):
         form = self._form()
         if form is None:
             form = HyperparameterForm(self.trainer.config, id="form")
-            await self.query_one("#side").mount(form)
+            await self.mount_panel(self.query_one("#side"), form)
             self._panels["form"] = form  # _form finds it without a query (a first step paid 16 ms for one)
         return form
+
+    # Panels mounted after the first frame, and quitting meanwhile.
+    _panels_mounting = 0
+    _exit_after_mounting: tuple | None = None
+
+    async def mount_panel(self, parent: Widget, panel: Widget, **where) -> None:
+        """Mount a panel made after the first frame (the form, MountLater's).
+        An exit asked for meanwhile (a `q` typed at launch) waits until it is
+        mounted: the panel's mount handlers, and Textual's own (a Select's),
+        look for widgets that a closing app has already taken away."""
+        self._panels_mounting += 1
+        try:
+            await parent.mount(panel, **where)
+        finally:
+            self._panels_mounting -= 1
+            if not self._panels_mounting and self._exit_after_mounting is not None:
+                result, return_code, message = self._exit_after_mounting
+                self._exit_after_mounting = None
+                super().exit(result, return_code, message)
+
+    def exit(self, result: None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
+        """Exit, once no panel is being mounted (see mount_panel); within a second anyway."""
+        if not self._panels_mounting:
+            super().exit(result, return_code, message)
+            return
+        first = self._exit_after_mounting is None
+        self._exit_after_mounting = (result, return_code, message)
+        if first:
+            self.set_timer(EXIT_WAITS_FOR_A_PANEL_AT_MOST, self._exit_now)
+
+    def _exit_now(self) -> None:
+        if self._exit_after_mounting is not None:
+            result, return_code, message = self._exit_after_mounting
+            self._exit_after_mounting = None
+            super().exit(result, return_code, message)
 
     # The panels, by what they are (each is mounted once, in compose).
     def _panel(self, kind: type[PanelT]) -> PanelT:
@@ -251,7 +292,8 @@ class BackpropApp(FileActions, App[None]):
 
     @property
     def insights(self) -> InsightTabs:
-        return self._panel(InsightTabs)
+        """Also before it is mounted (just after the first frame): it catches up on mount."""
+        return self._insights
 
     @property
     def chart(self) -> LossChart:
@@ -664,11 +706,20 @@ class BackpropApp(FileActions, App[None]):
     def action_next_insight(self) -> None:
         self.insights.next_tab()
 
+    def _make_boundary(self) -> Widget:
+        """The Map, made when its pane mounts, in the mode chosen so far."""
+        from tui.widgets.decision_boundary import DecisionBoundary
+
+        boundary = DecisionBoundary(id="boundary")
+        boundary.set_reactive(DecisionBoundary.regions, self._map_regions)
+        return boundary
+
     def action_toggle_regions(self) -> None:
         """Switch the map's mode, bringing its tab into view if it is hidden."""
+        self._map_regions = not self._map_regions
         for boundary in self.query("DecisionBoundary"):  # none for a moment after the first frame
-            cast("DecisionBoundary", boundary).toggle_regions()
-        self.insights.active = "tab-map"
+            cast("DecisionBoundary", boundary).regions = self._map_regions
+        self.insights.choose("tab-map")
 
     def action_next_layer(self) -> None:
         self.inspector.next_layer()
@@ -780,17 +831,15 @@ class BackpropApp(FileActions, App[None]):
 
     # ------------------------------------------ chain rule, gradient check, edits
 
-    def _chain_panel(self) -> WalkthroughPanel | None:
-        panels = self.query(WalkthroughPanel)
-        return panels.first() if panels else None
+    def _chain_panel(self) -> WalkthroughPanel:
+        """Also before it is mounted: it keeps the weight chosen, and draws when shown."""
+        return self._chain
 
     def _follow_weight(self, layer: int, row: int, column: int) -> None:
         """Show the Chain rule tab for this weight (row == fan_in: the bias)."""
         panel = self._chain_panel()
-        if panel is None:
-            return
         panel.select(layer, row, column)
-        self.insights.active = "tab-chain"
+        self.insights.choose("tab-chain")
         panel.show(self.trainer, self._shown or self.trainer.record)
 
     def _mark_feedback(self) -> None:
@@ -806,7 +855,7 @@ class BackpropApp(FileActions, App[None]):
 
     def _move_sample(self, change: int) -> None:
         panel = self._chain_panel()
-        if panel is None or panel.selection is None:
+        if panel.selection is None:
             self.notify("Choose a weight first: enter on a cell of a Weights table.", title="Chain rule")
             return
         panel.move_sample(change, self.trainer.X.shape[0])
@@ -840,8 +889,7 @@ class BackpropApp(FileActions, App[None]):
             target = cursor_weight(focused, self.trainer.layout.sizes)
             if target is not None:
                 return target
-        panel = self._chain_panel()
-        return panel.selection if panel is not None else None
+        return self._chain_panel().selection
 
     def action_edit_weight(self) -> None:
 

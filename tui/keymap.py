@@ -49,7 +49,9 @@ EXPLAIN = {
         "Switch feedback alignment on or off: the error goes back through fixed random matrices instead of the "
         "weights. It needs a new network, so it asks first."
     ),
-    "next_insight": "Show the next tab of the lower-right panel: outputs, map (decision boundary), health, chain rule.",
+    "next_insight": (
+        "Show the next tab of the lower-right panel: outputs, map (decision boundary), health, chain rule, pictures."
+    ),
     "view_weights": "Show the layer's Weights table: W and b (enter on a cell chooses that weight).",
     "view_grads": (
         "Show the layer's Gradients table: dW and db, what the next update subtracts times the learning rate."

@@ -21,6 +21,14 @@ async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float
         await pilot.pause(0.02)
 
 
+def panels_mounted(app) -> bool:
+    """Whether every panel that waits for the first frame (MountLater's: the
+    Network panel, the Insights tabs and their Map and Pictures) is in place."""
+    from tui.widgets.mount_later import MountLater
+
+    return not app._panels_mounting and not app.query(MountLater)
+
+
 async def wait_for_screen(pilot: Pilot, kind: type, timeout: float = 10.0) -> None:
     """Wait until the app shows a screen of `kind` whose widgets are mounted:
     a pushed screen is the app's screen before its compose has run."""

@@ -19,7 +19,7 @@ import asyncio
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pilot_helpers import drained, form_of, wait_for
+from pilot_helpers import drained, form_of, panels_mounted, wait_for
 from textual import events
 from textual.message_pump import MessagePump
 from textual.screen import Screen
@@ -62,6 +62,7 @@ def look(app) -> list[tuple]:
 async def test_the_first_frame_has_the_styles_a_full_restyle_gives():
     app = BackpropApp(config=Config(), show_form=False)
     async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: panels_mounted(app))
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
         assert {"-wide", "-tall"} <= app.screen.classes

@@ -74,3 +74,34 @@ async def test_keys_from_the_first_moment_never_break_the_app(keys, gaps):
             assert app.shown.epoch == app.trainer.epoch
             app.exit()
     assert app._exception is None
+
+
+async def test_quitting_while_the_form_mounts_waits_for_it(monkeypatch):
+    """The form mounts two frames after launch; Textual's Select fails in its
+    own mount handler if the app closes under it (seen under load: a `q` at
+    that moment). The exit waits for the mount, then happens."""
+    from tui.widgets.hyperparameters import HyperparameterForm
+
+    compose = HyperparameterForm.compose
+
+    def quitting_compose(self):
+        self.app.exit()  # as a q handled while the form's widgets are being made
+        yield from compose(self)
+
+    monkeypatch.setattr(HyperparameterForm, "compose", quitting_compose)
+    app = BackpropApp(show_form=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: not app.is_running, timeout=10)
+    assert app._exception is None
+
+
+async def test_an_exit_waits_for_a_panels_mount_a_second_at_most():
+    app = BackpropApp(show_form=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app._panels_mounting += 1  # a mount that never ends
+        app.exit()
+        await pilot.pause(0.1)
+        assert app.is_running  # waiting for it
+        await wait_for(pilot, lambda: not app.is_running, timeout=10)  # then gone anyway
+    assert app._exception is None

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from pilot_helpers import wait_for
 from textual.widgets import DataTable
 
 from model import Config, Trainer
@@ -28,6 +29,7 @@ X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 async def running():
     app = BackpropApp(config=Config(), show_form=False)
     async with app.run_test(size=(200, 50)) as pilot:  # room for the Map's title beside the Network panel
+        await wait_for(pilot, lambda: app.query(InsightTabs))  # mounted just after the first frame
         yield app, pilot
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from pilot_helpers import panels_mounted
 from textual.pilot import Pilot
 
 from model import Config
@@ -21,10 +22,15 @@ SMALL = (80, 24)
 
 
 async def settle(pilot: Pilot, condition=lambda app: True, timeout: float = 10.0) -> None:
-    """Wait for the form (mounted just after the first frame) and `condition`."""
+    """Wait for the panels mounted just after the first frame (the form, the
+    Network panel, the Insights tabs) and `condition`."""
     app = pilot.app
     deadline = time.monotonic() + timeout
-    while not condition(app) or (app.query_one("#side").display and not app.query(HyperparameterForm)):
+    while (
+        not condition(app)
+        or not panels_mounted(app)
+        or (app.query_one("#side").display and not app.query(HyperparameterForm))
+    ):
         assert time.monotonic() < deadline, "the app did not settle"
         await asyncio.sleep(0.02)
     await pilot.pause()

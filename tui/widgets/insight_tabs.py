@@ -15,6 +15,12 @@ opened with ctrl+o): a widget that can take part has `prepare_insight`,
 which returns the computation to run off the UI thread; its result is then
 given to `show_insight` / `note_insight` as `prepared`. A result that
 arrives after another snapshot is dropped.
+
+The panel is mounted just after the app's first frame (which comes sooner
+without its tabs), so it takes part before that too: snapshots shown
+before it is mounted are kept and given to its tabs on mount, in order (the
+health sparklines miss none), and a tab chosen before then (`choose`,
+`next_tab`) is the one it opens on.
 """
 
 from __future__ import annotations
@@ -64,11 +70,31 @@ class InsightTabs(TabbedContent):
     InsightTabs TabPane { height: 1fr; padding: 0; }
     """
 
-    def __init__(self, *titles, **kwargs) -> None:
-        super().__init__(*titles, **kwargs)
+    def __init__(self, *panes: TabPane, **kwargs) -> None:
+        """`panes`: one TabPane (with an id) per insight, in the order of their tabs."""
+        super().__init__(**kwargs)
+        for pane in panes:
+            self.compose_add_child(pane)
+        self._pane_ids = [pane.id for pane in panes if pane.id]
         self._snapshot: tuple | None = None  # (trainer, record, layer)
         self._drawn: dict[str, tuple] = {}  # pane id -> the snapshot it shows
         self.preparing = 0  # snapshots whose figures a worker computes (tests wait for 0)
+        self._before_mount: list[tuple] | None = []  # snapshots shown before mounting; None once mounted
+        self._chosen: str = ""  # the tab chosen before mounting
+
+    def on_mount(self) -> None:
+        # After the tab strip has activated its first tab (a message in this queue).
+        self.call_after_refresh(self._catch_up)
+
+    def _catch_up(self) -> None:
+        """Mounted: open on the tab chosen meanwhile, and give the tabs what was shown."""
+        early, self._before_mount = self._before_mount or [], None
+        if not self.is_attached:  # the app closed meanwhile
+            return
+        if self._chosen:
+            self.active = self._chosen
+        for snapshot in early:
+            self.show(*snapshot)
 
     # ------------------------------------------------------------ public
 
@@ -76,6 +102,9 @@ class InsightTabs(TabbedContent):
         """A new snapshot: draw the visible tab, note it in the hidden ones."""
         snapshot = (trainer, record, layer)
         self._snapshot = snapshot
+        if self._before_mount is not None:
+            self._before_mount.append(snapshot)
+            return
         if trainer.X.shape[0] >= DEFER_SAMPLES and self._prepare(snapshot):
             return
         self._show(snapshot, {})
@@ -145,12 +174,23 @@ class InsightTabs(TabbedContent):
 
     def next_tab(self) -> str:
         """Make the next tab (wrapping round) the active one; its id."""
-        ids = [pane.id for pane in self.panes() if pane.id and not pane.disabled]
+        if self._before_mount is not None:
+            ids, active = self._pane_ids, self._chosen or next(iter(self._pane_ids), "")
+        else:
+            ids, active = [pane.id for pane in self.panes() if pane.id and not pane.disabled], self.active
         if not ids:
-            return self.active
-        index = ids.index(self.active) if self.active in ids else -1
-        self.active = ids[(index + 1) % len(ids)]
-        return self.active
+            return active
+        index = ids.index(active) if active in ids else -1
+        chosen = ids[(index + 1) % len(ids)]
+        self.choose(chosen)
+        return chosen
+
+    def choose(self, pane_id: str) -> None:
+        """Bring a tab into view (before mounting: the tab it opens on)."""
+        if self._before_mount is not None:
+            self._chosen = pane_id
+        else:
+            self.active = pane_id
 
     # ----------------------------------------------------------- drawing
 

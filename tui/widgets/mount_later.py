@@ -32,5 +32,9 @@ class MountLater(Widget):
         parent = self.parent
         if not (isinstance(parent, Widget) and self.is_attached and parent.is_attached):
             return
-        await parent.mount(self._make(), after=self)
+        mount_panel = getattr(self.app, "mount_panel", None)  # the app's: an exit waits for it
+        if mount_panel is not None:
+            await mount_panel(parent, self._make(), after=self)
+        else:
+            await parent.mount(self._make(), after=self)
         await self.remove()
