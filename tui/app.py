@@ -94,6 +94,8 @@ LARGE_NETWORK = 1_000_000
 
 # Quitting asks first when at least this many epochs would be lost unsaved.
 UNSAVED_EPOCHS_TO_ASK = 300
+# Seconds after launch at which the form is mounted, footer keys drawn or not (see on_mount).
+FORM_AFTER_AT_THE_LATEST = 1.0
 # Seconds an exit waits at most for a panel being mounted (see mount_panel).
 EXIT_WAITS_FOR_A_PANEL_AT_MOST = 1.0
 
@@ -218,10 +220,10 @@ class BackpropApp(FileActions, App[None]):
         self._announce_lesson()
         if side.display:
             # The form is a third of all widgets: the first frame comes sooner
-            # without it. It waits one frame more, so that the footer's keys,
-            # which Textual gives the footer only after the first frame, are
-            # made before it: the keys say what to do, the form can come later.
-            self.call_after_refresh(self.call_after_refresh, self._mount_form_unless_closing)
+            # without it. It waits for the frame with the footer's keys, which
+            # Textual gives the footer only after the first frame: the keys say
+            # what to do, the form can come a moment later.
+            self.query_one(QuickFooter).when_keys_drawn(self._mount_form_unless_closing, FORM_AFTER_AT_THE_LATEST)
 
     async def _mount_form_unless_closing(self) -> None:
         """The form, two frames after launch, unless a `q` typed at once has

@@ -39,7 +39,7 @@ async def form_of(pilot: Pilot):
     """The hyperparameter form, once mounted (it mounts after the first frame)."""
     from tui.widgets.hyperparameters import HyperparameterForm
 
-    await wait_for(pilot, lambda: pilot.app.query(HyperparameterForm))
+    await wait_for(pilot, lambda: pilot.app.query(HyperparameterForm) and not pilot.app._panels_mounting)
     await pilot.pause()
     return pilot.app.query_one(HyperparameterForm)
 

@@ -105,3 +105,38 @@ async def test_an_exit_waits_for_a_panels_mount_a_second_at_most():
         assert app.is_running  # waiting for it
         await wait_for(pilot, lambda: not app.is_running, timeout=10)  # then gone anyway
     assert app._exception is None
+
+
+async def test_the_form_mounts_after_the_frame_with_the_footers_keys(monkeypatch):
+    """The keys say what to do: they are drawn before the form (a third of
+    all widgets) is mounted, not in the same late frame."""
+    from textual.widgets._footer import FooterKey
+
+    from tui.widgets.quick_footer import QuickFooter
+
+    seen: list[int] = []
+    mount = BackpropApp._mount_form_unless_closing
+
+    async def noting(self):
+        seen.append(len(self.query_one(QuickFooter).query(FooterKey)))
+        await mount(self)
+
+    monkeypatch.setattr(BackpropApp, "_mount_form_unless_closing", noting)
+    app = BackpropApp(show_form=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: seen and app._form() is not None and not app._panels_mounting)
+    assert seen[0] > 10
+
+
+async def test_the_form_mounts_even_if_the_footer_never_shows_keys(monkeypatch):
+    import tui.app
+    from tui.widgets.quick_footer import QuickFooter
+
+    async def never(self) -> None:
+        return None
+
+    monkeypatch.setattr(QuickFooter, "_update_keys", never)
+    monkeypatch.setattr(tui.app, "FORM_AFTER_AT_THE_LATEST", 0.2)
+    app = BackpropApp(show_form=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app._form() is not None and not app._panels_mounting)

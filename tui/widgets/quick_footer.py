@@ -10,6 +10,8 @@ What is drawn is the same as Textual's Footer draws.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -22,6 +24,7 @@ class QuickFooter(Footer):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._keys_shown: tuple | None = None  # what compose built: (key, action, description, tooltip) per binding
+        self._after_keys: list[Callable[[], object]] = []  # see when_keys_drawn
 
     def _bindings_now(self) -> tuple[tuple, dict[tuple[str, str], bool]]:
         """(the keys to show, whether each (key, action) is enabled)."""
@@ -77,3 +80,20 @@ class QuickFooter(Footer):
     async def _update_keys(self) -> None:
         if self.is_attached and not self.grey_in_place():
             await self.recompose()
+        if self._after_keys and self._keys_shown is not None:
+            self.call_after_refresh(self._keys_drawn)
+
+    def when_keys_drawn(self, callback: Callable[[], object], at_the_latest: float) -> None:
+        """Call `callback` (on the app) once a frame has shown the keys, which
+        Textual gives the footer only after the first frame; after
+        `at_the_latest` seconds anyway. The app mounts its form then: the keys
+        say what to do, the form can come a moment later."""
+        self._after_keys.append(callback)
+        if self._keys_shown is not None:
+            self.call_after_refresh(self._keys_drawn)
+        self.set_timer(at_the_latest, self._keys_drawn)
+
+    def _keys_drawn(self) -> None:
+        callbacks, self._after_keys = self._after_keys, []
+        for callback in callbacks:
+            self.app.call_later(callback)
