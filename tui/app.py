@@ -226,8 +226,8 @@ class BackpropApp(FileActions, App[None]):
             self.query_one(QuickFooter).when_keys_drawn(self._mount_form_unless_closing, FORM_AFTER_AT_THE_LATEST)
 
     async def _mount_form_unless_closing(self) -> None:
-        """The form, two frames after launch, unless a `q` typed at once has
-        begun to close the screen by then (a mount into it would raise)."""
+        """The form, once the footer's keys are drawn, unless a `q` typed at
+        once has begun to close the screen by then (a mount into it would raise)."""
         if self.query_one("#side").is_attached:
             await self._mount_form()
 
@@ -256,10 +256,8 @@ class BackpropApp(FileActions, App[None]):
             await parent.mount(panel, **where)
         finally:
             self._panels_mounting -= 1
-            if not self._panels_mounting and self._exit_after_mounting is not None:
-                result, return_code, message = self._exit_after_mounting
-                self._exit_after_mounting = None
-                super().exit(result, return_code, message)
+            if not self._panels_mounting:
+                self._exit_now()
 
     def exit(self, result: None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
         """Exit, once no panel is being mounted (see mount_panel); within a second anyway."""
@@ -272,6 +270,7 @@ class BackpropApp(FileActions, App[None]):
             self.set_timer(EXIT_WAITS_FOR_A_PANEL_AT_MOST, self._exit_now)
 
     def _exit_now(self) -> None:
+        """The exit that waited for a panel's mount, if one did (once)."""
         if self._exit_after_mounting is not None:
             result, return_code, message = self._exit_after_mounting
             self._exit_after_mounting = None
