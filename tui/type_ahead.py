@@ -11,12 +11,18 @@ Keys that arrive once the dialog is on the stack but before its field has
 the focus (the dialog focuses it on mount) go to the dialog itself, and
 are lost too. Focusing sooner (AUTO_FOCUS) cannot help the first ones.
 
-The rule here: a key whose binding opens a dialog (or moves the focus to a
-field, as the form's key does) is handled by the app at once, as Textual
-would handle it on its way back, and every key and paste that comes after
-it waits until the dialog has mounted and its focus is set; then they go,
-in the order they were typed, the ordinary way (to the focused widget:
-the dialog's field). Which keys open dialogs is data (`OPENS_A_DIALOG` in
+The rule here: from the moment a key whose binding opens a dialog (or
+moves the focus to a field, as the form's key does) reaches the app, every
+key and paste that comes after it waits. The opener itself goes the
+ordinary way, behind the keys typed before it (`p f1`: the pause, then the
+help), and when it is back at the app, its binding runs; the keys behind it
+wait on until the dialog has mounted and its focus is set, and then go, in
+the order they were typed, the ordinary way (to the focused widget: the
+dialog's field). The opener used to run at the app as soon as it arrived,
+ahead of the keys before it that were still on their way through the
+focused widget: they then came back to an app with the dialog on top,
+where their bindings were not active, and `p` or `space` typed just before
+`f1`, `j` or `c` was lost. Which keys open dialogs is data (`OPENS_A_DIALOG` in
 tui/keymap.py). Every other key goes Textual's way, untouched; so does an
 opener whose action is not enabled now, and the keys behind an opener that
 opens nothing (a dialog already open) go where they went before, one pass
@@ -27,11 +33,14 @@ A dialog whose key leads to another dialog names that key in
 `TYPE_AHEAD_AFTER` (the export menu's enter, which asks for a path next):
 the key goes its way, and what follows waits for the next dialog.
 
-Handling the opener's binding at the app instead of after its trip through
-the focused widgets gives the same result: its binding is the one Textual
-names active for that key now (`Screen.active_bindings`, which leaves out
-keys that a focused field would type, such as `c` in an Input), and no
-widget on the main screen handles these keys itself.
+An opener counts as one when it arrives if Textual names its binding active
+for that key then (`Screen.active_bindings`, which leaves out keys that a
+focused field would type, such as `c` in an Input); no widget on the main
+screen handles these keys itself, so it comes back to the app, where its
+binding is looked up again, with the keys before it done. One that does not
+come back (taken by a widget after all) has the keys behind it released
+after a few seconds (`OPENER_BACK_AT_THE_LATEST`), a net as for a dialog
+that never says it is ready.
 """
 
 from __future__ import annotations
@@ -58,6 +67,10 @@ RELEASE_AT_THE_LATEST = 1.0
 RELEASE_AFTER_A_PAUSE_AT_THE_LATEST = 5.0
 # How often to look whether the dialog a paused run owes has opened.
 WATCH_EVERY = 0.02
+# An opener on its way behind the keys typed before it is back when they are
+# done: at once, unless one of them is a slow step (a large network). This
+# net is for one that never comes back (taken by a widget after all).
+OPENER_BACK_AT_THE_LATEST = 5.0
 
 
 class TypeAhead:
@@ -92,6 +105,8 @@ class TypeAhead:
         self._held: deque[events.Event] = deque()
         self._holding = False
         self._holds = 0  # how many times keys began to be held: which hold a late release is for
+        # The opener on its way through the focused widget, behind the keys typed before it.
+        self._in_flight: events.Key | None = None
 
     @property
     def holding(self) -> bool:
@@ -100,6 +115,8 @@ class TypeAhead:
 
     def wants(self, event: events.Event) -> bool:
         """Whether `event` is for `take` (cheap: the app asks it of every event)."""
+        if event is self._in_flight:
+            return True  # back at the app: its binding runs now
         if not isinstance(event, HELD_EVENTS) or event.is_forwarded:
             return False
         if self.holding:
@@ -110,6 +127,10 @@ class TypeAhead:
 
     async def take(self, event: events.Event) -> None:
         """A key or paste the app received (one `wants`): hold it, or handle it now."""
+        if event is self._in_flight:
+            self._in_flight = None
+            await self._run_opener(event)
+            return
         if self.holding:
             self._held.append(event)
             return
@@ -126,27 +147,43 @@ class TypeAhead:
             await self._dispatch(event)
             self._watch(before, self._hold(), RELEASE_AT_THE_LATEST, self._next_dialog_open)
             return
-        if isinstance(event, events.Key) and event.key in self._opener_keys:
-            active = app.screen.active_bindings.get(event.key)
-            if (
-                active is not None
-                and active.enabled
-                and not active.binding.priority
-                and active.binding.id in self._openers
-            ):
-                app.app_focus = True  # as Textual notes on any key
-                before = app.screen
-                # The app's queue waits while the action runs: nothing arrives meanwhile.
-                if await app.run_action(active.binding.action, active.node):
-                    hold = self._hold()
-                    if app.screen is before and self._deferred():
-                        # The dialog opens once the run has paused (or nothing opens).
-                        self._watch(before, hold, RELEASE_AFTER_A_PAUSE_AT_THE_LATEST, self._paused_or_opened)
-                    else:
-                        self._release_when_ready(before, hold)
-                    return
-                # Refused after all (not enabled): Textual tries the key's other bindings.
+        if isinstance(event, events.Key) and self._opens_a_dialog(event):
+            # What comes behind it waits from now; it follows the keys before it.
+            hold = self._hold()
+            self._in_flight = event
+            app.set_timer(OPENER_BACK_AT_THE_LATEST, partial(self._release_hold, hold))
         await self._dispatch(event)
+
+    def _opens_a_dialog(self, key: events.Key) -> bool:
+        """Whether the binding Textual names active for `key` now opens a dialog."""
+        if key.key not in self._opener_keys:
+            return False
+        active = self._app.screen.active_bindings.get(key.key)
+        return (
+            active is not None and active.enabled and not active.binding.priority and active.binding.id in self._openers
+        )
+
+    async def _run_opener(self, key: events.Key) -> None:
+        """An opener back at the app, the keys typed before it done: run its
+        binding if it still opens a dialog, then let the keys behind it go
+        once the dialog can take them."""
+        app = self._app
+        hold = self._hold()  # a hold of its own: the in-flight net is not this one's
+        before = app.screen
+        if self._opens_a_dialog(key):
+            active = app.screen.active_bindings[key.key]
+            # The app's queue waits while the action runs: nothing arrives meanwhile.
+            if await app.run_action(active.binding.action, active.node):
+                if app.screen is before and self._deferred():
+                    # The dialog opens once the run has paused (or nothing opens).
+                    self._watch(before, hold, RELEASE_AFTER_A_PAUSE_AT_THE_LATEST, self._paused_or_opened)
+                else:
+                    self._release_when_ready(before, hold)
+                return
+        # No longer an opener (the keys before it changed what is on top), or
+        # refused after all: Textual's way, and the keys behind it after it.
+        await self._dispatch(key)
+        self._release_when_ready(before, hold)
 
     def _hold(self) -> int:
         """Hold the keys and pastes that come from now on; the hold's number."""
@@ -199,6 +236,7 @@ class TypeAhead:
         by the safety net, whichever comes first: the other then finds them
         gone, or a later hold's keys, which are not its to release."""
         if hold == self._holds and self.holding:
+            self._in_flight = None  # one not back by now goes Textual's way if it comes
             await self._release()
 
     async def _release(self) -> None:

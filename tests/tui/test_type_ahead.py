@@ -235,3 +235,94 @@ async def test_a_path_typed_with_enter_in_the_export_menu_goes_to_the_path_dialo
         assert await typed_into(pilot, FileDialog, "#file-path", "run.csv") == "run.csv"
         assert not app.run_control.busy and app.trainer.epoch == 0
         assert not app.type_ahead.holding
+
+
+# Keys typed just before a dialog's key act first, as they were typed.
+
+
+@pytest.mark.parametrize(
+    ("before", "opener", "kind"),
+    [
+        (["space"], "f1", "HelpScreen"),
+        (["space", "space"], "j", "JumpEpochScreen"),
+        (["3", "space"], "c", "FileDialog"),
+        (["space", "b", "space"], "ctrl+s", "FileDialog"),
+    ],
+)
+async def test_keys_typed_just_before_a_dialogs_key_are_done_first(before, opener, kind):
+    """`space f1` in one burst: a step, then the help. The help used to open
+    first, and the step, still on its way through the focused table, came
+    back to an app with the help on top, where space does nothing."""
+    app = BackpropApp(show_form=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await burst(pilot, [*before, opener])
+        await wait_for(pilot, lambda: type(app.screen).__name__ == kind, timeout=DEADLINE)
+        await drained(pilot)
+        steps = before.count("space") - before.count("b")
+        assert app.trainer.epoch == steps
+        if "3" in before:
+            assert app.inspector.view == "deltas"
+        assert not app.type_ahead.holding
+
+
+async def test_a_pause_typed_just_before_the_help_pauses_the_run():
+    """`p f1` during a run (found in tmux): the run went on under the help."""
+    app = BackpropApp(show_form=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.state == "running" and app.shown.epoch > 100, timeout=DEADLINE)
+        await burst(pilot, ["p", "f1"])
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen", timeout=DEADLINE)
+        await wait_for(pilot, lambda: not app.run_control.busy, timeout=DEADLINE)
+        epoch = app.trainer.epoch
+        await pilot.pause(0.2)
+        assert app.state == "paused" and app.trainer.epoch == epoch
+
+
+PLAIN_KEYS = ["space", "b", "1", "2", "3", "v", "right_square_bracket", "left_square_bracket"]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(
+    keys=st.lists(st.sampled_from(PLAIN_KEYS), min_size=1, max_size=6),
+    opener=st.sampled_from(["f1", "j", "c"]),
+)
+async def test_keys_then_a_dialogs_key_in_one_burst_do_what_they_do_one_by_one(keys, opener):
+    """A burst of keys ending with a dialog's key leaves the same epoch, view,
+    layer and dialog as the same keys pressed one at a time."""
+
+    async def after(send) -> tuple:
+        app = BackpropApp(show_form=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await send(pilot, [*keys, opener])
+            await wait_for(pilot, lambda: app.screen.is_modal, timeout=DEADLINE)
+            await drained(pilot)
+            return app.trainer.epoch, app.inspector.view, app.inspector.active_layer, type(app.screen).__name__
+
+    async def one_by_one(pilot, sequence):
+        for key in sequence:
+            await pilot.press(key)
+
+    assert await after(burst) == await after(one_by_one)
+
+
+async def test_keys_behind_a_dialogs_key_that_never_comes_back_go_after_the_net(monkeypatch):
+    """A widget that takes the dialog's key on its way (none on the main screen
+    does today) leaves the keys behind it held only until the net."""
+    import tui.type_ahead
+
+    monkeypatch.setattr(tui.type_ahead, "OPENER_BACK_AT_THE_LATEST", 0.2)
+    app = BackpropApp(show_form=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.focused
+        assert isinstance(table, DataTable)
+
+        async def swallow_f1(self, event: events.Key) -> None:
+            if event.key == "f1":
+                event.stop()
+
+        monkeypatch.setattr(type(table), "_on_key", swallow_f1)
+        await burst(pilot, ["f1", "space"])
+        await wait_for(pilot, lambda: app.trainer.epoch == 1, timeout=DEADLINE)
+        assert len(app.screen_stack) == 1 and not app.type_ahead.holding
