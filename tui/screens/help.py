@@ -35,7 +35,7 @@ since the last record shown. The loss is the mean over samples.
 
 **Typing ahead.** What you type right after a key that opens a dialog (`c`
 then a path, `j` then an epoch, a paste) goes into that dialog, in order,
-even before it is drawn. In a text field, editing keys typed fast (ctrl+a,
+even before it is drawn; keys typed just before it act first. In a text field, editing keys typed fast (ctrl+a,
 ctrl+k, the arrows) act in the order typed, between the characters.
 """
 
