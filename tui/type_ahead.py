@@ -45,6 +45,7 @@ that never says it is ready.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
@@ -62,6 +63,10 @@ HELD_EVENTS = (events.Key, events.Paste)
 # the dialog (closed before its queue ran, a callback dropped): a key may
 # then go where it went before, but the keyboard never stays held.
 RELEASE_AT_THE_LATEST = 1.0
+# ...unless the dialog is still on top and mounting then (a busy machine,
+# the panels that mount after the first frame): the keys wait for its mount,
+# up to this many seconds after it opened.
+MOUNTING_AT_THE_LATEST = 10.0
 # The same when the dialog waits for a run to pause first (a pause answers
 # within a fraction of a second; this is the net, not the wait).
 RELEASE_AFTER_A_PAUSE_AT_THE_LATEST = 5.0
@@ -198,15 +203,47 @@ class TypeAhead:
         the keys go after the dialog's own queue has reached its first
         message (its mount is done) and then after the app's queue has
         reached that callback. With no new screen (the form's key, or an
-        opener that opened nothing), after the app's queue alone.
+        opener that opened nothing), after the app's queue alone. The nets
+        under both: `_net` for a dialog, RELEASE_AT_THE_LATEST otherwise.
         """
         app = self._app
         screen = app.screen
         release = partial(self._release_hold, hold)
+        if screen is not before:
+            reached: list[bool] = []  # the dialog's queue reached its callback: its mount is done
+            if screen.call_later(self._dialog_mounted, release, reached):
+                self._net(hold, screen, time.monotonic() + MOUNTING_AT_THE_LATEST, reached)
+                return
         app.set_timer(RELEASE_AT_THE_LATEST, release)
-        if screen is not before and screen.call_later(partial(app.call_later, release)):
-            return
         app.call_later(release)
+
+    def _dialog_mounted(self, release: Callable[[], Awaitable[None]], reached: list[bool]) -> None:
+        """Run by the dialog's queue once its mount is done (its focus is then
+        queued on the app): the release goes on the app's queue, behind it."""
+        reached.append(True)
+        self._app.call_later(release)
+
+    def _net(self, hold: int, dialog: Screen, give_up_at: float, reached: list[bool]) -> None:
+        """The net under `_release_when_ready` for a dialog: release hold
+        `hold` after RELEASE_AT_THE_LATEST seconds if `dialog` has gone from
+        the top before its queue reached the release (closed before it ran),
+        but not while it is on top and still mounting: that mount is slow on
+        a busy machine (just after launch, the panels that come after the
+        first frame mounting too), and keys released before it is done go to
+        a dialog whose field has no focus yet, and are lost. Once its queue
+        has reached the release, the release is on the app's queue, behind
+        the focus. `give_up_at` (time.monotonic): the keys go then anyway."""
+        app = self._app
+
+        async def look() -> None:
+            if hold != self._holds or not self.holding or reached:
+                return  # released, or about to be, behind the dialog's focus
+            if app.screen is dialog and time.monotonic() < give_up_at:
+                self._net(hold, dialog, give_up_at, reached)
+            else:
+                await self._release_hold(hold)
+
+        app.set_timer(RELEASE_AT_THE_LATEST, look)
 
     def _paused_or_opened(self, before: Screen) -> bool:
         """After an opener pressed during a run: its dialog opened, or nothing waits any more."""
