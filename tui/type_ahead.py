@@ -256,17 +256,27 @@ class TypeAhead:
 
     def _watch(self, before: Screen, hold: int, net: float, ready: Callable[[Screen], bool]) -> None:
         """Look every WATCH_EVERY seconds whether `ready(before)`, then release
-        as `_release_when_ready` does; the keys go after `net` seconds anyway."""
-        self._app.set_timer(net, partial(self._release_hold, hold))
-        self._look(before, hold, ready)
+        as `_release_when_ready` does; the keys go after `net` seconds anyway,
+        unless ready came first: the nets of `_release_when_ready` then take
+        over. Stopping the timer would not do: on a busy machine it fires
+        while the app is blocked, and its callback already waits in the
+        app's queue when the look that hands over runs."""
+        handed_over: list[bool] = []
+        self._app.set_timer(net, partial(self._watch_net, hold, handed_over))
+        self._look(before, hold, ready, handed_over)
 
-    def _look(self, before: Screen, hold: int, ready: Callable[[Screen], bool]) -> None:
+    async def _watch_net(self, hold: int, handed_over: list[bool]) -> None:
+        if not handed_over:
+            await self._release_hold(hold)
+
+    def _look(self, before: Screen, hold: int, ready: Callable[[Screen], bool], handed_over: list[bool]) -> None:
         if hold != self._holds or not self.holding:
             return  # released meanwhile (the net)
         if ready(before):
+            handed_over.append(True)
             self._release_when_ready(before, hold)
         else:
-            self._app.set_timer(WATCH_EVERY, partial(self._look, before, hold, ready))
+            self._app.set_timer(WATCH_EVERY, partial(self._look, before, hold, ready, handed_over))
 
     async def _release_hold(self, hold: int) -> None:
         """Release the keys of hold number `hold`, when the dialog is ready or

@@ -283,6 +283,34 @@ async def test_a_path_typed_with_enter_in_the_export_menu_goes_to_the_path_dialo
         assert not app.type_ahead.holding
 
 
+async def test_a_path_typed_with_the_export_menus_enter_waits_for_a_slow_path_dialog(monkeypatch):
+    """The wait for the next dialog has its own net (RELEASE_AT_THE_LATEST);
+    once that dialog is on top, the net for its mount takes over: a path
+    dialog slower to mount than the first net still gets the path. The slow
+    mount holds up the app's queue, as a busy machine does, so the first
+    net's callback is already waiting there when the hand-over runs."""
+    import asyncio
+
+    import tui.type_ahead
+    from tui.screens.export_menu import ExportMenu
+
+    monkeypatch.setattr(tui.type_ahead, "RELEASE_AT_THE_LATEST", 0.25)  # the path dialog opens well within it
+    original = FileDialog.on_mount
+
+    async def slow_mount(self) -> None:
+        await asyncio.sleep(1.0)  # four nets' worth, before the dialog focuses its field
+        original(self)
+
+    monkeypatch.setattr(FileDialog, "on_mount", slow_mount)
+    app = BackpropApp(show_form=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x")
+        await wait_for_screen(pilot, ExportMenu, timeout=DEADLINE)
+        await burst(pilot, ["enter", *"run.csv"])
+        assert await typed_into(pilot, FileDialog, "#file-path", "run.csv") == "run.csv"
+        assert not app.run_control.busy and app.trainer.epoch == 0
+
+
 # Keys typed just before a dialog's key act first, as they were typed.
 
 
