@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from contextlib import asynccontextmanager
 from types import SimpleNamespace
 
 import numpy as np
@@ -30,3 +33,41 @@ def _record_notifications(monkeypatch):
         return notify(self, message, *args, **kwargs)
 
     monkeypatch.setattr(App, "notify", recording)
+
+
+def _launch_settled(app) -> bool:
+    """Whether what the app mounts after its first frame is in place: the
+    panels behind a MountLater, and the form where the side panel shows."""
+    from tui.widgets.mount_later import MountLater
+
+    if not app.is_running or not app.screen_stack:
+        return True
+    main = app.screen_stack[0]
+    if app._panels_mounting or main.query(MountLater):
+        return False
+    side = main.query("#side")
+    return not (side and side.first().display) or bool(main.query("#form"))
+
+
+@pytest.fixture(autouse=True)
+def _close_after_the_panels_mount(monkeypatch):
+    """Pilot's run_test closes the app with App._shutdown, not App.exit: a
+    test that ends just after the first frame would take the widgets away
+    while a panel made after that frame (the form) is still mounting, and
+    Textual's own mount handler (a Select's) fails looking for them. A
+    person's `q` goes through exit, which waits for that mount
+    (BackpropApp.mount_panel); a test that ends normally waits for it too."""
+    from tui.app import BackpropApp
+
+    run_test = BackpropApp.run_test
+
+    @asynccontextmanager
+    async def waiting_run_test(self, *args, **kwargs):
+        async with run_test(self, *args, **kwargs) as pilot:
+            yield pilot
+            deadline = time.monotonic() + 20
+            while not _launch_settled(self):
+                assert time.monotonic() < deadline, "the panels were still mounting 20 s after the test ended"
+                await asyncio.sleep(0.02)
+
+    monkeypatch.setattr(BackpropApp, "run_test", waiting_run_test)

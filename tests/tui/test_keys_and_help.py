@@ -7,7 +7,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable
 
 from model import Config
-from tests.tui.pilot_helpers import wait_for_screen
+from tests.tui.pilot_helpers import panels_mounted, wait_for, wait_for_screen
 from tui.app import EXPLAIN, BackpropApp
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
@@ -54,10 +54,13 @@ async def test_f1_scrolls_with_the_arrows_at_once_and_lists_enter():
 async def test_one_click_on_another_weight_chooses_it():
     app = BackpropApp(Config(), show_form=False)
     async with app.run_test(size=SIZE) as pilot:
+        # A click finds its cell from what is drawn: wait until the panels
+        # drawn after the first frame are in place, and it is drawn after them.
+        await wait_for(pilot, lambda: panels_mounted(app))
         await pilot.pause()
         table = app.query_one("#weights-0", DataTable)
         assert table.cursor_coordinate == (0, 0)
-        await pilot.click(table, offset=(22, 2))  # a cell away from the cursor, second row of data
+        assert await pilot.click(table, offset=(22, 2))  # a cell away from the cursor, second row of data
         await pilot.pause()
         panel = app.query_one(WalkthroughPanel)
         assert panel.selection is not None and panel.selection != (0, 0, 0)
