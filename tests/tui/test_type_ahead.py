@@ -228,23 +228,29 @@ async def test_held_keys_go_at_the_latest_after_the_mounting_net_if_the_dialog_n
         await wait_for(pilot, lambda: app.trainer.epoch == 1, timeout=DEADLINE)
 
 
+def slow_file_dialogs(monkeypatch, net: float, mount: float) -> None:
+    """RELEASE_AT_THE_LATEST set to `net` seconds, and file dialogs that take
+    `mount` seconds more to mount, before they focus their field."""
+    import asyncio
+
+    import tui.type_ahead
+
+    monkeypatch.setattr(tui.type_ahead, "RELEASE_AT_THE_LATEST", net)
+    original = FileDialog.on_mount
+
+    async def slow_mount(self) -> None:
+        await asyncio.sleep(mount)
+        original(self)
+
+    monkeypatch.setattr(FileDialog, "on_mount", slow_mount)
+
+
 async def test_keys_wait_for_a_dialog_that_mounts_slower_than_the_net(monkeypatch):
     """A dialog whose mount takes longer than RELEASE_AT_THE_LATEST (a busy
     machine, just after launch) still gets the keys typed behind its key:
     the net waits while it is mounting. Released at the net, they went to a
     dialog whose field had no focus yet (a CI run lost a pasted path so)."""
-    import asyncio
-
-    import tui.type_ahead
-
-    monkeypatch.setattr(tui.type_ahead, "RELEASE_AT_THE_LATEST", 0.05)
-    original = FileDialog.on_mount
-
-    async def slow_mount(self) -> None:
-        await asyncio.sleep(0.5)  # ten nets' worth, before the dialog focuses its field
-        original(self)
-
-    monkeypatch.setattr(FileDialog, "on_mount", slow_mount)
+    slow_file_dialogs(monkeypatch, net=0.05, mount=0.5)  # ten nets' worth
     app = BackpropApp(show_form=False)
     async with app.run_test(size=SIZE) as pilot:
         await burst(pilot, ["c", events.Paste("my data.csv"), "x"])
@@ -268,11 +274,20 @@ async def test_an_epoch_typed_with_j_during_a_run_goes_to_the_jump_dialog(keys):
         assert not app.type_ahead.holding
 
 
-async def test_a_path_typed_with_enter_in_the_export_menu_goes_to_the_path_dialog():
+@pytest.mark.parametrize("slow", [False, True], ids=["dialog-at-once", "dialog-slow-to-mount"])
+async def test_a_path_typed_with_enter_in_the_export_menu_goes_to_the_path_dialog(monkeypatch, slow):
     """The export menu's enter leads to the path dialog: what is typed right
-    behind it goes there. On the main screen `r` would have started a run."""
+    behind it goes there. On the main screen `r` would have started a run.
+
+    The wait for that dialog has its own net (RELEASE_AT_THE_LATEST); once
+    the dialog is on top, the net for its mount takes over, so a dialog
+    slower to mount than the first net still gets the path. Its slow mount
+    holds up the app's queue, as a busy machine does: the first net's
+    callback is already waiting there when the hand-over runs."""
     from tui.screens.export_menu import ExportMenu
 
+    if slow:
+        slow_file_dialogs(monkeypatch, net=0.25, mount=1.0)  # opens well within the net, mounts in four
     app = BackpropApp(show_form=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("x")
@@ -281,34 +296,6 @@ async def test_a_path_typed_with_enter_in_the_export_menu_goes_to_the_path_dialo
         assert await typed_into(pilot, FileDialog, "#file-path", "run.csv") == "run.csv"
         assert not app.run_control.busy and app.trainer.epoch == 0
         assert not app.type_ahead.holding
-
-
-async def test_a_path_typed_with_the_export_menus_enter_waits_for_a_slow_path_dialog(monkeypatch):
-    """The wait for the next dialog has its own net (RELEASE_AT_THE_LATEST);
-    once that dialog is on top, the net for its mount takes over: a path
-    dialog slower to mount than the first net still gets the path. The slow
-    mount holds up the app's queue, as a busy machine does, so the first
-    net's callback is already waiting there when the hand-over runs."""
-    import asyncio
-
-    import tui.type_ahead
-    from tui.screens.export_menu import ExportMenu
-
-    monkeypatch.setattr(tui.type_ahead, "RELEASE_AT_THE_LATEST", 0.25)  # the path dialog opens well within it
-    original = FileDialog.on_mount
-
-    async def slow_mount(self) -> None:
-        await asyncio.sleep(1.0)  # four nets' worth, before the dialog focuses its field
-        original(self)
-
-    monkeypatch.setattr(FileDialog, "on_mount", slow_mount)
-    app = BackpropApp(show_form=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("x")
-        await wait_for_screen(pilot, ExportMenu, timeout=DEADLINE)
-        await burst(pilot, ["enter", *"run.csv"])
-        assert await typed_into(pilot, FileDialog, "#file-path", "run.csv") == "run.csv"
-        assert not app.run_control.busy and app.trainer.epoch == 0
 
 
 # Keys typed just before a dialog's key act first, as they were typed.
