@@ -35,20 +35,6 @@ def _record_notifications(monkeypatch):
     monkeypatch.setattr(App, "notify", recording)
 
 
-def _launch_settled(app) -> bool:
-    """Whether what the app mounts after its first frame is in place: the
-    panels behind a MountLater, and the form where the side panel shows."""
-    from tui.widgets.mount_later import MountLater
-
-    if not app.is_running or not app.screen_stack:
-        return True
-    main = app.screen_stack[0]
-    if app._panels_mounting or main.query(MountLater):
-        return False
-    side = main.query("#side")
-    return not (side and side.first().display) or bool(main.query("#form"))
-
-
 @pytest.fixture(autouse=True)
 def _close_after_the_panels_mount(monkeypatch):
     """Pilot's run_test closes the app with App._shutdown, not App.exit: a
@@ -57,6 +43,7 @@ def _close_after_the_panels_mount(monkeypatch):
     Textual's own mount handler (a Select's) fails looking for them. A
     person's `q` goes through exit, which waits for that mount
     (BackpropApp.mount_panel); a test that ends normally waits for it too."""
+    from tests.tui.pilot_helpers import launch_settled
     from tui.app import BackpropApp
 
     run_test = BackpropApp.run_test
@@ -66,7 +53,7 @@ def _close_after_the_panels_mount(monkeypatch):
         async with run_test(self, *args, **kwargs) as pilot:
             yield pilot
             deadline = time.monotonic() + 20
-            while not _launch_settled(self):
+            while not launch_settled(self):
                 assert time.monotonic() < deadline, "the panels were still mounting 20 s after the test ended"
                 await asyncio.sleep(0.02)
 

@@ -26,7 +26,28 @@ def panels_mounted(app) -> bool:
     Network panel, the Insights tabs and their Map and Pictures) is in place."""
     from tui.widgets.mount_later import MountLater
 
-    return not app._panels_mounting and not app.query(MountLater)
+    return not app._panels_mounting and not app.screen_stack[0].query(MountLater)
+
+
+def launch_settled(app) -> bool:
+    """Whether what the app mounts after its first frame is in place (or the
+    app has closed): the panels behind a MountLater, and the form where the
+    side panel shows."""
+    if not app.is_running or not app.screen_stack:
+        return True
+    if not panels_mounted(app):
+        return False
+    side = app.screen_stack[0].query("#side")
+    return not (side and side.first().display) or bool(app.screen_stack[0].query("#form"))
+
+
+async def launch_done(pilot: Pilot) -> None:
+    """Wait until what the app mounts after its first frame is in place, and
+    drawn: for a test about the app at work, not about its first moments
+    (tests/tui/test_keys_at_launch.py and others start from those), which
+    would otherwise find a panel still catching up, or click where it was."""
+    await wait_for(pilot, lambda: launch_settled(pilot.app))
+    await pilot.pause()
 
 
 async def wait_for_screen(pilot: Pilot, kind: type, timeout: float = 10.0) -> None:

@@ -19,6 +19,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
 from model import Config, Trainer
+from tests.tui.pilot_helpers import launch_done
 from tui.app import BackpropApp
 from tui.format import fixed
 from tui.messages import HyperparametersChanged, RunEnded, TrainingProgress
@@ -113,7 +114,7 @@ async def leave_form(pilot: Pilot) -> None:
 async def test_opening_stepping_back_and_reset_show_the_engine_arrays():
     app = BackpropApp(show_form=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         # Opens on XOR with Config() defaults, paused, the tables focused
         # (the form panel is closed here only to save start-up time).
         assert app.trainer.config == Config()
@@ -213,7 +214,7 @@ async def test_step_many_and_back_many_use_epochs_per_step_from_preset_weights()
     flat = np.linspace(-1.0, 1.0, Trainer.from_config(Config()).layout.n_params)
     app = BackpropApp(config=Config(epochs_per_step=7), params=flat, show_form=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         assert np.array_equal(app.trainer.params, flat)
         assert shown_weights(app) == engine_weights(app)
         await pilot.press("n")
@@ -231,7 +232,7 @@ async def test_step_many_and_back_many_use_epochs_per_step_from_preset_weights()
 async def test_run_pause_throttling_and_keys_while_running():
     app = BackpropApp(show_form=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         redraws = app.redraws
         await send_key(pilot, "r")
         await wait_for(pilot, lambda: app.state == "running")
@@ -321,7 +322,7 @@ async def test_run_pause_pressed_fast_and_mixed_with_steps_stays_exact():
     )
     app = BackpropApp(config=config, show_form=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         for key in ["r", "r"] * 6 + ["r", "space", "r", "b", "r", "n", "r", "r"]:
             await send_key(pilot, key)
             await asyncio.sleep(0.03)
@@ -344,7 +345,7 @@ async def test_a_hot_change_during_step_many_keeps_the_epoch_it_goes_to():
     """n trains 'epochs per step' epochs; a change made meanwhile does not turn it into an endless run."""
     app = BackpropApp(config=Config(epochs_per_step=30_000, max_epochs=10**9), show_form=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         await send_key(pilot, "n")
         await wait_for(pilot, lambda: app.shown.epoch > 100)
         app.post_message(HyperparametersChanged(app.trainer.config.replace(lr=0.3), "lr"))  # as the form sends it
@@ -363,7 +364,7 @@ def test_progress_messages_replace_each_other():
 async def test_invalid_learning_rates_are_refused_and_typing_never_triggers_keys():
     app = BackpropApp()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         form = await form_of(pilot)
         for text in ("abc", "-1", "1e999"):
             box = await type_into(pilot, "lr", text, keys=text == "abc")
@@ -390,7 +391,7 @@ async def test_invalid_learning_rates_are_refused_and_typing_never_triggers_keys
 async def test_a_hot_change_applies_from_the_next_epoch_and_branches_after_going_back():
     app = BackpropApp()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         await pilot.press("space", "space")
         await type_into(pilot, "lr", "0.1", keys=False)
         assert app.trainer.config.lr == 0.1 and app.trainer.epoch == 2
@@ -413,7 +414,7 @@ async def test_a_hot_change_applies_from_the_next_epoch_and_branches_after_going
 async def test_a_rebuild_asks_first_and_can_be_declined_or_accepted():
     app = BackpropApp()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         await pilot.press("space", "space")
         await type_into(pilot, "layers", "2,3,1", keys=False)
         assert isinstance(app.screen, ConfirmScreen)
@@ -440,7 +441,7 @@ async def test_a_rebuild_asks_first_and_can_be_declined_or_accepted():
 async def test_a_rebuild_the_data_cannot_take_is_explained_and_undone():
     app = BackpropApp(config=Config(dataset="blobs"))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         await type_into(pilot, "classes", "3", keys=False)  # the output layer follows the data (issue 14)
         form = app.query_one(HyperparameterForm)
         await wait_for(pilot, lambda: app.trainer.config.classes == 3)
@@ -456,7 +457,7 @@ async def test_a_rebuild_the_data_cannot_take_is_explained_and_undone():
 async def test_a_nan_run_ends_diverged_and_step_back_works():
     app = BackpropApp(config=EXPLODING, show_form=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         await send_key(pilot, "r")
         await wait_for(pilot, lambda: app.state == "diverged")
         trainer = app.trainer
@@ -480,7 +481,7 @@ async def test_a_nan_run_ends_diverged_and_step_back_works():
 async def test_a_stop_condition_ends_the_run_as_done():
     app = BackpropApp(config=Config(max_epochs=25), show_form=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         await send_key(pilot, "r")
         await wait_for(pilot, lambda: app.state == "done")
         assert app.trainer.epoch == 25
@@ -494,7 +495,7 @@ async def test_a_stop_condition_ends_the_run_as_done():
 async def test_help_lists_every_binding_and_the_form_key_toggles_the_panel():
     app = BackpropApp()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from model import Config
 from model.diagnostics import PLATEAU, SYMMETRIC
+from tests.tui.pilot_helpers import launch_done
 from tests.tui.test_insights import SIZE, open_tab
 from tui.app import BackpropApp
 from tui.widgets.layer_health import LayerHealthView
@@ -19,7 +20,7 @@ def caption(app: BackpropApp) -> str:
 async def test_the_stuck_run_is_called_a_plateau_not_healthy():
     app = BackpropApp(STUCK, show_form=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         await open_tab(pilot, "tab-health")
         assert "Every layer is healthy" in caption(app)  # epoch 0: nothing to judge yet
         assert app._move(lambda t: t.run(1500))
@@ -33,7 +34,7 @@ async def test_the_stuck_run_is_called_a_plateau_not_healthy():
 async def test_zero_init_names_the_identical_units():
     app = BackpropApp(Config(init="zeros"), show_form=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         await open_tab(pilot, "tab-health")
         assert app._move(lambda t: t.run(20))
         await pilot.pause()
@@ -44,7 +45,7 @@ async def test_zero_init_names_the_identical_units():
 async def test_lr_1e6_is_called_oscillating_and_exploding():
     app = BackpropApp(Config(lr=1e6), show_form=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         await open_tab(pilot, "tab-health")
         assert app._move(lambda t: t.run(200))
         await pilot.pause()

@@ -17,6 +17,7 @@ from textual.widgets import DataTable
 from model import Config
 from model.boundary import decision_grid, discretise, hidden_unit_maps
 from model.diagnostics import NO_GRADIENT, VANISHING, layer_health
+from tests.tui.pilot_helpers import launch_done
 from tui.app import BackpropApp
 from tui.format import fixed
 from tui.widgets.decision_boundary import (
@@ -153,7 +154,7 @@ async def test_the_boundary_map_shows_the_engines_lattice_points_and_units():
     app = BackpropApp(MOONS, show_form=False)
     app.trainer.run(150)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         tabs = app.query_one(InsightTabs)
         assert tabs.active == "tab-predictions"
         widget = app.query_one(DecisionBoundary)
@@ -225,7 +226,7 @@ async def test_a_three_class_map_shades_the_likeliest_class():
     app = BackpropApp(SPIRAL, show_form=False)
     app.trainer.run(60)
     async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         await open_tab(pilot, "tab-map")
         grid, shown = check_map(app)
         assert grid.n_classes == 3
@@ -246,7 +247,7 @@ async def test_a_dataset_that_is_not_2d_gets_a_sentence_not_a_map(tmp_path):
     path.write_text("\n".join(rows) + "\n")
     app = BackpropApp(Config(dataset="csv", csv_path=str(path), layers=(3, 4, 1)), show_form=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         await pilot.press("d")  # also opens the tab
         await pilot.pause()
         widget = app.query_one(DecisionBoundary)
@@ -304,7 +305,7 @@ def assert_health_matches(app: BackpropApp) -> list:
 async def test_health_shows_the_engines_figures_and_flags():
     app = BackpropApp(DEEP_SIGMOID, show_form=False)
     async with app.run_test(size=(240, 50)) as pilot:  # wide enough for every column and its sparkline
-        await pilot.pause()
+        await launch_done(pilot)
         view = app.query_one(LayerHealthView)
         assert len(view.history) == 1  # noted while hidden
         table = app.query_one("#health-table", DataTable)
@@ -356,7 +357,7 @@ async def test_a_healthy_net_has_no_flags_and_hidden_tabs_catch_up():
     app = BackpropApp(HEALTHY_XOR, show_form=False)
     app.trainer.run(100)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         await open_tab(pilot, "tab-health")
         health = assert_health_matches(app)
         assert all(h.healthy for h in health)
@@ -380,7 +381,7 @@ async def test_a_healthy_net_has_no_flags_and_hidden_tabs_catch_up():
 async def test_v_cycles_the_tabs_and_the_keys_are_in_help():
     app = BackpropApp(show_form=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         tabs = app.query_one(InsightTabs)
         ids = [pane.id for pane in tabs.panes()]
         assert ids[:3] == ["tab-predictions", "tab-map", "tab-health"]

@@ -7,7 +7,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable
 
 from model import Config
-from tests.tui.pilot_helpers import panels_mounted, wait_for, wait_for_screen
+from tests.tui.pilot_helpers import launch_done, wait_for_screen
 from tui.app import EXPLAIN, BackpropApp
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
@@ -20,7 +20,7 @@ SIZE = (120, 40)
 async def test_1_to_4_switch_the_inspector_views_and_are_listed():
     app = BackpropApp(Config(), show_form=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         inspector = app.query_one(LayerInspector)
         for key, view in (("2", "grads"), ("3", "deltas"), ("4", "acts"), ("1", "weights")):
             await pilot.press(key)
@@ -37,7 +37,7 @@ async def test_1_to_4_switch_the_inspector_views_and_are_listed():
 async def test_f1_scrolls_with_the_arrows_at_once_and_lists_enter():
     app = BackpropApp(Config(), show_form=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         await pilot.press("f1")
         await wait_for_screen(pilot, HelpScreen)
         await pilot.pause()
@@ -54,10 +54,8 @@ async def test_f1_scrolls_with_the_arrows_at_once_and_lists_enter():
 async def test_one_click_on_another_weight_chooses_it():
     app = BackpropApp(Config(), show_form=False)
     async with app.run_test(size=SIZE) as pilot:
-        # A click finds its cell from what is drawn: wait until the panels
-        # drawn after the first frame are in place, and it is drawn after them.
-        await wait_for(pilot, lambda: panels_mounted(app))
-        await pilot.pause()
+        # A click finds its cell from what is drawn: after the panels drawn after the first frame.
+        await launch_done(pilot)
         table = app.query_one("#weights-0", DataTable)
         assert table.cursor_coordinate == (0, 0)
         assert await pilot.click(table, offset=(22, 2))  # a cell away from the cursor, second row of data

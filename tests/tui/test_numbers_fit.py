@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import DataTable
 
 from model import Config
-from tests.tui.pilot_helpers import wait_for
+from tests.tui.pilot_helpers import launch_done, wait_for
 from tests.tui.test_insights import open_tab
 from tui.app import BackpropApp
 from tui.widgets.layer_health import LayerHealthView
@@ -39,7 +39,7 @@ def fits(table: DataTable) -> bool:
 async def test_no_column_is_cut_at_120x40(name, show_form):
     app = BackpropApp(CONFIGS[name], show_form=show_form)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         assert app._move(lambda t: t.run(12))
         await pilot.pause()
 

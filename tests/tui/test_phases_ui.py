@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input
 
 from model import Config, Trainer
 from model.phases import epoch_phases
+from tests.tui.pilot_helpers import launch_done
 from tui.app import BackpropApp
 from tui.format import fixed
 from tui.screens.jump_epoch import JumpEpochScreen, parse_epoch
@@ -58,7 +59,7 @@ async def test_s_steps_a_whole_2_4_1_epoch_and_S_goes_back():
     reference = Trainer.from_config(Config())
     phases = list(epoch_phases(reference))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         inspector = app.query_one(LayerInspector)
         panel = app.query_one(NetworkPanel)
         names = []
@@ -122,7 +123,7 @@ async def test_phases_in_mini_batch_mode_name_the_batch_and_end_as_a_step():
     reference = Trainer.from_config(config)
     phases = list(epoch_phases(reference))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         panel = app.query_one(NetworkPanel)
         for phase in phases:
             await app.run_action("step_phase")
@@ -169,7 +170,7 @@ async def test_j_250_shows_epoch_250_and_a_recorded_epoch_is_exact():
     app = BackpropApp(show_form=False)
     reference = Trainer.from_config(Config())
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         await pilot.press("j")
         await wait_for_screen(pilot, JumpEpochScreen)
         await pilot.press("2", "5", "0", "enter")

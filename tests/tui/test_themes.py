@@ -9,7 +9,7 @@ from textual.color import Color
 
 from model import Config
 from tests.cli_run import run
-from tests.tui.pilot_helpers import wait_for
+from tests.tui.pilot_helpers import launch_done, wait_for
 from tui import cli
 from tui.app import BackpropApp
 from tui.themes import THEME_NAMES, THEMES
@@ -21,7 +21,7 @@ SIZE = (120, 40)
 async def test_each_theme_recolours_the_app_and_the_chart():
     app = BackpropApp(Config(), show_form=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         assert {t.name for t in THEMES} <= set(app.available_themes)
         chart = app.query_one(LossChart)
         looks = {}
@@ -53,7 +53,7 @@ async def test_the_chart_redraws_when_the_theme_changes():
 async def test_z_switches_the_focus_layout():
     app = BackpropApp(Config(), show_form=True)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await launch_done(pilot)
         panel = app.query_one("#insights-panel")
         chart = app.query_one(LossChart)
         width = chart.size.width
