@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from contextlib import asynccontextmanager
 from types import SimpleNamespace
 
@@ -43,7 +41,7 @@ def _close_after_the_panels_mount(monkeypatch):
     Textual's own mount handler (a Select's) fails looking for them. A
     person's `q` goes through exit, which waits for that mount
     (BackpropApp.mount_panel); a test that ends normally waits for it too."""
-    from tests.tui.pilot_helpers import launch_settled
+    from tests.tui.pilot_helpers import launch_settled, wait_for
     from tui.app import BackpropApp
 
     run_test = BackpropApp.run_test
@@ -52,9 +50,6 @@ def _close_after_the_panels_mount(monkeypatch):
     async def waiting_run_test(self, *args, **kwargs):
         async with run_test(self, *args, **kwargs) as pilot:
             yield pilot
-            deadline = time.monotonic() + 20
-            while not launch_settled(self):
-                assert time.monotonic() < deadline, "the panels were still mounting 20 s after the test ended"
-                await asyncio.sleep(0.02)
+            await wait_for(pilot, lambda: launch_settled(self), timeout=20)
 
     monkeypatch.setattr(BackpropApp, "run_test", waiting_run_test)

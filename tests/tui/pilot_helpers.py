@@ -37,8 +37,9 @@ def launch_settled(app) -> bool:
         return True
     if not panels_mounted(app):
         return False
-    side = app.screen_stack[0].query("#side")
-    return not (side and side.first().display) or bool(app.screen_stack[0].query("#form"))
+    main = app.screen_stack[0]
+    side = main.query("#side")
+    return not (side and side.first().display) or bool(main.query("#form"))
 
 
 async def launch_done(pilot: Pilot) -> None:
