@@ -50,6 +50,24 @@ Array = np.ndarray
 SNAPSHOT_BYTES = 64 * 2**20
 MAX_SNAPSHOTS = 4096  # a tiny network: replaying to any epoch of 2,000,000 is at most 511 epochs
 MIN_SNAPSHOTS = 16
+# ... and in all, however large the network, while at least FEWEST_SNAPSHOTS
+# fit: sixteen states of 2-4096-4096-4096-1 are 4.3 GB (12.9 GB with Adam),
+# held by the app and again by run mode's child.
+SNAPSHOT_BYTES_CAP = 2**30
+FEWEST_SNAPSHOTS = 2
+
+
+def snapshot_limit(state_bytes: int) -> int:
+    """How many snapshots a trainer keeps before it thins them out, for
+    states of `state_bytes`: many for a small network (a rewind replays
+    few epochs), at least MIN_SNAPSHOTS while they fit in SNAPSHOT_BYTES_CAP,
+    and for a very large network only as many as fit there (at least
+    FEWEST_SNAPSHOTS): memory first, a longer replay after it."""
+    state_bytes = max(state_bytes, 1)
+    limit = max(MIN_SNAPSHOTS, min(MAX_SNAPSHOTS, SNAPSHOT_BYTES // state_bytes))
+    if limit * state_bytes > SNAPSHOT_BYTES_CAP:
+        limit = max(FEWEST_SNAPSHOTS, SNAPSHOT_BYTES_CAP // state_bytes)
+    return int(limit)
 
 
 # ------------------------------------------------------------------ trainer
@@ -190,7 +208,7 @@ class Trainer(Figures, Moves, Stops, Saving):
         self._pinned: set[int] = {0}
         self._snap_every = 1
         state_bytes = params.nbytes * (1 + (2 if config.optimizer == "adam" else 1))
-        self._max_snapshots = int(max(MIN_SNAPSHOTS, min(MAX_SNAPSHOTS, SNAPSHOT_BYTES // max(state_bytes, 1))))
+        self._max_snapshots = snapshot_limit(state_bytes)
 
         state = TrainerState(0, params, self._segments[0][2].init_state(params), dict(rng.bit_generator.state))
         self._install(state, self._evaluate(state.params))

@@ -9,9 +9,11 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from model import Config, ConfigError, DivergenceError, Trainer
-from model.trainer import Branch, History
+from model.trainer import FEWEST_SNAPSHOTS, MIN_SNAPSHOTS, SNAPSHOT_BYTES_CAP, Branch, History, snapshot_limit
 
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
@@ -227,7 +229,7 @@ def _assert_same_state(a: Trainer, b: Trainer):
         assert getattr(a.record, name) == getattr(b.record, name), name
 
 
-@pytest.mark.parametrize("max_snapshots", [None, 16], ids=["snapshots", "replay"])
+@pytest.mark.parametrize("max_snapshots", [None, 16, 2], ids=["snapshots", "replay", "fewest"])
 @pytest.mark.parametrize("name", list(REWIND_CONFIGS))
 def test_rewind_then_continue_is_bit_identical(name, max_snapshots):
     cfg = _moons(**REWIND_CONFIGS[name])
@@ -253,6 +255,31 @@ def test_rewind_then_continue_is_bit_identical(name, max_snapshots):
     assert rec.loss == at_120[2]
     t.run(180)
     _assert_same_state(t, straight)
+
+
+@given(st.integers(0, 2**40))
+def test_snapshots_of_any_size_fit_a_bounded_memory(state_bytes):
+    # A network of thousands of units per layer must not keep sixteen copies
+    # of its state (13 GB for 2-4096-4096-4096-1 with Adam), in the app and
+    # again in run mode's child: the snapshots' bytes stay under the cap
+    # wherever the fewest allowed fit, and small networks keep at least 16.
+    limit = snapshot_limit(state_bytes)
+    assert limit >= FEWEST_SNAPSHOTS
+    if state_bytes * MIN_SNAPSHOTS <= SNAPSHOT_BYTES_CAP:
+        assert limit >= MIN_SNAPSHOTS
+    if state_bytes * FEWEST_SNAPSHOTS <= SNAPSHOT_BYTES_CAP:
+        assert limit * state_bytes <= SNAPSHOT_BYTES_CAP
+    else:
+        assert limit == FEWEST_SNAPSHOTS
+
+
+def test_a_very_large_network_keeps_few_snapshots():
+    # 2-4096-4096-4096-1 (33.6 million float64 parameters), counted without building it.
+    # The trainer counts a state as the parameters and one (SGD, momentum) or two (Adam) slots.
+    params = 2 * 4096 + 4096 + 2 * (4096 * 4096 + 4096) + 4096 + 1
+    assert snapshot_limit(params * 8 * 2) == snapshot_limit(params * 8 * 3) == FEWEST_SNAPSHOTS
+    assert snapshot_limit(9 * 8 * 2) == 4096  # XOR 2-2-1
+    assert snapshot_limit(8 * 2**20) == MIN_SNAPSHOTS  # states of 8 MiB: at least 16 (128 MiB)
 
 
 def test_rewind_out_of_range_is_a_clear_error():
