@@ -98,8 +98,8 @@ class ArrayExchange:
         self._keep(used, kind)
         return buffer.getvalue()
 
-    def unpack(self, data: bytes) -> Any:
-        kind, body = data[:1], memoryview(data)[1:]
+    def unpack(self, data: bytes | bytearray) -> Any:
+        kind, body = bytes(data[:1]), memoryview(data)[1:]
         if kind == PLAIN:
             return pickle.loads(body)
         used: dict[int, np.ndarray] = {}
@@ -119,7 +119,7 @@ class ArrayExchange:
                     return known if name == "_known" else learn
                 return super().find_class(module, name)
 
-        message = Unpickler(io.BytesIO(body)).load()
+        message = Unpickler(_ViewFile(body)).load()
         if kind == SHARE:
             forgotten, message = message
             for token in forgotten:
@@ -137,6 +137,44 @@ class ArrayExchange:
         else:
             self._arrays.update(used)
             self._tokens.update((id(array), token) for token, array in used.items())
+
+
+class _ViewFile:
+    """The message as a file for the unpickler, without copying it: its
+    `readinto` puts each array's bytes straight into the array's own buffer
+    (io.BytesIO would first copy the whole message, hundreds of megabytes
+    for a very large network's state)."""
+
+    def __init__(self, view: memoryview) -> None:
+        self._view = view
+        self._pos = 0
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self._view) if size < 0 else min(len(self._view), self._pos + size)
+        data = self._view[self._pos : end].tobytes()
+        self._pos = end
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        target = memoryview(buffer).cast("B")
+        n = min(len(target), len(self._view) - self._pos)
+        target[:n] = self._view[self._pos : self._pos + n]
+        self._pos += n
+        return n
+
+    def readline(self) -> bytes:
+        # Only text opcodes read lines; the exchange's pickles have none but
+        # the unpickler asks for the method. In pieces, not the whole rest.
+        start = end = self._pos
+        while end < len(self._view):
+            piece = self._view[end : end + 4096].tobytes()
+            newline = piece.find(b"\n")
+            if newline >= 0:
+                end += newline + 1
+                break
+            end += len(piece)
+        self._pos = end
+        return self._view[start:end].tobytes()
 
 
 def _arrays_in(obj: Any) -> list[np.ndarray]:

@@ -16,6 +16,9 @@ with that report; the abandoned epoch is trained again by the next run.
 Each array crosses the pipe once (tui/array_exchange.py), and the history
 rows the app already has are never sent back: the child forgets them as it
 reports them, so a long run holds its scalar history once, in the app.
+The app reads the child's messages a piece at a time (tui/message_reader.py):
+a very large network's report takes a while to arrive, and a pause asked
+for meanwhile gives it up after the same grace.
 The child imports NumPy and model/ only; its standard streams are /dev/null
 and it has a session of its own, so it can neither write on the terminal
 nor be stopped by the terminal's keys. Where no child can be started, the
@@ -40,6 +43,7 @@ from model import RecordFigures, Trainer
 from model.history import TrainerState
 from model.training_loop import Ending, RunOutcome, train_until
 from tui.array_exchange import SHARE, TRANSFER, ArrayExchange
+from tui.message_reader import MessageReader
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -96,6 +100,7 @@ class TrainingProcess:
         self._proc: subprocess.Popen | None = None
         self._send: Connection | None = None
         self._recv: Connection | None = None
+        self._reader: MessageReader | None = None  # reads what self._recv receives
         self._runs = 0
         self._exchange = ArrayExchange(0)
         self._lock = threading.Lock()  # one run at a time
@@ -132,6 +137,7 @@ class TrainingProcess:
 
         self._send = Connection(to_child, readable=False)
         self._recv = Connection(from_child, writable=False)
+        self._reader = MessageReader(from_child)
         self._exchange = ArrayExchange(0)  # a new child holds no arrays yet
 
     def run(
@@ -167,8 +173,8 @@ class TrainingProcess:
             self._runs += 1
             run = self._runs
             latest: Progress | None = None
-            send, recv = self._send, self._recv
-            assert send is not None and recv is not None  # _ensure_child made them
+            send, reader = self._send, self._reader
+            assert send is not None and reader is not None  # _ensure_child made them
             try:
                 exchange = self._exchange
                 current_pace = pace() if pace is not None else None
@@ -191,9 +197,12 @@ class TrainingProcess:
                     elif pace is not None and (new_pace := pace()) != current_pace:
                         current_pace = new_pace
                         send.send_bytes(exchange.pack(("pace", run, new_pace)))
-                    if not recv.poll(WAIT):
+                    # A piece at a time: a large report takes a while to arrive,
+                    # and a pause asked for meanwhile must not wait for all of it.
+                    data = reader.read(WAIT)
+                    if data is None:
                         continue
-                    message = exchange.unpack(recv.recv_bytes())
+                    message = exchange.unpack(data)
                     if message[0] == "progress":
                         latest = message[1]
                         _deliver(trainer, latest, on_progress, abandoned)
@@ -271,6 +280,7 @@ class TrainingProcess:
             if conn is not None:
                 conn.close()
         self._send = self._recv = None
+        self._reader = None
         if self._proc is not None and self._proc.poll() is None:
             self._proc.kill()
             if wait:
