@@ -139,21 +139,20 @@ class ArrayExchange:
             self._tokens.update((id(array), token) for token, array in used.items())
 
 
-class _ViewFile:
+class _ViewFile(io.RawIOBase):
     """The message as a file for the unpickler, without copying it: its
     `readinto` puts each array's bytes straight into the array's own buffer
     (io.BytesIO would first copy the whole message, hundreds of megabytes
-    for a very large network's state)."""
+    for a very large network's state). RawIOBase makes `read` and
+    `readline` of it."""
 
     def __init__(self, view: memoryview) -> None:
+        super().__init__()
         self._view = view
         self._pos = 0
 
-    def read(self, size: int = -1) -> bytes:
-        end = len(self._view) if size < 0 else min(len(self._view), self._pos + size)
-        data = self._view[self._pos : end].tobytes()
-        self._pos = end
-        return data
+    def readable(self) -> bool:
+        return True
 
     def readinto(self, buffer: Any) -> int:
         target = memoryview(buffer).cast("B")
@@ -161,20 +160,6 @@ class _ViewFile:
         target[:n] = self._view[self._pos : self._pos + n]
         self._pos += n
         return n
-
-    def readline(self) -> bytes:
-        # Only text opcodes read lines; the exchange's pickles have none but
-        # the unpickler asks for the method. In pieces, not the whole rest.
-        start = end = self._pos
-        while end < len(self._view):
-            piece = self._view[end : end + 4096].tobytes()
-            newline = piece.find(b"\n")
-            if newline >= 0:
-                end += newline + 1
-                break
-            end += len(piece)
-        self._pos = end
-        return self._view[start:end].tobytes()
 
 
 def _arrays_in(obj: Any) -> list[np.ndarray]:

@@ -42,8 +42,7 @@ class MessageReader:
         self._fd = fd
         os.set_blocking(fd, False)
         self._head = b""
-        self._body: bytearray | None = None
-        self._view: memoryview | None = None
+        self._body: bytearray | None = None  # the message under way, once its length is known
         self._filled = 0
 
     @property
@@ -63,7 +62,6 @@ class MessageReader:
             try:
                 message = self._read_some()
             except BlockingIOError:
-                message = None
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return None
@@ -88,19 +86,15 @@ class MessageReader:
             if size is None:
                 return None
             self._body = bytearray(size)
-            self._view = memoryview(self._body)
-            self._filled = 0
-        assert self._view is not None
-        if self._filled < len(self._body):
-            n = os.readv(self._fd, [self._view[self._filled : self._filled + CHUNK]])
+        body = self._body
+        if self._filled < len(body):
+            n = os.readv(self._fd, [memoryview(body)[self._filled : self._filled + CHUNK]])
             if n == 0:
                 raise OSError("the pipe closed in the middle of a message")
             self._filled += n
-        if self._filled < len(self._body):
-            return None
-        body = self._body
-        self._view.release()
-        self._head, self._body, self._view, self._filled = b"", None, None, 0
+            if self._filled < len(body):
+                return None
+        self._head, self._body, self._filled = b"", None, 0
         return body
 
     def _size(self) -> int | None:
